@@ -1,0 +1,161 @@
+"""The floor for P3/P4: a bare fetch-and-parse of the feed list, no database.
+
+One ``httpx.AsyncClient`` (256 connections in total, at most 6 at a time per host via a
+per-host ``asyncio.Semaphore``), feedparser in a 2-process ``ProcessPoolExecutor``.
+Pass 1 fetches and parses everything and keeps ETag / Last-Modified; pass 2 repeats
+with conditional requests (304 -> nothing to parse). Prints one JSON line with the
+in-process time of each pass (interpreter start-up and imports are not included;
+creating the process pool is part of pass 1).
+
+``python -m bench.floor --opml subs.opml`` or ``--urls urls.txt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+
+import feedparser
+import httpx
+
+TOTAL_CONNECTIONS = 256
+PER_HOST = 6
+WORKERS = 2
+
+
+def parse_feed(body: bytes) -> list[dict[str, object]]:
+    """Runs in a worker: what an app needs from each entry."""
+    parsed = feedparser.parse(io.BytesIO(body), sanitize_html=False, resolve_relative_uris=False)
+    out: list[dict[str, object]] = []
+    for e in parsed.entries:
+        content = e.get("content")
+        out.append(
+            {
+                "id": e.get("id") or e.get("link"),
+                "title": e.get("title", ""),
+                "link": e.get("link", ""),
+                "author": e.get("author", ""),
+                "published": tuple(e.get("published_parsed") or ()) or None,
+                "categories": [t.get("term") for t in e.get("tags", [])],
+                "body": content[0].get("value", "") if content else e.get("summary", ""),
+            }
+        )
+    return out
+
+
+@dataclass
+class Validators:
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class PassResult:
+    seconds: float = 0.0
+    ok: int = 0
+    not_modified: int = 0
+    errors: int = 0
+    entries: int = 0
+    bytes: int = 0
+    error_samples: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "seconds": round(self.seconds, 4),
+            "ok": self.ok,
+            "not_modified": self.not_modified,
+            "errors": self.errors,
+            "entries": self.entries,
+            "bytes": self.bytes,
+            "error_samples": self.error_samples[:5],
+        }
+
+
+async def run_pass(
+    client: httpx.AsyncClient,
+    pool: ProcessPoolExecutor,
+    urls: Sequence[str],
+    validators: dict[str, Validators],
+) -> PassResult:
+    loop = asyncio.get_running_loop()
+    per_host: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_HOST))
+    result = PassResult()
+
+    async def one(url: str) -> None:
+        v = validators.setdefault(url, Validators())
+        headers = {}
+        if v.etag:
+            headers["If-None-Match"] = v.etag
+        if v.last_modified:
+            headers["If-Modified-Since"] = v.last_modified
+        try:
+            async with per_host[urlsplit(url).netloc]:
+                resp = await client.get(url, headers=headers)
+            if resp.status_code == 304:
+                result.not_modified += 1
+                return
+            resp.raise_for_status()
+            body = resp.content
+            v.etag = resp.headers.get("ETag")
+            v.last_modified = resp.headers.get("Last-Modified")
+            entries = await loop.run_in_executor(pool, parse_feed, body)
+            result.ok += 1
+            result.entries += len(entries)
+            result.bytes += len(body)
+        except (httpx.HTTPError, OSError) as exc:
+            result.errors += 1
+            result.error_samples.append(f"{url}: {type(exc).__name__}: {exc}")
+
+    await asyncio.gather(*(one(u) for u in urls))
+    return result
+
+
+async def run_floor(urls: Sequence[str]) -> dict[str, object]:
+    validators: dict[str, Validators] = {}
+    limits = httpx.Limits(max_connections=TOTAL_CONNECTIONS, max_keepalive_connections=TOTAL_CONNECTIONS)
+    timeout = httpx.Timeout(30.0)
+    async with httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False) as client:
+        t0 = time.perf_counter()
+        pool = ProcessPoolExecutor(max_workers=WORKERS)
+        try:
+            first = await run_pass(client, pool, urls, validators)
+            first.seconds = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            second = await run_pass(client, pool, urls, validators)
+            second.seconds = time.perf_counter() - t1
+        finally:
+            pool.shutdown(wait=True)
+    return {"feeds": len(urls), "pass1": first.as_dict(), "pass2": second.as_dict()}
+
+
+def urls_from_opml(path: Path) -> list[str]:
+    tree = ElementTree.parse(path)
+    return [el.attrib["xmlUrl"] for el in tree.iter("outline") if el.attrib.get("xmlUrl")]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__)
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--opml", type=Path)
+    src.add_argument("--urls", type=Path, help="one URL a line")
+    args = p.parse_args(argv)
+    if args.opml:
+        urls = urls_from_opml(args.opml)
+    else:
+        urls = [u.strip() for u in args.urls.read_text().splitlines() if u.strip()]
+    print(json.dumps(asyncio.run(run_floor(urls))), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

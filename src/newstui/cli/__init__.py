@@ -1,0 +1,70 @@
+"""The ``newstui`` command: a thin face over the library's functions.
+
+Subcommands live in modules by concern; each has a ``register(subparsers)`` function.
+Errors a user can cause print one line to stderr and exit non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+
+from newstui import __version__
+from newstui.errors import NewstuiError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3  # a refresh where some feeds failed (the others are saved)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, status 2, like every other error
+        self.exit(EXIT_USAGE, f"newstui: {message} (see `newstui --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from newstui.cli import bookmarks, feeds, library, maintenance
+
+    parser = _Parser(prog="newstui", description="A terminal news reader.")
+    parser.add_argument("--version", action="version", version=f"newstui {__version__}")
+    parser.add_argument(
+        "--data-dir", metavar="DIR",
+        help="keep the library, config, state and logs under DIR (default: the platform's user dirs)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in (library, feeds, bookmarks, maintenance):
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        from newstui.cli.library import cmd_tui
+
+        func = cmd_tui
+    try:
+        return int(func(args) or 0)
+    except NewstuiError as exc:
+        print(f"newstui: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("newstui: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`): not an error worth a message.
+        try:
+            sys.stdout = None  # type: ignore[assignment]
+        finally:
+            return EXIT_OK
+    except sqlite3.Error as exc:
+        print(f"newstui: library error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"newstui: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}",
+              file=sys.stderr)
+        return EXIT_ERROR

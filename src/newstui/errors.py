@@ -1,0 +1,20 @@
+"""The one exception type whose message is shown to users as a single line."""
+
+
+class NewstuiError(Exception):
+    """A user-facing error: the CLI prints its message on one line, the TUI notifies it."""
+
+    exit_code = 1
+
+    def __str__(self) -> str:  # always one line, whatever the cause carried
+        return " ".join(super().__str__().split())
+
+
+class QueryError(NewstuiError):
+    """A malformed filter query."""
+
+    exit_code = 2
+
+
+class NotFound(NewstuiError):
+    """An unknown article, source or tag."""

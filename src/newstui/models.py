@@ -1,0 +1,119 @@
+"""Plain records passed between the sources, the store and the faces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ArticleIn:
+    """An article as a parser produced it, before it is stored.
+
+    ``guid`` is the feed's guid/id (or a file's path); when empty the store falls back to
+    the link, then to a hash of source + title + date.
+    """
+
+    title: str
+    guid: str = ""
+    link: str = ""
+    author: str = ""
+    summary: str = ""
+    content: str = ""
+    content_type: str = "text"  # "html" | "text" | "markdown"
+    published: float | None = None
+    date_estimated: bool = False
+    updated: float | None = None
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    enclosures: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass
+class Source:
+    id: int
+    url: str
+    kind: str  # "feed" (a URL or a local feed file) or "folder" (local articles)
+    title: str
+    category: str = ""
+    site_url: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    last_fetched: float | None = None
+    last_success: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+    failures: int = 0
+    gone: bool = False
+    retry_after: float | None = None
+    added: float = 0.0
+    total: int = 0
+    unread: int = 0
+
+    @property
+    def label(self) -> str:
+        return self.title or self.url
+
+
+@dataclass
+class ArticleRow:
+    """One line of the article list: only what the list shows."""
+
+    id: int
+    title: str
+    source: str
+    published: float
+    read: bool
+    bookmarked: bool
+
+
+@dataclass
+class Tag:
+    name: str
+    origin: str  # "source" or "user"
+
+
+@dataclass
+class Article:
+    id: int
+    source_id: int | None
+    source: str
+    key: str
+    title: str
+    link: str
+    author: str
+    summary: str
+    content: str
+    content_type: str
+    published: float
+    date_estimated: bool
+    updated: float | None
+    first_seen: float
+    read: bool
+    enclosures: list[dict[str, object]]
+    categories: list[str]
+    tags: list[Tag]
+    bookmarked: bool = False
+    bookmarked_at: float | None = None
+    note: str = ""
+    fulltext: str | None = None
+    fulltext_status: str = "none"
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [t.name for t in self.tags]
+
+
+@dataclass
+class UpsertResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_ids: list[int] = field(default_factory=list)
+
+    def __iadd__(self, other: UpsertResult) -> UpsertResult:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.new_ids.extend(other.new_ids)
+        return self

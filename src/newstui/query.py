@@ -1,0 +1,303 @@
+"""The filter language shared by the CLI and the TUI, compiled to parameterised SQL.
+
+    bare words      full-text search (FTS5, prefix-matched, ranked); "quoted phrase"
+    tag:x  category:x  source:x  author:x  note:x     (quotes for spaces: tag:"a b")
+    is:unread  is:read  is:bookmarked
+    before:2025-01-01  after:2025-06  after:7d        (dates or N days/weeks ago)
+    -term           negation
+    a OR b          either; OR binds tighter than the implicit AND: ``x a OR b`` = x AND (a OR b)
+    ( ... )         grouping
+
+User text only ever reaches SQL as a bound parameter. The compiled WHERE clause refers to
+the articles table as ``a``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from newstui.errors import QueryError
+
+FIELDS = ("tag", "category", "source", "author", "is", "before", "after", "note")
+STATES = ("unread", "read", "bookmarked")
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<lpar>\() | (?P<rpar>\)) |
+        (?P<field_only>-?[A-Za-z]+:)(?=\s|$|\)) |
+        (?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)(?P<qend>"?)|(?P<bare>[^\s()"]+))
+    )""",
+    re.VERBOSE,
+)
+
+
+@dataclass
+class Compiled:
+    where: str = "1"
+    params: list[object] = field(default_factory=list)
+    rank_match: str | None = None  # FTS5 expression of the positive words, for ranking
+
+    @property
+    def is_everything(self) -> bool:
+        return self.where == "1"
+
+
+@dataclass
+class _Term:
+    negated: bool
+    field: str | None
+    value: str
+    quoted: bool
+
+
+@dataclass
+class _Group:
+    negated: bool
+    node: object
+
+
+@dataclass
+class _And:
+    items: list[object]
+
+
+@dataclass
+class _Or:
+    items: list[object]
+
+
+def _tokens(text: str) -> list[object]:
+    out: list[object] = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise QueryError(f"cannot read the query near {text[pos:pos + 20]!r}")
+        pos = m.end()
+        if m.group("lpar"):
+            out.append("(")
+        elif m.group("rpar"):
+            out.append(")")
+        elif m.group("field_only"):
+            raise QueryError(f"{m.group('field_only').lstrip('-')} needs a value")
+        else:
+            quoted = m.group("quoted") is not None
+            if quoted and not m.group("qend"):
+                raise QueryError("unclosed quote in the query")
+            value = m.group("quoted") if quoted else m.group("bare")
+            fld = m.group("field")
+            negated = bool(m.group("neg"))
+            if fld is not None and not quoted and value.startswith("//"):
+                value, fld = f"{fld}:{value}", None  # a URL, searched as words
+            if fld is not None:
+                fld = fld.lower()
+                if fld not in FIELDS:
+                    raise QueryError(
+                        f"unknown field {fld!r} (known: {', '.join(f + ':' for f in FIELDS)})"
+                    )
+            if fld is None and not quoted and value == "OR" and not negated:
+                out.append("OR")
+                continue
+            out.append(_Term(negated, fld, value, quoted))
+    return out
+
+
+class _Parser:
+    def __init__(self, tokens: list[object]) -> None:
+        self.tokens = tokens
+        self.i = 0
+
+    def peek(self) -> object | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def parse(self) -> object:
+        node = self.and_expr()
+        if self.peek() is not None:
+            raise QueryError("unbalanced ')' in the query")
+        return node
+
+    def and_expr(self) -> object:
+        items = []
+        while (tok := self.peek()) is not None and tok != ")":
+            if tok == "OR":
+                raise QueryError("OR needs a term on each side")
+            items.append(self.or_expr())
+        return _And(items)
+
+    def or_expr(self) -> object:
+        items = [self.unary()]
+        while self.peek() == "OR":
+            self.i += 1
+            nxt = self.peek()
+            if nxt is None or nxt in (")", "OR"):
+                raise QueryError("OR needs a term on each side")
+            items.append(self.unary())
+        return items[0] if len(items) == 1 else _Or(items)
+
+    def unary(self) -> object:
+        tok = self.peek()
+        if tok == "(":
+            self.i += 1
+            inner = self.and_expr()
+            if self.peek() != ")":
+                raise QueryError("unclosed '(' in the query")
+            self.i += 1
+            return _Group(False, inner)
+        self.i += 1
+        return tok
+
+
+def parse(text: str) -> object:
+    # A leading "-(" negates a group: rewrite "-(" into a marker the tokenizer sees as "(".
+    negated_groups = [m.start() for m in re.finditer(r"(?:(?<=\s)|^)-\(", text)]
+    if negated_groups:
+        raise QueryError("negating a group is not supported; negate each term instead")
+    return _Parser(_tokens(text)).parse()
+
+
+def fts_phrase(value: str, prefix: bool = True) -> str:
+    """One FTS5 string: quoted so no user text is read as FTS syntax."""
+    words = value.replace('"', " ").split()
+    if not words:
+        return ""
+    phrase = '"' + " ".join(words) + '"'
+    return phrase + ("*" if prefix else "")
+
+
+def _date(value: str, field_name: str) -> float:
+    m = re.fullmatch(r"(\d+)([dwmy])", value)
+    if m:
+        days = int(m.group(1)) * {"d": 1, "w": 7, "m": 30, "y": 365}[m.group(2)]
+        return time.time() - days * 86400
+    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            return datetime.strptime(value, fmt).replace(tzinfo=UTC).timestamp()
+        except ValueError:
+            continue
+    raise QueryError(f"{field_name}: wants a date like 2025-01-31, 2025-01, 2025 or 7d, not {value!r}")
+
+
+def _like(value: str) -> str:
+    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _term_sql(term: _Term, out: Compiled) -> str:
+    f, v = term.field, term.value
+    if f is None:
+        phrase = fts_phrase(v, prefix=not term.quoted)
+        if not phrase:
+            return "1"
+        out.params.append(phrase)
+        return "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+    if not v.strip():
+        raise QueryError(f"{f}: needs a value")
+    if f == "tag":
+        out.params.append(v.strip().casefold())
+        return (
+            "a.id IN (SELECT at.article_id FROM article_tags at "
+            "JOIN tags t ON t.id = at.tag_id WHERE t.fold = ?)"
+        )
+    if f == "category":
+        out.params.extend([v.strip().casefold(), v.strip()])
+        return (
+            "(a.id IN (SELECT ac.article_id FROM article_categories ac "
+            "JOIN categories c ON c.id = ac.category_id WHERE c.fold = ?) "
+            "OR a.source_id IN (SELECT id FROM sources WHERE category = ? COLLATE NOCASE))"
+        )
+    if f == "source":
+        if v.isdigit():
+            out.params.append(int(v))
+            return "a.source_id = ?"
+        out.params.extend([_like(v), _like(v)])
+        return (
+            "a.source_id IN (SELECT id FROM sources WHERE title LIKE ? ESCAPE '\\' "
+            "OR url LIKE ? ESCAPE '\\')"
+        )
+    if f == "author":
+        out.params.append(_like(v))
+        return "a.author LIKE ? ESCAPE '\\'"
+    if f == "note":
+        out.params.append(_like(v))
+        return "a.id IN (SELECT article_id FROM bookmarks WHERE note LIKE ? ESCAPE '\\')"
+    if f == "is":
+        state = v.lower()
+        if state == "unread":
+            return "a.read = 0"
+        if state == "read":
+            return "a.read = 1"
+        if state in ("bookmarked", "bookmark", "saved"):
+            return "a.id IN (SELECT article_id FROM bookmarks)"
+        raise QueryError(f"is: wants one of {', '.join(STATES)}, not {v!r}")
+    if f == "before":
+        out.params.append(_date(v, f))
+        return "a.published < ?"
+    if f == "after":
+        out.params.append(_date(v, f))
+        return "a.published >= ?"
+    raise QueryError(f"unknown field {f!r}")  # pragma: no cover - guarded by the tokenizer
+
+
+def _node_sql(node: object, out: Compiled, ranks: list[str] | None) -> str:
+    if isinstance(node, _Term):
+        sql = _term_sql(node, out)
+        if node.field is None and not node.negated and ranks is not None:
+            phrase = fts_phrase(node.value, prefix=not node.quoted)
+            if phrase:
+                ranks.append(phrase)
+        return f"NOT ({sql})" if node.negated else sql
+    if isinstance(node, _Group):
+        return f"({_node_sql(node.node, out, ranks)})"
+    if isinstance(node, _Or):
+        return "(" + " OR ".join(_node_sql(n, out, None) for n in node.items) + ")"
+    if isinstance(node, _And):
+        parts = [_node_sql(n, out, ranks) for n in node.items]
+        parts = [p for p in parts if p != "1"]
+        if not parts:
+            return "1"
+        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+    raise QueryError("cannot read the query")  # pragma: no cover
+
+
+def compile_query(text: str | None) -> Compiled:
+    """Parse ``text`` and compile it; raises QueryError with a one-line message."""
+    out = Compiled()
+    if not text or not text.strip():
+        return out
+    ranks: list[str] = []
+    out.where = _node_sql(parse(text), out, ranks)
+    if ranks:
+        out.rank_match = " ".join(ranks)
+    return out
+
+
+def describe(text: str | None) -> str:
+    """The query in words, for the list header."""
+    if not text or not text.strip():
+        return "All articles"
+    try:
+        node = parse(text)
+    except QueryError:
+        return text.strip()
+    return _describe(node) or "All articles"
+
+
+def _describe(node: object) -> str:
+    if isinstance(node, _Term):
+        if node.field is None:
+            s = f"“{node.value}”"
+        elif node.field == "is":
+            s = node.value.lower()
+        else:
+            s = f"{node.field} {node.value}"
+        return f"not {s}" if node.negated else s
+    if isinstance(node, _Group):
+        return "(" + _describe(node.node) + ")"
+    if isinstance(node, _Or):
+        return " or ".join(_describe(n) for n in node.items)
+    if isinstance(node, _And):
+        return ", ".join(_describe(n) for n in node.items)
+    return ""

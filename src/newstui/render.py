@@ -1,0 +1,183 @@
+"""Articles to Markdown and plain text for display and export (no Textual here).
+
+HTML goes through markdownify (a maintained HTML-to-Markdown converter); scripts, styles,
+frames and forms are dropped, images become ``[image: alt](src)`` links, and only http(s)
+links survive. Plain text is escaped so it is never read as Markdown syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+from newstui.models import Article
+from newstui.textsafe import clean, safe_url
+
+_STRIP = ["script", "style", "iframe", "noscript", "template", "object", "embed", "form",
+          "button", "input", "select", "textarea", "svg", "canvas", "frame", "frameset", "head"]
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
+_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])(?=\s)", re.M)
+_BLANKS = re.compile(r"\n{3,}")
+_converter_cls: type | None = None
+
+
+def _converter(base_url: str):  # noqa: ANN202 - markdownify type is built lazily
+    global _converter_cls
+    if _converter_cls is None:
+        from markdownify import MarkdownConverter
+
+        class SafeConverter(MarkdownConverter):
+            def __init__(self, base: str = "", **options: object) -> None:
+                super().__init__(**options)
+                self.base = base
+
+            def _url(self, href: str | None) -> str:
+                if not href:
+                    return ""
+                if self.base.startswith(("http://", "https://")):
+                    href = urljoin(self.base, href.strip())
+                return safe_url(href)
+
+            def convert_a(self, el, text, parent_tags):  # noqa: ANN001, ANN201
+                href = self._url(el.get("href"))
+                text = (text or "").strip()
+                if not href:
+                    return text
+                return f"[{text or href}]({href})"
+
+            def convert_img(self, el, text, parent_tags):  # noqa: ANN001, ANN201
+                alt = " ".join((el.get("alt") or el.get("title") or "").split()) or "image"
+                alt = escape_md(alt)
+                src = self._url(el.get("src"))
+                return f"[image: {alt}]({src})" if src else f"[image: {alt}]"
+
+        _converter_cls = SafeConverter
+    return _converter_cls(
+        base=base_url, heading_style="ATX", bullets="-", escape_misc=False,
+        code_language="",
+    )
+
+
+def html_to_markdown(html: str, base_url: str = "") -> str:
+    if not html or not html.strip():
+        return ""
+    from bs4 import BeautifulSoup
+
+    try:
+        soup = BeautifulSoup(html, "html.parser")
+        for el in soup(_STRIP):
+            el.decompose()  # the element and everything inside it
+        for el in soup.find_all(True):
+            for attr in [a for a in el.attrs if a.lower().startswith("on")]:
+                del el[attr]
+        md = _converter(base_url).convert_soup(soup)
+    except (RecursionError, ValueError, AssertionError):
+        # Pathologically nested or broken markup: fall back to the text alone.
+        from newstui.store.library import plain_text
+
+        md = text_to_markdown(plain_text(html, "html"))
+    return _BLANKS.sub("\n\n", clean(md)).strip()
+
+
+def escape_md(text: str) -> str:
+    """One line of untrusted text as literal Markdown."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def text_to_markdown(text: str) -> str:
+    """Plain text as Markdown that shows exactly that text."""
+    if not text:
+        return ""
+    escaped = escape_md(clean(text))
+    escaped = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    # Single newlines inside a paragraph stay line breaks.
+    paragraphs = [p.replace("\n", "  \n") for p in escaped.split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p.strip())
+
+
+def body_markdown(content: str, content_type: str, base_url: str = "") -> str:
+    if content_type == "html":
+        return html_to_markdown(content, base_url)
+    if content_type == "markdown":
+        # Raw HTML inside Markdown is converted too, so nothing of it is shown or acted on.
+        if "<" in content:
+            return html_to_markdown(content, base_url) if re.search(r"<\w", content) else clean(content)
+        return clean(content)
+    return text_to_markdown(content)
+
+
+def article_body(art: Article) -> str:
+    """The best body of an article as Markdown: full text, else content, else summary."""
+    if art.fulltext:
+        return clean(art.fulltext)
+    if art.content.strip():
+        body = body_markdown(art.content, art.content_type, art.link)
+    else:
+        body = ""
+    if not body and art.summary:
+        body = body_markdown(art.summary, "html" if "<" in art.summary else "text", art.link)
+    return body
+
+
+def format_date(ts: float | None, with_time: bool = True) -> str:
+    if ts is None:
+        return ""
+    d = datetime.fromtimestamp(ts, UTC).astimezone()
+    return d.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def reading_minutes(text: str) -> int:
+    return max(1, round(len(text.split()) / 220))
+
+
+def meta_line(art: Article, body: str | None = None) -> str:
+    body = article_body(art) if body is None else body
+    parts = [p for p in (art.author, art.source) if p]
+    date = format_date(art.published)
+    if date:
+        parts.append(date + (" (file date)" if art.date_estimated else ""))
+    parts.append(f"{reading_minutes(body)} min read")
+    return " · ".join(parts)
+
+
+def article_markdown(art: Article) -> str:
+    """The whole article as a Markdown document (title, meta, labels, body, link)."""
+    body = article_body(art)
+    lines = [f"# {escape_md(art.title)}", "", f"*{escape_md(meta_line(art, body))}*", ""]
+    if art.categories:
+        lines += ["Categories: " + ", ".join(art.categories), ""]
+    if art.tags:
+        lines += ["Tags: " + ", ".join(t.name for t in art.tags), ""]
+    lines += [body, ""]
+    for enc in art.enclosures:
+        url = safe_url(str(enc.get("url", "")))
+        if url:
+            lines += [f"Enclosure: [{enc.get('type') or 'media'}]({url})", ""]
+    if art.link:
+        lines += [f"Link: <{art.link}>", ""]
+    return "\n".join(lines).strip() + "\n"
+
+
+def article_text(art: Article) -> str:
+    """Readable plain text for ``newstui show``."""
+    body = article_body(art)
+    lines = [art.title, "=" * min(len(art.title), 80), meta_line(art, body)]
+    if art.categories:
+        lines.append("Categories: " + ", ".join(art.categories))
+    if art.tags:
+        lines.append(
+            "Tags: " + ", ".join(t.name + (" (yours)" if t.origin == "user" else "") for t in art.tags)
+        )
+    if art.bookmarked:
+        lines.append("Bookmarked" + (f" — note: {art.note}" if art.note else ""))
+    lines += ["", _unescape_md(body), ""]
+    for enc in art.enclosures:
+        lines.append(f"Enclosure: {enc.get('url')} ({enc.get('type') or 'media'})")
+    if art.link:
+        lines.append(f"Link: {art.link}")
+    return clean("\n".join(lines)).rstrip() + "\n"
+
+
+def _unescape_md(md: str) -> str:
+    return re.sub(r"\\([\\`*_{}\[\]<>#|~+=.()!-])", r"\1", md).replace("  \n", "\n")

@@ -1,0 +1,198 @@
+"""Feed documents (RSS 0.9x/1.0/2.0, Atom, RDF via feedparser; JSON Feed via json) to articles.
+
+Runs in worker processes during a refresh, so it imports nothing from the store.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from newstui.errors import NewstuiError
+from newstui.models import ArticleIn
+from newstui.sources.dates import parse_date
+
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+_TAG = re.compile(r"<[^>]*>")
+
+
+class FeedError(NewstuiError):
+    """A document that is not a usable feed; the message is recorded on the source."""
+
+
+@dataclass
+class ParsedFeed:
+    title: str = ""
+    site_url: str = ""
+    entries: list[ArticleIn] = field(default_factory=list)
+    problem: str | None = None  # the parser's complaint about a malformed but usable feed
+
+
+def _abs(base: str, link: str) -> str:
+    if not link:
+        return ""
+    if base.startswith(("http://", "https://")):
+        return urljoin(base, link.strip())
+    return link.strip()
+
+
+def _text(value: str | None, is_html: bool = True) -> str:
+    if not value:
+        return ""
+    if is_html and "<" in value:
+        value = _TAG.sub("", value)
+    return html.unescape(value) if is_html else value
+
+
+def parse_feed(body: bytes, url: str = "") -> ParsedFeed:
+    """Parse one feed document. Raises FeedError for what cannot be a feed."""
+    head = body[:4096].lstrip()
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:].lstrip()
+    if head.startswith((b"{", b"[")):
+        return parse_json_feed(body, url)
+    probe = body if len(body) < 1_000_000 else body[:1_000_000]
+    if _ENTITY_DECL.search(probe) or _ENTITY_DECL.search(probe.replace(b"\x00", b"")):
+        raise FeedError("feed declares XML entities in a DTD (refused: entity expansion attack)")
+    import feedparser  # imported lazily: it is slow to import and only refreshes need it
+
+    try:
+        d = feedparser.parse(io.BytesIO(body), sanitize_html=False, resolve_relative_uris=False)
+    except Exception as exc:  # feedparser raises on some character references (#591, #599)
+        raise FeedError(f"cannot parse feed: {type(exc).__name__}: {exc}") from None
+    problem = None
+    if d.get("bozo"):
+        exc = d.get("bozo_exception")
+        problem = f"malformed feed: {exc}" if exc else "malformed feed"
+        if "CharacterEncoding" in type(exc).__name__:
+            problem = f"encoding problem: {exc}"
+    if not d.entries:
+        if d.get("version") or d.feed.get("title"):
+            return ParsedFeed(
+                title=_text(d.feed.get("title")), site_url=_abs(url, d.feed.get("link", "")),
+                entries=[], problem=problem,
+            )
+        raise FeedError(problem or "not a feed (no entries, no feed title)")
+    feed = d.feed
+    out = ParsedFeed(
+        title=_text(feed.get("title")),
+        site_url=_abs(url, feed.get("link", "")),
+        problem=problem,
+    )
+    for e in d.entries:
+        out.entries.append(_entry(e, url))
+    return out
+
+
+def _entry(e: dict, base: str) -> ArticleIn:
+    content = ""
+    ctype = "html"
+    for c in e.get("content") or []:
+        value = c.get("value") or ""
+        if len(value) > len(content):
+            content = value
+            ctype = "html" if "html" in (c.get("type") or "html") else "text"
+    summary = e.get("summary") or ""
+    if not content:
+        content, summary = summary, ""
+        detail = e.get("summary_detail") or {}
+        ctype = "html" if "html" in (detail.get("type") or "text/html") else "text"
+    title_detail = e.get("title_detail") or {}
+    title = _text(e.get("title") or "", "html" in (title_detail.get("type") or "text/html"))
+    published = None
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = e.get(key)
+        if parsed:
+            try:
+                published = float(calendar.timegm(parsed))
+            except (TypeError, ValueError, OverflowError):
+                published = None
+            break
+    updated = None
+    if e.get("updated_parsed"):
+        try:
+            updated = float(calendar.timegm(e["updated_parsed"]))
+        except (TypeError, ValueError, OverflowError):
+            updated = None
+    author = (e.get("author_detail") or {}).get("name") or e.get("author") or ""
+    cats = []
+    for t in e.get("tags") or []:
+        name = t.get("term") or t.get("label")
+        if name:
+            cats.append(name)
+    enclosures = []
+    for enc in e.get("enclosures") or []:
+        href = enc.get("href") or enc.get("url")
+        if href:
+            enclosures.append(
+                {"url": _abs(base, href), "type": enc.get("type", ""), "length": enc.get("length")}
+            )
+    return ArticleIn(
+        title=title,
+        guid=e.get("id") or "",
+        link=_abs(base, e.get("link") or ""),
+        author=_text(author),
+        summary=summary,
+        content=content,
+        content_type=ctype,
+        published=published,
+        updated=updated,
+        categories=cats,
+        enclosures=enclosures,
+    )
+
+
+def parse_json_feed(body: bytes, url: str = "") -> ParsedFeed:
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FeedError(f"not a JSON Feed: {exc}") from None
+    if not isinstance(data, dict) or "jsonfeed.org/version" not in str(data.get("version", "")):
+        raise FeedError("not a JSON Feed (no jsonfeed.org version)")
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise FeedError("JSON Feed without an items list")
+    feed_author = _json_author(data)
+    out = ParsedFeed(title=str(data.get("title") or ""), site_url=_abs(url, str(data.get("home_page_url") or "")))
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        html_body = item.get("content_html")
+        text_body = item.get("content_text")
+        tags = item.get("tags") if isinstance(item.get("tags"), list) else []
+        attachments = item.get("attachments") if isinstance(item.get("attachments"), list) else []
+        out.entries.append(
+            ArticleIn(
+                title=str(item.get("title") or ""),
+                guid=str(item.get("id") or ""),
+                link=_abs(url, str(item.get("url") or item.get("external_url") or "")),
+                author=_json_author(item) or feed_author,
+                summary=str(item.get("summary") or ""),
+                content=str(html_body if html_body else text_body or ""),
+                content_type="html" if html_body else "text",
+                published=parse_date(item.get("date_published")),
+                updated=parse_date(item.get("date_modified")),
+                tags=[str(t) for t in tags if t is not None],
+                enclosures=[
+                    {"url": _abs(url, str(a.get("url") or "")), "type": str(a.get("mime_type") or ""),
+                     "length": a.get("size_in_bytes")}
+                    for a in attachments if isinstance(a, dict) and a.get("url")
+                ],
+            )
+        )
+    return out
+
+
+def _json_author(obj: dict) -> str:
+    authors = obj.get("authors")
+    if isinstance(authors, list) and authors and isinstance(authors[0], dict):
+        return str(authors[0].get("name") or "")
+    author = obj.get("author")
+    if isinstance(author, dict):
+        return str(author.get("name") or "")
+    return ""

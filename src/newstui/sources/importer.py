@@ -1,0 +1,218 @@
+"""``newstui import``: files and folders (recursively) into the library.
+
+Each file is read by the parser for its type; files that cannot be read are skipped with a
+one-line reason and the import goes on. Articles are written in batches, one transaction each.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newstui.errors import NewstuiError
+from newstui.models import ArticleIn
+from newstui.sources.decode import SkipFile, decode_text, looks_binary
+from newstui.store.library import Library
+
+TEXT_EXT = {".txt", ".text"}
+MARKDOWN_EXT = {".md", ".markdown", ".mdown"}
+HTML_EXT = {".html", ".htm", ".xhtml"}
+FEED_EXT = {".xml", ".rss", ".atom", ".rdf", ".json"}
+OPML_EXT = {".opml"}
+SUPPORTED = TEXT_EXT | MARKDOWN_EXT | HTML_EXT | FEED_EXT | OPML_EXT
+MAX_FILE = 64 * 1024 * 1024
+BATCH = 1000
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    sources_added: int = 0
+    files: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    new_ids: list[int] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.files > 0
+
+    def summary(self) -> str:
+        parts = [f"{self.imported} imported", f"{self.updated} updated"]
+        if self.unchanged:
+            parts.append(f"{self.unchanged} unchanged")
+        if self.sources_added:
+            parts.append(f"{self.sources_added} feeds added")
+        parts.append(f"{len(self.skipped)} skipped")
+        return ", ".join(parts)
+
+
+def walk(paths: Iterable[str | Path], report: ImportReport) -> Iterator[Path]:
+    """Every file under ``paths`` (sorted, hidden entries left out); missing paths reported."""
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if not path.exists():
+            report.skipped.append((str(raw), "no such file or folder"))
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield Path(root) / name
+        else:
+            yield path
+
+
+def _read(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE:
+            raise SkipFile(f"too large ({size // 1_048_576} MiB)")
+        return path.read_bytes()
+    except PermissionError:
+        raise SkipFile("permission denied") from None
+    except IsADirectoryError:
+        raise SkipFile("is a folder") from None
+    except OSError as exc:
+        raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
+
+
+def _article_from(path: Path, data: bytes) -> ArticleIn:
+    ext = path.suffix.lower()
+    text = decode_text(data)
+    if ext in MARKDOWN_EXT:
+        from newstui.sources.markdownfile import parse_markdown
+
+        art = parse_markdown(text)
+    elif ext in HTML_EXT:
+        from newstui.sources.htmlfile import parse_html
+
+        art = parse_html(text)
+    else:
+        from newstui.sources.textfile import parse_text
+
+        art = parse_text(text)
+    if not art.guid:
+        art.guid = path.absolute().as_uri()
+    if art.published is None:
+        art.published = path.stat().st_mtime
+        art.date_estimated = True
+    return art
+
+
+class Importer:
+    def __init__(
+        self,
+        lib: Library,
+        on_skip: Callable[[str, str], None] | None = None,
+        on_file: Callable[[Path], None] | None = None,
+    ) -> None:
+        self.lib = lib
+        self.report = ImportReport()
+        self.on_skip = on_skip
+        self.on_file = on_file
+        self._folders: dict[Path, int] = {}
+        self._pending: dict[int, list[ArticleIn]] = {}
+        self._pending_count = 0
+
+    def skip(self, path: str, reason: str) -> None:
+        self.report.skipped.append((path, reason))
+        if self.on_skip:
+            self.on_skip(path, reason)
+
+    def run(self, paths: Iterable[str | Path]) -> ImportReport:
+        before = len(self.report.skipped)
+        for path in walk(paths, self.report):
+            if self.on_file:
+                self.on_file(path)
+            try:
+                self.import_file(path)
+            except SkipFile as exc:
+                self.skip(str(path), str(exc))
+        self.flush()
+        if self.on_skip:
+            for p, r in self.report.skipped[before:]:
+                if r == "no such file or folder":
+                    self.on_skip(p, r)
+        return self.report
+
+    def import_file(self, path: Path) -> None:
+        ext = path.suffix.lower()
+        if ext not in SUPPORTED:
+            raise SkipFile(f"unsupported file type {ext or '(none)'}")
+        data = _read(path)
+        if ext in OPML_EXT:
+            self._import_opml(data)
+        elif ext in FEED_EXT:
+            self._import_feed(path, data)
+        else:
+            art = _article_from(path, data)
+            folder = path.parent.absolute()
+            sid = self._folders.get(folder)
+            if sid is None:
+                src, _ = self.lib.add_source(str(folder), kind="folder", title=folder.name or str(folder))
+                sid = self._folders[folder] = src.id
+            self._pending.setdefault(sid, []).append(art)
+            self._pending_count += 1
+            if self._pending_count >= BATCH:
+                self.flush()
+        self.report.files += 1
+
+    def flush(self) -> None:
+        for sid, items in self._pending.items():
+            self.report_upsert(sid, items, "")
+        self._pending.clear()
+        self._pending_count = 0
+
+    def report_upsert(self, sid: int, items: list[ArticleIn], url: str) -> None:
+        res = self.lib.upsert_articles(sid, items, source_url=url)
+        self.report.imported += res.new
+        self.report.updated += res.updated
+        self.report.unchanged += res.unchanged
+        self.report.new_ids.extend(res.new_ids)
+
+    def _import_feed(self, path: Path, data: bytes) -> None:
+        from newstui.sources.feedparse import FeedError, parse_feed
+
+        if not data.strip():
+            raise SkipFile("empty file")
+        if looks_binary(data) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise SkipFile("binary file, not a feed")
+        try:
+            parsed = parse_feed(data, str(path.absolute()))
+        except FeedError as exc:
+            raise SkipFile(str(exc)) from None
+        src, created = self.lib.add_source(
+            str(path.absolute()), kind="feed", title=parsed.title or path.stem
+        )
+        self.lib.update_source(
+            src.id, title=src.title or parsed.title or path.stem, site_url=parsed.site_url,
+            last_error=parsed.problem, last_error_at=None,
+        )
+        self.report_upsert(src.id, parsed.entries, str(path.absolute()))
+
+    def _import_opml(self, data: bytes) -> None:
+        from newstui.sources.opml import OpmlError, parse_opml
+
+        try:
+            subs = parse_opml(data)
+        except OpmlError as exc:
+            raise SkipFile(str(exc)) from None
+        for sub in subs:
+            _, created = self.lib.add_source(sub.url, kind="feed", title=sub.title, category=sub.category)
+            self.report.sources_added += int(created)
+
+
+def import_paths(
+    lib: Library,
+    paths: Iterable[str | Path],
+    on_skip: Callable[[str, str], None] | None = None,
+    on_file: Callable[[Path], None] | None = None,
+) -> ImportReport:
+    paths = list(paths)
+    if not paths:
+        raise NewstuiError("import needs at least one file or folder")
+    return Importer(lib, on_skip, on_file).run(paths)
