@@ -1,0 +1,46 @@
+"""Shared fixtures: real library files in tmp dirs and the real `newstui` entry point."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from newstui.store.library import Library
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LOCAL = FIXTURES / "local"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "data"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def lib(data_dir: Path):
+    library = Library(data_dir / "library.db")
+    yield library
+    library.close()
+
+
+@pytest.fixture
+def cli(data_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the real `newstui` entry point in a subprocess against ``data_dir``."""
+
+    def run(*args: str, input: str | None = None, timeout: float = 120,
+            data: Path | None = None, env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+        full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
+        return subprocess.run(
+            [sys.executable, "-m", "newstui", "--data-dir", str(data or data_dir), *args],
+            capture_output=True, text=True, input=input, timeout=timeout, env=full_env,
+        )
+
+    return run
