@@ -30,6 +30,19 @@ def lib(data_dir: Path):
     library.close()
 
 
+def newstui_command() -> list[str]:
+    """The installed console script next to this Python (the real entry point)."""
+    script = Path(sys.executable).parent / "newstui"
+    if script.exists():
+        return [str(script)]
+    import shutil
+
+    found = shutil.which("newstui")
+    if found is None:
+        pytest.fail("the newstui console script is not installed (pip install -e '.[test]')")
+    return [found]
+
+
 @pytest.fixture
 def cli(data_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the real `newstui` entry point in a subprocess against ``data_dir``."""
@@ -39,7 +52,7 @@ def cli(data_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
             ) -> subprocess.CompletedProcess[str]:
         full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
         return subprocess.run(
-            [sys.executable, "-m", "newstui", "--data-dir", str(data or data_dir), *args],
+            [*newstui_command(), "--data-dir", str(data or data_dir), *args],
             capture_output=True, text=True, input=input, timeout=timeout, env=full_env,
         )
 
