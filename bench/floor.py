@@ -1,7 +1,7 @@
 """The floor for P3/P4: a bare fetch-and-parse of the feed list, no database.
 
 One ``httpx.AsyncClient`` (256 connections in total, at most 6 at a time per host via a
-per-host ``asyncio.Semaphore``), feedparser in a 2-process ``ProcessPoolExecutor``.
+per-host ``asyncio.Semaphore``, and a 256 global semaphore in front of the client), feedparser in a 2-process ``ProcessPoolExecutor``.
 Pass 1 fetches and parses everything and keeps ETag / Last-Modified; pass 2 repeats
 with conditional requests (304 -> nothing to parse). Prints one JSON line with the
 in-process time of each pass (interpreter start-up and imports are not included;
@@ -82,13 +82,17 @@ class PassResult:
 
 
 async def run_pass(
-    client: httpx.AsyncClient,
+    clients: ClientFor,
     pool: ProcessPoolExecutor,
     urls: Sequence[str],
     validators: dict[str, Validators],
+    total_connections: int,
 ) -> PassResult:
     loop = asyncio.get_running_loop()
     per_host: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_HOST))
+    # httpcore's pool rescans every connection (and, for idle ones, every connection
+    # again) on each request start/end; queueing outside the client keeps that bounded.
+    total = asyncio.Semaphore(total_connections)
     result = PassResult()
 
     async def one(url: str) -> None:
@@ -99,8 +103,8 @@ async def run_pass(
         if v.last_modified:
             headers["If-Modified-Since"] = v.last_modified
         try:
-            async with per_host[urlsplit(url).netloc]:
-                resp = await client.get(url, headers=headers)
+            async with per_host[urlsplit(url).netloc], total:
+                resp = await clients.get(url).get(url, headers=headers)
             if resp.status_code == 304:
                 result.not_modified += 1
                 return
@@ -120,22 +124,58 @@ async def run_pass(
     return result
 
 
-async def run_floor(urls: Sequence[str]) -> dict[str, object]:
+class ClientFor:
+    """One shared AsyncClient (the default), or one client per host (``per_host=True``)."""
+
+    def __init__(self, total_connections: int, per_host: bool) -> None:
+        self.per_host = per_host
+        self.total_connections = total_connections
+        self._clients: dict[str, httpx.AsyncClient] = {}
+
+    def _new(self, max_connections: int) -> httpx.AsyncClient:
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+        return httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(30.0), trust_env=False)
+
+    def get(self, url: str) -> httpx.AsyncClient:
+        key = urlsplit(url).netloc if self.per_host else ""
+        client = self._clients.get(key)
+        if client is None:
+            size = PER_HOST if self.per_host else self.total_connections
+            client = self._clients[key] = self._new(size)
+        return client
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+
+
+async def run_floor(
+    urls: Sequence[str], total_connections: int = TOTAL_CONNECTIONS, client_per_host: bool = False
+) -> dict[str, object]:
     validators: dict[str, Validators] = {}
-    limits = httpx.Limits(max_connections=TOTAL_CONNECTIONS, max_keepalive_connections=TOTAL_CONNECTIONS)
-    timeout = httpx.Timeout(30.0)
-    async with httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False) as client:
+    clients = ClientFor(total_connections, client_per_host)
+    try:
         t0 = time.perf_counter()
         pool = ProcessPoolExecutor(max_workers=WORKERS)
         try:
-            first = await run_pass(client, pool, urls, validators)
+            first = await run_pass(clients, pool, urls, validators, total_connections)
             first.seconds = time.perf_counter() - t0
             t1 = time.perf_counter()
-            second = await run_pass(client, pool, urls, validators)
+            second = await run_pass(clients, pool, urls, validators, total_connections)
             second.seconds = time.perf_counter() - t1
         finally:
             pool.shutdown(wait=True)
-    return {"feeds": len(urls), "pass1": first.as_dict(), "pass2": second.as_dict()}
+    finally:
+        await clients.aclose()
+    return {
+        "feeds": len(urls),
+        "total_connections": total_connections,
+        "client_per_host": client_per_host,
+        "pass1": first.as_dict(),
+        "pass2": second.as_dict(),
+    }
 
 
 def urls_from_opml(path: Path) -> list[str]:
@@ -148,12 +188,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--opml", type=Path)
     src.add_argument("--urls", type=Path, help="one URL a line")
+    p.add_argument("--total-connections", type=int, default=TOTAL_CONNECTIONS)
+    p.add_argument(
+        "--client-per-host", action="store_true", help="variant: one AsyncClient per host"
+    )
     args = p.parse_args(argv)
     if args.opml:
         urls = urls_from_opml(args.opml)
     else:
         urls = [u.strip() for u in args.urls.read_text().splitlines() if u.strip()]
-    print(json.dumps(asyncio.run(run_floor(urls))), flush=True)
+    result = asyncio.run(run_floor(urls, args.total_connections, args.client_per_host))
+    print(json.dumps(result), flush=True)
     return 0
 
 

@@ -122,7 +122,7 @@ def _entry(e: dict, base: str) -> ArticleIn:
     author = (e.get("author_detail") or {}).get("name") or e.get("author") or ""
     cats = []
     for t in e.get("tags") or []:
-        name = t.get("term") or t.get("label")
+        name = t.get("label") or t.get("term")
         if name:
             cats.append(name)
     enclosures = []

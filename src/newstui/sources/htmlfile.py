@@ -36,10 +36,9 @@ def parse_html(text: str) -> ArticleIn:
             break
     if not title:
         raise SkipFile("HTML page without a title")
-    tags: list[str] = []
+    tags: list[str] = meta("article:tag")  # then keywords; clean_names merges repeats
     for kw in meta("keywords", "news_keywords"):
         tags.extend(k.strip() for k in kw.split(","))
-    tags.extend(meta("article:tag"))
     published = None
     for value in meta("article:published_time", "date", "dc.date", "pubdate"):
         published = parse_date(value)

@@ -30,6 +30,8 @@ def parse_opml(data: bytes) -> list[Subscription]:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise OpmlError(f"malformed OPML: {exc}") from None
+    except (LookupError, ValueError) as exc:  # e.g. an unknown encoding in the XML declaration
+        raise OpmlError(f"malformed OPML: {exc}") from None
     if root.tag.lower() != "opml":
         raise OpmlError(f"not OPML: the root element is <{root.tag}>, not <opml>")
     body = root.find("body")

@@ -368,7 +368,9 @@ class Library:
                 int(estimated), item.updated, enclosures, cats, tags, body)
 
     def _name_ids(self, c: sqlite3.Connection, table: str, names: Iterable[str]) -> dict[str, int]:
-        folds = {_fold(n): n for n in names}
+        folds: dict[str, str] = {}
+        for n in names:
+            folds.setdefault(_fold(n), n)  # the first spelling seen names the label
         if not folds:
             return {}
         ids: dict[str, int] = {}

@@ -1,0 +1,320 @@
+"""The HTTP layer: one GET with redirects, a size cap, an overall deadline and no surprises.
+
+httpx alone does not bound a response: it has no body-size or decompression limit and its
+timeouts are per step (a server trickling one byte a second never trips a read timeout).
+So redirects are followed here (http/https only, loops refused), the raw body is streamed
+and decompressed here with a running cap counted after decompression, and every request
+runs under one deadline. Network and HTTP problems never raise: they come back as a
+``FetchResult`` whose ``error`` is the one-line reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from newstui import USER_AGENT
+
+if TYPE_CHECKING:
+    from newstui.config import Config
+
+try:  # brotli is optional: advertise it only when it can be decoded
+    import brotli as _brotli  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on the environment
+    _brotli = None
+
+ACCEPT_ENCODING = "gzip, deflate, br" if _brotli is not None else "gzip, deflate"
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PERMANENT = frozenset({301, 308})
+MAX_ENCODINGS = 2  # "gzip" or "gzip, gzip" at most; deeper stacks are refused
+
+
+@dataclass
+class FetchLimits:
+    connect_timeout: float = 10
+    read_timeout: float = 15
+    deadline: float = 30
+    max_bytes: int = 16 * 1024 * 1024
+    max_redirects: int = 5
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> FetchLimits:
+        return cls(
+            connect_timeout=cfg.connect_timeout,
+            read_timeout=cfg.read_timeout,
+            deadline=cfg.feed_deadline,
+            max_bytes=cfg.max_body_bytes,
+        )
+
+
+@dataclass
+class FetchResult:
+    url: str  # the final URL after redirects
+    status: int | None  # HTTP status; None on a network error
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    permanent_url: str | None = None  # where a 301/308 chain ended, when not the asked URL
+    error: str | None = None  # one-line reason when it failed
+    not_modified: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _BadEncoding(Exception):
+    pass
+
+
+def make_client(limits: FetchLimits, max_connections: int = 256) -> httpx.AsyncClient:
+    """One client for many fetches: a shared pool, no automatic redirects or decoding."""
+    return httpx.AsyncClient(
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        ),
+        timeout=httpx.Timeout(
+            connect=limits.connect_timeout,
+            read=limits.read_timeout,
+            write=limits.read_timeout,
+            pool=limits.deadline,
+        ),
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
+        follow_redirects=False,
+    )
+
+
+def is_http(url: str) -> bool:
+    return url[:8].lower().startswith(("http://", "https://"))
+
+
+class _Decoder:
+    """Undo up to MAX_ENCODINGS content encodings, refusing output beyond ``cap`` bytes."""
+
+    def __init__(self, header: str, cap: int) -> None:
+        codings = [c.strip().lower() for c in header.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if len(codings) > MAX_ENCODINGS:
+            raise _BadEncoding(f"refused {len(codings)} stacked content encodings ({header})")
+        self.cap = cap
+        self.total = 0
+        # Encodings are listed in the order applied, so they are undone last first.
+        self.steps = [self._step(c) for c in reversed(codings)]
+
+    @staticmethod
+    def _step(coding: str) -> object:
+        if coding in ("gzip", "x-gzip"):
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        if coding == "deflate":
+            return _Deflate()
+        if coding == "br" and _brotli is not None:
+            return _Brotli()
+        raise _BadEncoding(f"unsupported content encoding {coding!r}")
+
+    def feed(self, data: bytes) -> bytes:
+        for step in self.steps:
+            if not data:
+                return b""
+            # +1 so that "more than the cap" shows as output longer than what was allowed.
+            data = step.decompress(data, self.cap - self.total + 1)  # type: ignore[attr-defined]
+            if len(data) > self.cap - self.total:
+                raise _TooLarge
+        self.total += len(data)
+        return data
+
+    def flush(self) -> bytes:
+        data = b""
+        for step in self.steps:
+            if data:
+                data = step.decompress(data, self.cap - self.total + 1)  # type: ignore[attr-defined]
+            tail = step.flush() if hasattr(step, "flush") else b""  # type: ignore[attr-defined]
+            data += tail
+            if len(data) > self.cap - self.total:
+                raise _TooLarge
+        self.total += len(data)
+        return data
+
+
+class _Deflate:
+    """'deflate' is zlib-wrapped by the standard but raw deflate on some servers."""
+
+    def __init__(self) -> None:
+        self._obj: object | None = None
+        self._first = b""
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if self._obj is None:
+            self._first += data
+            if len(self._first) < 2:
+                return b""
+            wbits = zlib.MAX_WBITS if (self._first[0] & 0x0F) == 8 and (
+                (self._first[0] << 8 | self._first[1]) % 31 == 0
+            ) else -zlib.MAX_WBITS
+            self._obj = zlib.decompressobj(wbits)
+            data, self._first = self._first, b""
+        return self._obj.decompress(data, max_length)  # type: ignore[attr-defined]
+
+    def flush(self) -> bytes:
+        return self._obj.flush() if self._obj is not None else b""  # type: ignore[attr-defined]
+
+
+class _Brotli:  # pragma: no cover - only when brotli is installed
+    def __init__(self) -> None:
+        self._obj = _brotli.Decompressor()
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        return self._obj.process(data)
+
+    def flush(self) -> bytes:
+        return b""
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    limits: FetchLimits,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> FetchResult:
+    """GET ``url`` (conditionally when validators are given). Never raises for I/O trouble."""
+    if not is_http(url):
+        return FetchResult(url, None, error=f"not an http(s) URL: {url[:200]}")
+    state = FetchResult(url, None)
+    try:
+        async with asyncio.timeout(limits.deadline):
+            return await _fetch(client, url, limits, etag, last_modified, state)
+    except TimeoutError:
+        state.error = f"no complete response within {limits.deadline:g} s"
+    except _TooLarge:
+        state.error = f"response larger than {_size(limits.max_bytes)} (refused)"
+    except _BadEncoding as exc:
+        state.error = str(exc)
+    except httpx.ConnectTimeout:
+        state.error = "timed out connecting"
+    except httpx.ReadTimeout:
+        state.error = f"timed out: no data for {limits.read_timeout:g} s"
+    except httpx.TimeoutException as exc:
+        state.error = f"timed out ({type(exc).__name__})"
+    except httpx.ConnectError as exc:
+        state.error = f"cannot connect: {_reason(exc)}"
+    except httpx.RemoteProtocolError as exc:
+        state.error = f"broken HTTP response: {_reason(exc)}"
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        state.error = f"{type(exc).__name__}: {_reason(exc)}"
+    except zlib.error as exc:
+        state.error = f"cannot decompress the response: {exc}"
+    except OSError as exc:
+        state.error = f"network error: {exc.strerror or exc}"
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # a fetch must never take the refresh down with it
+        state.error = f"{type(exc).__name__}: {_reason(exc)}"
+    state.body = b""
+    return state
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024 and n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MiB"
+    return f"{n} bytes"
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:300]
+
+
+async def _fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    limits: FetchLimits,
+    etag: str | None,
+    last_modified: str | None,
+    state: FetchResult,
+) -> FetchResult:
+    headers: dict[str, str] = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    original = url
+    seen = {url}
+    permanent = url  # where the unbroken chain of 301/308 from the start has got to
+    chain_permanent = True
+    try:
+        for _hop in range(limits.max_redirects + 1):
+            state.url = url
+            request = client.build_request("GET", url, headers=headers)
+            response = await client.send(request, stream=True)
+            try:
+                status = state.status = response.status_code
+                state.headers = {k.lower(): v for k, v in response.headers.items()}
+                if status in REDIRECTS and "location" in state.headers:
+                    target = urljoin(url, state.headers["location"].strip())
+                    if not is_http(target):
+                        state.error = f"refused redirect to a non-http(s) URL: {target[:200]}"
+                        return state
+                    if target in seen:
+                        state.error = f"redirect loop at {target[:200]}"
+                        return state
+                    seen.add(target)
+                    chain_permanent = chain_permanent and status in PERMANENT
+                    if chain_permanent:
+                        permanent = target
+                    url = target
+                    continue
+                if status == 304:
+                    state.not_modified = True
+                    return state
+                if not 200 <= status < 300:
+                    reason = response.reason_phrase or ""
+                    state.error = f"HTTP {status}{f' {reason}' if reason else ''}"
+                    return state
+                state.body = await _read_body(response, limits)
+                return state
+            finally:
+                await response.aclose()
+        state.error = f"more than {limits.max_redirects} redirects"
+        return state
+    finally:
+        state.permanent_url = permanent if permanent != original else None
+
+
+async def _read_body(response: httpx.Response, limits: FetchLimits) -> bytes:
+    cap = limits.max_bytes
+    declared = response.headers.get("content-length", "")
+    encoding = response.headers.get("content-encoding", "")
+    if declared.isdigit() and int(declared) > cap and not encoding:
+        raise _TooLarge
+    decoder = _Decoder(encoding, cap) if encoding else None
+    parts: list[bytes] = []
+    total = 0
+    async for chunk in response.aiter_raw():
+        if decoder is not None:
+            chunk = decoder.feed(chunk)
+        total += len(chunk)
+        if total > cap:
+            raise _TooLarge
+        parts.append(chunk)
+    if decoder is not None:
+        parts.append(decoder.flush())
+    return b"".join(parts)
+
+
+def fetch_sync(url: str, limits: FetchLimits) -> FetchResult:
+    """One fetch in a fresh event loop (for callers that are not async)."""
+
+    async def run() -> FetchResult:
+        async with make_client(limits, max_connections=4) as client:
+            return await fetch(client, url, limits)
+
+    return asyncio.run(run())

@@ -1,0 +1,166 @@
+"""``newstui doctor``: check a library's integrity and search index, repair what can be.
+
+Repairs are the safe ones only: a search index that is damaged or out of step with the
+articles is rebuilt from the articles (it holds nothing else), and damaged b-tree indexes
+are rebuilt with REINDEX. Damage to the tables themselves cannot be repaired here; the
+report says so and the library is left as it is, so nothing is lost by running doctor.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+from newstui.errors import NewstuiError
+from newstui.store.library import Library, plain_text
+
+_MAX_PROBLEMS = 20  # integrity_check can list thousands of lines; a summary is enough
+
+
+@dataclass
+class DoctorReport:
+    integrity: list[str] = field(default_factory=list)  # problems left after repair
+    repaired_integrity: list[str] = field(default_factory=list)  # problems REINDEX fixed
+    index_problems: list[str] = field(default_factory=list)  # what was wrong with the FTS index
+    index_rebuilt: bool = False
+    indexed: int = 0  # articles in the search index after the run
+    counts: dict[str, int] = field(default_factory=dict)
+    repair: bool = True  # whether repairs were allowed
+
+    @property
+    def damaged(self) -> bool:
+        """True when damage remains that doctor could not (or was not allowed to) repair."""
+        return bool(self.integrity) or (bool(self.index_problems) and not self.index_rebuilt)
+
+    def lines(self) -> list[str]:
+        out: list[str] = []
+        if self.integrity:
+            out.append("integrity: DAMAGED, not repairable here")
+            out += [f"  {p}" for p in self.integrity]
+        elif self.repaired_integrity:
+            out.append(f"integrity: repaired ({len(self.repaired_integrity)} index problems fixed)")
+        else:
+            out.append("integrity: ok")
+        if self.index_rebuilt:
+            out.append(f"search index: rebuilt ({'; '.join(self.index_problems)})")
+        elif self.index_problems:
+            out.append(f"search index: DAMAGED ({'; '.join(self.index_problems)})")
+        else:
+            out.append("search index: ok")
+        if self.counts:
+            c = self.counts
+            out.append(
+                f"{c.get('articles', 0)} articles ({c.get('unread', 0)} unread, "
+                f"{self.indexed} indexed), {c.get('sources', 0)} sources, "
+                f"{c.get('bookmarks', 0)} bookmarks, {c.get('tags', 0)} tags"
+            )
+        return out
+
+
+def integrity_problems(conn: sqlite3.Connection) -> list[str]:
+    """What ``PRAGMA integrity_check`` finds (empty when the file is sound)."""
+    try:
+        rows = conn.execute(f"PRAGMA integrity_check({_MAX_PROBLEMS})").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return [" ".join(str(exc).split())]
+    problems = [str(r[0]) for r in rows]
+    return [] if problems == ["ok"] else problems
+
+
+def search_index_problems(lib: Library) -> list[str]:
+    """What is wrong with the FTS index: internal damage, or rows out of step with articles."""
+    problems: list[str] = []
+    try:
+        with lib.write() as c:
+            c.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+    except sqlite3.DatabaseError as exc:
+        problems.append(f"index damaged: {' '.join(str(exc).split())}")
+    try:
+        missing = lib._read(
+            "SELECT COUNT(*) FROM articles a WHERE NOT EXISTS "
+            "(SELECT 1 FROM articles_fts f WHERE f.rowid = a.id)"
+        )[0][0]
+        stray = lib._read(
+            "SELECT COUNT(*) FROM articles_fts f WHERE NOT EXISTS "
+            "(SELECT 1 FROM articles a WHERE a.id = f.rowid)"
+        )[0][0]
+    except sqlite3.DatabaseError as exc:
+        problems.append(f"index unreadable: {' '.join(str(exc).split())}")
+        return problems
+    if missing:
+        problems.append(f"{missing} articles missing from the index")
+    if stray:
+        problems.append(f"{stray} index entries for deleted articles")
+    return problems
+
+
+def rebuild_search_index(lib: Library) -> int:
+    """Rebuild the FTS index from the articles, in one transaction. Returns rows indexed."""
+    with lib.write() as c:
+        # Dropping and recreating the table empties even an index too damaged to read.
+        sql = c.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'articles_fts'"
+        ).fetchone()[0]
+        c.execute("DROP TABLE articles_fts")
+        c.execute(sql)
+        rows = c.execute(
+            "SELECT id, title, author, summary, content, content_type FROM articles"
+        )
+        n = 0
+        batch: list[tuple] = []
+        for aid, title, author, summary, content, ctype in rows:
+            batch.append((aid, title, author, plain_text(summary, ctype, 20_000),
+                          plain_text(content or summary, ctype)))
+            if len(batch) >= 500:
+                n += _insert(c, batch)
+        n += _insert(c, batch)
+    return n
+
+
+def _insert(c: sqlite3.Connection, batch: list[tuple]) -> int:
+    c.executemany(
+        "INSERT INTO articles_fts (rowid, title, author, summary, body) VALUES (?,?,?,?,?)", batch
+    )
+    n = len(batch)
+    batch.clear()
+    return n
+
+
+def diagnose(lib: Library, *, repair: bool = True) -> DoctorReport:
+    """Check ``lib``; with ``repair``, rebuild damaged indexes. Never deletes user data."""
+    report = DoctorReport(repair=repair)
+    problems = integrity_problems(lib.conn)
+    if problems and repair:
+        try:
+            with lib.write() as c:
+                c.execute("REINDEX")
+        except (sqlite3.DatabaseError, NewstuiError):
+            pass  # the problems found below are the report
+        left = integrity_problems(lib.conn)
+        if not left:
+            report.repaired_integrity = problems
+        problems = left
+    report.integrity = problems
+    report.index_problems = search_index_problems(lib)
+    if report.index_problems and repair and not report.integrity:  # never write into damage
+        try:
+            rebuild_search_index(lib)
+            report.index_rebuilt = True
+        except (sqlite3.DatabaseError, NewstuiError) as exc:
+            report.index_problems.append(f"cannot rebuild: {' '.join(str(exc).split())}")
+            return _count(lib, report)
+        still = search_index_problems(lib)
+        if still:
+            report.index_rebuilt = False
+            report.index_problems = still
+    return _count(lib, report)
+
+
+def _count(lib: Library, report: DoctorReport) -> DoctorReport:
+    try:
+        report.counts = lib.stats()
+        report.counts["tags"] = lib._read("SELECT COUNT(*) FROM tags")[0][0]
+        report.indexed = lib._read("SELECT COUNT(*) FROM articles_fts")[0][0]
+    except sqlite3.DatabaseError as exc:
+        report.integrity.append(f"cannot count: {' '.join(str(exc).split())}")
+    return report
