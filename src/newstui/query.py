@@ -161,7 +161,9 @@ def parse(text: str) -> object:
 
 def fts_phrase(value: str, prefix: bool = True) -> str:
     """One FTS5 string: quoted so no user text is read as FTS syntax."""
-    words = value.replace('"', " ").split()
+    from newstui.textsafe import clean
+
+    words = clean(value).replace('"', " ").replace("\x00", " ").split()  # FTS5 rejects NUL
     if not words:
         return ""
     phrase = '"' + " ".join(words) + '"'
@@ -169,7 +171,7 @@ def fts_phrase(value: str, prefix: bool = True) -> str:
 
 
 def _date(value: str, field_name: str) -> float:
-    m = re.fullmatch(r"(\d+)([dwmy])", value)
+    m = re.fullmatch(r"([0-9]{1,6})([dwmy])", value)  # ASCII, bounded: int() cannot fail
     if m:
         days = int(m.group(1)) * {"d": 1, "w": 7, "m": 30, "y": 365}[m.group(2)]
         return time.time() - days * 86400
@@ -209,7 +211,7 @@ def _term_sql(term: _Term, out: Compiled) -> str:
             "OR a.source_id IN (SELECT id FROM sources WHERE category = ? COLLATE NOCASE))"
         )
     if f == "source":
-        if v.isdigit():
+        if v.isascii() and v.isdigit():  # "²".isdigit() is True but int("²") fails
             out.params.append(int(v))
             return "a.source_id = ?"
         out.params.extend([_like(v), _like(v)])

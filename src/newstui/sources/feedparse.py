@@ -196,3 +196,22 @@ def _json_author(obj: dict) -> str:
     if isinstance(author, dict):
         return str(author.get("name") or "")
     return ""
+
+
+# ------------------------------------------------------------------ worker side
+# The refresh runs these in a process pool (spawn-safe: top level, light imports).
+
+
+def warm_worker() -> None:
+    """Pool initializer: pay feedparser's import once per worker, before the first feed."""
+    import feedparser  # noqa: F401
+
+
+def parse_job(body: bytes, url: str) -> ParsedFeed | str:
+    """Parse in a worker: the feed, or the one-line reason it is not one."""
+    try:
+        return parse_feed(body, url)
+    except FeedError as exc:
+        return str(exc)
+    except Exception as exc:  # a worker must answer, not die: the refresh records this
+        return f"cannot parse feed: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
