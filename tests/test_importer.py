@@ -83,11 +83,15 @@ def test_windows_1252_umlauts() -> None:
     text = decode_text((LOCAL / "cp1252.txt").read_bytes())
     art = parse_text(text)
     assert "„Klimabrötchen“" in art.content and "0,80 €" in art.content
-    assert art.content.split("\n\n")[1].startswith("Für die Inhaberin ist das ein Versuch: „Wenn es gut läuft")
+    second = art.content.split("\n\n")[1]
+    assert second.startswith("Für die Inhaberin ist das ein Versuch: „Wenn es gut läuft")
 
 
 def test_reference_shape_empty_tags_line() -> None:
-    text = "Titel (Pay) – Zusatz\n\nEin Absatz.\n\nTitel - Zusatz\n\nMax Muster, Ort\n\n\n\nKategorien: A, Etsy & Co., B\n\nSchlagworte:, , , , ,"
+    text = (
+        "Titel (Pay) – Zusatz\n\nEin Absatz.\n\nTitel - Zusatz\n\nMax Muster, Ort\n\n\n\n"
+        "Kategorien: A, Etsy & Co., B\n\nSchlagworte:, , , , ,"
+    )
     art = parse_text(text)
     assert art.tags == []
     assert art.categories == ["A", "Etsy & Co.", "B"]

@@ -163,7 +163,7 @@ def fts_phrase(value: str, prefix: bool = True) -> str:
     """One FTS5 string: quoted so no user text is read as FTS syntax."""
     from newstui.textsafe import clean
 
-    words = clean(value).replace('"', " ").replace("\x00", " ").split()  # FTS5 rejects NUL
+    words = clean(value).replace('"', " ").split()  # controls (NUL!) break FTS5 MATCH
     if not words:
         return ""
     phrase = '"' + " ".join(words) + '"'

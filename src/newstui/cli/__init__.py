@@ -57,10 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): not an error worth a message.
-        try:
-            sys.stdout = None  # type: ignore[assignment]
-        finally:
-            return EXIT_OK
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except sqlite3.Error as exc:
         print(f"newstui: library error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_ERROR

@@ -123,7 +123,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     with library(args) as lib:
         art = lib.article(args.id)
         if args.format == "json":
-            rec = lib.records(f"", ids=[art.id])[0]
+            rec = lib.records("", ids=[art.id])[0]
             rec["body_markdown"] = render.article_body(art)
             rec["summary"] = art.summary
             rec["note"] = art.note

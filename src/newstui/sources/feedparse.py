@@ -72,6 +72,8 @@ def parse_feed(body: bytes, url: str = "") -> ParsedFeed:
         if "CharacterEncoding" in type(exc).__name__:
             problem = f"encoding problem: {exc}"
     if not d.entries:
+        if problem:  # malformed and nothing usable in it: an error, not an empty feed
+            raise FeedError(f"{problem} (no entries)")
         if d.get("version") or d.feed.get("title"):
             return ParsedFeed(
                 title=_text(d.feed.get("title")), site_url=_abs(url, d.feed.get("link", "")),
@@ -158,7 +160,9 @@ def parse_json_feed(body: bytes, url: str = "") -> ParsedFeed:
     if not isinstance(items, list):
         raise FeedError("JSON Feed without an items list")
     feed_author = _json_author(data)
-    out = ParsedFeed(title=str(data.get("title") or ""), site_url=_abs(url, str(data.get("home_page_url") or "")))
+    out = ParsedFeed(
+        title=str(data.get("title") or ""), site_url=_abs(url, str(data.get("home_page_url") or ""))
+    )
     for item in items:
         if not isinstance(item, dict):
             continue

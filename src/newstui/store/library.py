@@ -428,7 +428,10 @@ class Library:
         if sort == "rank" and q.rank_match:
             order = "r.rank, a.published DESC, a.id DESC"
         elif sort == "source":
-            order = "COALESCE(NULLIF(s.title, ''), s.url, a.source_title) COLLATE NOCASE, a.published DESC, a.id DESC"
+            order = (
+                "COALESCE(NULLIF(s.title, ''), s.url, a.source_title) COLLATE NOCASE, "
+                "a.published DESC, a.id DESC"
+            )
         elif sort == "title":
             order = "a.title COLLATE NOCASE, a.id"
         elif sort == "bookmarked":
@@ -709,7 +712,8 @@ class Library:
             c.execute(
                 "INSERT INTO bookmarks (article_id, created, note) VALUES (?, ?, ?) "
                 "ON CONFLICT (article_id) DO UPDATE SET note = COALESCE(?, note)",
-                (article_id, time.time(), clean(note or "", 10_000), None if note is None else clean(note, 10_000)),
+                (article_id, time.time(), clean(note or "", 10_000),
+                 None if note is None else clean(note, 10_000)),
             )
         art = self.article(article_id)
         self._snapshot(art)
