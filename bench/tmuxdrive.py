@@ -52,7 +52,9 @@ class Tmux:
             check=True,
             env=dict(env),
         )
-        self._tmux("set-option", "-g", "escape-time", "0", check=False)
+        for option, value in (("escape-time", "0"), ("remain-on-exit", "on"),
+                              ("default-terminal", "screen-256color"), ("status", "off")):
+            self._tmux("set-option", "-g", option, value, check=False)
         self._started = True
 
     def stop_server(self) -> None:
@@ -85,15 +87,25 @@ class Tmux:
         self._tmux("send-keys", "-t", name, key)
 
     def wait_for(
-        self, name: str, pred: Callable[[str], bool], timeout: float
+        self,
+        name: str,
+        pred: Callable[[str], bool],
+        timeout: float,
+        abort: Callable[[], bool] | None = None,
     ) -> tuple[float | None, str]:
-        """Poll until ``pred(screen)``; returns (perf_counter time or None, last screen)."""
+        """Poll until ``pred(screen)``; returns (perf_counter time or None, last screen).
+
+        ``abort()`` true (e.g. the program has exited) ends the wait early.
+        """
         end = time.perf_counter() + timeout
         screen = ""
         while time.perf_counter() < end:
             screen = self.capture(name)
             if pred(screen):
                 return time.perf_counter(), screen
+            if abort is not None and abort():
+                time.sleep(0.05)
+                return None, self.capture(name)
             time.sleep(POLL)
         return None, screen
 

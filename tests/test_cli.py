@@ -75,7 +75,7 @@ def test_show_formats(cli, imported) -> None:
 
 
 def test_podcast_enclosures_are_kept(cli, imported) -> None:
-    rec = lines(cli("list", "source:podcast", "--format", "json", "--limit", "1").stdout)[0]
+    rec = lines(cli("list", "source:Bezahlt", "--format", "json", "--limit", "1").stdout)[0]
     shown = cli("show", str(rec["id"])).stdout
     assert "Enclosure: https://" in shown and "audio/mpeg" in shown
 

@@ -518,7 +518,8 @@ class Library:
             "SELECT a.id, a.source_id, COALESCE(NULLIF(s.title, ''), s.url, a.source_title), a.key, "
             "a.title, a.link, a.author, a.summary, a.content, a.content_type, a.published, "
             "a.date_estimated, a.updated, a.first_seen, a.read, a.enclosures, "
-            "b.created, b.note, b.fulltext, b.fulltext_status "
+            "b.created, b.note, b.fulltext, b.fulltext_status, b.fulltext_error, "
+            "b.fulltext_attempts "
             "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
             "LEFT JOIN bookmarks b ON b.article_id = a.id WHERE a.id = ?",
             (aid,),
@@ -547,6 +548,7 @@ class Library:
             enclosures=json.loads(r[15]) if r[15] else [], categories=cats,
             tags=list(tags.values()), bookmarked=r[16] is not None, bookmarked_at=r[16],
             note=r[17] or "", fulltext=r[18], fulltext_status=r[19] or "none",
+            fulltext_error=r[20], fulltext_attempts=r[21] or 0,
         )
 
     def _require(self, c: sqlite3.Connection, aid: int) -> None:
@@ -705,19 +707,71 @@ class Library:
         return [r[0] for r in self._read("SELECT name FROM tags ORDER BY name COLLATE NOCASE")]
 
     # --------------------------------------------------------------- bookmarks
-    def bookmark(self, article_id: int, note: str | None = None) -> Article:
-        """Bookmark an article (or update its note). The bookmark keeps a full copy."""
+    def bookmark(
+        self, article_id: int, note: str | None = None, *, created: float | None = None
+    ) -> Article:
+        """Bookmark an article (or update its note). The bookmark keeps a full copy.
+
+        ``created`` restores an earlier bookmark time (import). A bookmark whose text is only
+        a summary is queued ('pending') for the full-text fetch (newstui.bookmarks.fulltext).
+        """
         with self.write() as c:
             self._require(c, article_id)
             c.execute(
                 "INSERT INTO bookmarks (article_id, created, note) VALUES (?, ?, ?) "
                 "ON CONFLICT (article_id) DO UPDATE SET note = COALESCE(?, note)",
-                (article_id, time.time(), clean(note or "", 10_000),
-                 None if note is None else clean(note, 10_000)),
+                (article_id, time.time() if created is None else created,
+                 clean(note or "", 10_000), None if note is None else clean(note, 10_000)),
             )
         art = self.article(article_id)
         self._snapshot(art)
+        from newstui.bookmarks.fulltext import needs_fulltext
+
+        if art.fulltext_status == "none" and needs_fulltext(art):
+            self.set_fulltext(article_id, "pending")
+            art.fulltext_status = "pending"
         return art
+
+    def set_fulltext(
+        self, article_id: int, status: str, *, text: str | None = None,
+        error: str | None = None, attempted: bool = False,
+    ) -> None:
+        """Record the full-text state of a bookmark ('none', 'pending', 'ok', 'failed')."""
+        if status not in ("none", "pending", "ok", "failed"):
+            raise ValueError(f"unknown full-text status {status!r}")
+        with self.write() as c:
+            c.execute(
+                "UPDATE bookmarks SET fulltext_status = ?, "
+                "fulltext = CASE WHEN ? THEN ? ELSE fulltext END, fulltext_error = ?, "
+                "fulltext_attempts = fulltext_attempts + ? WHERE article_id = ?",
+                (status, text is not None, None if text is None else clean(text),
+                 None if error is None else clean_line(error, 500), int(attempted), article_id),
+            )
+
+    def fulltext_queue(self, max_attempts: int) -> list[int]:
+        """Bookmarks waiting for their full text (pending, or failed and still to retry)."""
+        return [r[0] for r in self._read(
+            "SELECT article_id FROM bookmarks WHERE fulltext_status = 'pending' OR "
+            "(fulltext_status = 'failed' AND fulltext_attempts < ?) ORDER BY created",
+            (max_attempts,),
+        )]
+
+    def article_id_for(self, source_id: int, item: ArticleIn) -> int | None:
+        """The stored id of an article a source produced (by its guid or link), if any."""
+        key = clean_line(item.guid, 2000) or safe_url(item.link)
+        rows = self._read(
+            "SELECT id FROM articles WHERE source_id = ? AND key = ?", (source_id, key)
+        ) if key else []
+        return rows[0][0] if rows else None
+
+    def set_source_title(self, article_id: int, name: str) -> None:
+        """Name the source an article first came from (an imported export), shown before the
+        folder it was imported from."""
+        with self.write() as c:
+            c.execute(
+                "UPDATE articles SET source_title = ? WHERE id = ?",
+                (clean_line(name, 500), article_id),
+            )
 
     def _snapshot(self, art: Article) -> None:
         snap = json.dumps(
