@@ -70,6 +70,7 @@ class Bench:
         self.libs: dict[int, Library | Exception] = {}
         self.tmux: Tmux | None = None
         self.newsboat = workload.newsboat_available()
+        self.reuse_library = False
 
     # -- helpers -----------------------------------------------------------------------
     def row(self, id: str, scenario: str, target: str, unit: str = "s") -> Row:
@@ -80,15 +81,21 @@ class Bench:
     def wanted(self, *ids: str) -> bool:
         return any(i in self.only for i in ids)
 
-    def guarded(self, ids: Sequence[str], fn: Callable[[], None]) -> None:
+    def guarded(self, ids: Sequence[str], fn: Callable[[], None],
+                note_to: Row | None = None, label: str = "") -> None:
+        """Run ``fn``; a failure marks the rows ``ids`` n/a (or adds a note to ``note_to``)."""
         try:
             fn()
         except Unavailable as exc:
+            if note_to is not None:
+                note_to.notes.append(f"{label} n/a: {exc}"[:300])
             for i in ids:
                 if i in self.rows and not self.rows[i].values and not self.rows[i].error:
                     self.rows[i].fail(str(exc))
         except Exception as exc:  # never crash the whole run
             self.log(traceback.format_exc())
+            if note_to is not None:
+                note_to.notes.append(f"{label} n/a: bench error: {type(exc).__name__}: {exc}")
             for i in ids:
                 if i in self.rows and not self.rows[i].values and not self.rows[i].error:
                     self.rows[i].fail(f"bench error: {type(exc).__name__}: {exc}")
@@ -98,7 +105,8 @@ class Bench:
             self.log(f"building/loading the {n_articles}-article library ...")
             try:
                 self.libs[n_articles] = workload.build_library(
-                    self.nt, self.s.lib_sources, n_articles, self.s.seed)
+                    self.nt, self.s.lib_sources, n_articles, self.s.seed,
+                    reuse=self.reuse_library)
             except Exception as exc:
                 self.libs[n_articles] = exc
         lib = self.libs[n_articles]
@@ -124,7 +132,8 @@ class Bench:
             if p3 or p4:
                 self.guarded(["P3", "P4"], lambda: self._newstui_refresh(opml, p3, p4))
             if self.newsboat and (p3 or p4):
-                self.guarded([], lambda: self._newsboat_refresh(urls, p3, p4))
+                self.guarded([], lambda: self._newsboat_refresh(urls, p3, p4),
+                             note_to=p3 or p4, label="newsboat comparison")
         for r, f in ((p3, f3), (p4, f4)):
             if r and r.median is not None and f.median:
                 r.floor_ratio = r.median / f.median
@@ -268,20 +277,21 @@ class Bench:
         return self.tmux
 
     def paint(self, cmd: list[str], pattern: re.Pattern[str], settle: float = 0.0,
-              name: str = "app") -> tuple[float, float | None]:
+              name: str = "app", timeout: float | None = None) -> tuple[float, float | None]:
         """Start ``cmd`` in a fresh tmux session; (seconds to first paint, peak RSS MB)."""
+        timeout = timeout or self.s.paint_timeout
         tm = self._tmux()
         result = self.work / f"pane-{name}-{time.monotonic_ns()}.json"
         session, t0 = tm.launch(cmd, {}, result)
         t, screen = tm.wait_for(session, lambda sc: bool(pattern.search(sc)),
-                                self.s.paint_timeout, abort=lambda: result.exists())
+                                timeout, abort=lambda: result.exists())
         if t is not None and settle:
             time.sleep(settle)
         pane = tm.finish(session, result)
         if t is None:
             tail = " | ".join(ln.strip() for ln in screen.splitlines() if ln.strip())[-200:]
             why = (f"exited ({pane.returncode})" if result.exists() and pane.returncode
-                   else f"nothing matching {pattern.pattern!r} within {self.s.paint_timeout} s")
+                   else f"nothing matching {pattern.pattern!r} within {timeout} s")
             raise Unavailable(f"{name}: {why}; screen: {tail or '(empty)'}")
         rss = pane.maxrss_kb / MB if pane.maxrss_kb else None
         return t - t0, rss
@@ -305,7 +315,9 @@ class Bench:
                 lib = self.library(n)
                 data = workload.copy_library(lib, self.work / f"lib-paint-{n}")
                 targets.append((r, n))
-                r.notes.append(f"library: {lib.info}".replace("'planted'", "planted")[:300])
+                r.notes.append(f"library: {lib.info['articles']} articles in "
+                               f"{lib.info['sources']} feeds + {lib.info['tagged_x']} local "
+                               f"(built in {lib.info['build_seconds']} s by newstui import)")
                 setattr(r, "_data", data)
             except Unavailable as exc:
                 r.fail(str(exc))
@@ -341,7 +353,8 @@ class Bench:
             elif not p5.error:
                 p5.fail(p1.error if p1 and p1.error else "no P1 session completed")
         if self.newsboat and p1 and p1.values:
-            self.guarded([], lambda: self._newsboat_paint(p1, p5))
+            self.guarded([], lambda: self._newsboat_paint(p1, p5), note_to=p1,
+                         label="newsboat comparison")
 
     def _paint_row(self, r: Row, cmd: list[str], settle: float, p5: Row | None) -> None:
         secs, rss = self.paint(cmd, TITLE_RE, settle=settle, name=r.id)
@@ -359,7 +372,8 @@ class Bench:
             lock.unlink(missing_ok=True)
             cmd = ["env", f"HOME={nb['home']}", *workload.newsboat_cmd(
                 nb["urls"], nb["config"], nb["cache"])]
-            secs, rss = self.paint(cmd, pattern, settle=self.s.settle, name="newsboat")
+            secs, rss = self.paint(cmd, pattern, settle=self.s.settle, name="newsboat",
+                                   timeout=max(120.0, self.s.paint_timeout))
             times.append(secs)
             if rss:
                 rsss.append(rss)
@@ -413,9 +427,10 @@ class Bench:
                 fallbacks += f
         finally:
             shutil.rmtree(data, ignore_errors=True)
-        if not r.values:
+        if len(r.values) == timeouts:
+            r.values.clear()
             raise Unavailable(f"no keystroke produced a visible list update "
-                              f"within {s.key_timeout} s")
+                              f"within {s.key_timeout} s ({timeouts} tried)")
         r.met = r.median <= 100 and r.max <= 250 and timeouts == 0
         r.notes.append(f"query {corpus.SEARCH_QUERY!r} typed after '/', one key at a time; "
                        f"{len(r.values)} keystrokes; {timeouts} timeouts "
@@ -501,13 +516,20 @@ def _add(row: Row, result: tuple[float, float | None]) -> None:
 
 
 def _json_count(text: str) -> int | None:
-    text = text.strip()
-    if not text:
+    """Number of articles in ``list --format json`` output (JSON lines or one document)."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
         return 0
+    try:
+        docs = [json.loads(ln) for ln in lines]
+        if all(isinstance(d, dict) for d in docs) and (len(docs) > 1 or "id" in docs[0]):
+            return len(docs)
+    except ValueError:
+        pass
     try:
         doc = json.loads(text)
     except ValueError:
-        return sum(1 for ln in text.splitlines() if ln.strip().startswith("{"))
+        return None
     if isinstance(doc, list):
         return len(doc)
     if isinstance(doc, dict):
@@ -527,6 +549,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--newstui", default=None, help="command to run newstui (default: PATH)")
     p.add_argument("--floor-args", default="", help="extra arguments for bench.floor")
     p.add_argument("--no-newsboat", action="store_true", help="skip the newsboat comparisons")
+    p.add_argument("--reuse-library", action="store_true",
+                   help="use a cached library even if the newstui sources changed since")
     for f in ("feeds", "entries", "hosts", "feeds_per_host", "lib_sources", "lib_articles",
               "small_articles", "texts", "seed"):
         p.add_argument("--" + f.replace("_", "-"), type=int, default=None)
@@ -559,6 +583,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench = Bench(sizes, only, nt, work, args.floor_args.split(), log)
         if args.no_newsboat:
             bench.newsboat = None
+        bench.reuse_library = args.reuse_library
         t0 = time.perf_counter()
         rows = bench.run()
         total = time.perf_counter() - t0

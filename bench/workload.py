@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -52,6 +53,7 @@ def find_newstui(override: str | None = None) -> Newstui:
     return Newstui([sys.executable, "-m", "newstui"], env)
 
 
+@functools.lru_cache(maxsize=1)
 def code_hash() -> str:
     """Changes whenever the newstui sources change, so cached libraries are rebuilt."""
     h = hashlib.sha1()
@@ -104,19 +106,31 @@ class Library:
 
 
 def build_library(
-    nt: Newstui, n_sources: int, n_articles: int, seed: int, timeout: float = 1800
+    nt: Newstui,
+    n_sources: int,
+    n_articles: int,
+    seed: int,
+    timeout: float = 1800,
+    reuse: bool = False,
 ) -> Library:
     """A library of ``n_articles`` in ``n_sources`` feeds (plus 1% local articles tagged x).
 
     Built once with ``newstui import FEEDS_DIR TEXTS_DIR`` and cached under
-    ``bench/.cache`` keyed by sizes, seed and the newstui source hash.
+    ``bench/.cache`` keyed by sizes, seed and the newstui source hash; ``reuse`` takes any
+    cached library of the same sizes even if newstui has changed since.
     """
     tagged = max(1, n_articles // 100)
     key = f"lib-{n_sources}x{n_articles}-t{tagged}-s{seed}"
     root = CACHE / f"{key}-{code_hash()}"
+    candidates = [root]
+    if reuse:
+        candidates += sorted(CACHE.glob(f"{key}-*"), key=lambda p: p.stat().st_mtime,
+                             reverse=True)
+    for cand in candidates:
+        info_file = cand / "info.json"
+        if info_file.exists():
+            return Library(cand / "data", json.loads(info_file.read_text()))
     info_file = root / "info.json"
-    if info_file.exists():
-        return Library(root / "data", json.loads(info_file.read_text()))
     for old in CACHE.glob(f"{key}-*"):
         shutil.rmtree(old, ignore_errors=True)
     root.mkdir(parents=True)

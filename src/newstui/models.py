@@ -26,6 +26,12 @@ class ArticleIn:
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     enclosures: list[dict[str, object]] = field(default_factory=list)
+    # Read from an exported bookmark's front matter so an import restores it.
+    source_title: str = ""
+    bookmarked: bool = False
+    bookmarked_at: float | None = None
+    note: str = ""
+    user_tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -97,7 +103,9 @@ class Article:
     bookmarked_at: float | None = None
     note: str = ""
     fulltext: str | None = None
-    fulltext_status: str = "none"
+    fulltext_status: str = "none"  # none | pending | ok | failed (see bookmarks.fulltext)
+    fulltext_error: str | None = None
+    fulltext_attempts: int = 0
 
     @property
     def tag_names(self) -> list[str]:

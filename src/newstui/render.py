@@ -19,6 +19,12 @@ _STRIP = ["script", "style", "iframe", "noscript", "template", "object", "embed"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
 _LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])(?=\s)", re.M)
 _BLANKS = re.compile(r"\n{3,}")
+# Markdown links and reference definitions, so a javascript:/data:/file: target is dropped.
+_MD_LINK = re.compile(
+    r"(!?)\[([^\]\n]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
+)
+_MD_REFDEF = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)<?([^\s>]*)>?", re.M)
+_MD_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
 _converter_cls: type | None = None
 
 
@@ -96,14 +102,28 @@ def text_to_markdown(text: str) -> str:
     return "\n\n".join(p for p in paragraphs if p.strip())
 
 
+def safe_markdown_links(md: str) -> str:
+    """Markdown whose link and image targets are http(s) only; other links keep their text."""
+
+    def link(m: re.Match[str]) -> str:
+        url = safe_url(m.group(3))
+        if m.group(1):
+            return f"![{m.group(2)}]({url})" if url else f"[image: {m.group(2) or 'image'}]"
+        return f"[{m.group(2)}]({url})" if url else m.group(2)
+
+    md = _MD_LINK.sub(link, md)
+    md = _MD_REFDEF.sub(lambda m: m.group(1) + safe_url(m.group(2)), md)
+    return _MD_AUTOLINK.sub(lambda m: f"<{m.group(1)}>" if safe_url(m.group(1)) else m.group(1), md)
+
+
 def body_markdown(content: str, content_type: str, base_url: str = "") -> str:
     if content_type == "html":
         return html_to_markdown(content, base_url)
     if content_type == "markdown":
         # Raw HTML inside Markdown is converted too, so nothing of it is shown or acted on.
-        if "<" in content:
-            return html_to_markdown(content, base_url) if re.search(r"<\w", content) else clean(content)
-        return clean(content)
+        if "<" in content and re.search(r"<\w", content):
+            content = html_to_markdown(content, base_url)
+        return safe_markdown_links(clean(content))
     return text_to_markdown(content)
 
 

@@ -75,11 +75,19 @@ class _BadEncoding(Exception):
     pass
 
 
+# httpcore rescans its whole pool (every connection, and for each idle one every
+# connection again) whenever a request starts or ends; with hundreds of idle keep-alive
+# connections to hosts already done that scan dominated a refresh's CPU time. A small
+# keep-alive pool still reuses connections to a host with many feeds.
+MAX_KEEPALIVE = 24
+
+
 def make_client(limits: FetchLimits, max_connections: int = 256) -> httpx.AsyncClient:
     """One client for many fetches: a shared pool, no automatic redirects or decoding."""
     return httpx.AsyncClient(
         limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
+            max_connections=max_connections,
+            max_keepalive_connections=min(max_connections, MAX_KEEPALIVE),
         ),
         timeout=httpx.Timeout(
             connect=limits.connect_timeout,

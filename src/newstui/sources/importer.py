@@ -164,8 +164,24 @@ class Importer:
     def flush(self) -> None:
         for sid, items in self._pending.items():
             self.report_upsert(sid, items, "")
+            self._restore_bookmarks(sid, items)
         self._pending.clear()
         self._pending_count = 0
+
+    def _restore_bookmarks(self, sid: int, items: list[ArticleIn]) -> None:
+        """An imported bookmark export: the original source name, user tags and bookmark."""
+        for item in items:
+            if not (item.bookmarked or item.source_title or item.user_tags):
+                continue
+            aid = self.lib.article_id_for(sid, item)
+            if aid is None:
+                continue
+            if item.source_title:
+                self.lib.set_source_title(aid, item.source_title)
+            if item.user_tags:
+                self.lib.tag(aid, add=item.user_tags)
+            if item.bookmarked:
+                self.lib.bookmark(aid, item.note or None, created=item.bookmarked_at)
 
     def report_upsert(self, sid: int, items: list[ArticleIn], url: str) -> None:
         res = self.lib.upsert_articles(sid, items, source_url=url)

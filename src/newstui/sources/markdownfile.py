@@ -1,4 +1,8 @@
-"""Markdown articles with optional YAML front matter (title, date, author, categories, tags, link)."""
+"""Markdown articles with optional YAML front matter (title, date, author, categories, tags, link).
+
+An exported bookmark also carries source, note, bookmarked, bookmarked_at and user_tags, so
+importing an export restores the bookmark (see ``Importer``).
+"""
 
 from __future__ import annotations
 
@@ -51,6 +55,9 @@ def parse_markdown(text: str) -> ArticleIn:
                 raise SkipFile("no title and no text")
             title = first.lstrip("# ").strip()
     published = parse_date(meta.get("date") or meta.get("published"))
+    marked_at = parse_date(meta.get("bookmarked_at") or meta.get("bookmarked-at"))
+    flag = meta.get("bookmarked")
+    marked = marked_at is not None if flag is None else str(flag).lower() in ("true", "yes", "1")
     return ArticleIn(
         title=title,
         guid=str(meta.get("id") or meta.get("guid") or ""),
@@ -62,4 +69,9 @@ def parse_markdown(text: str) -> ArticleIn:
         categories=_names(meta.get("categories", meta.get("category"))),
         tags=_names(meta.get("tags", meta.get("keywords"))),
         summary=str(meta.get("summary") or meta.get("description") or ""),
+        source_title=str(meta.get("source") or ""),
+        bookmarked=marked,
+        bookmarked_at=marked_at if marked else None,
+        note=str(meta.get("note") or ""),
+        user_tags=_names(meta.get("user_tags", meta.get("user-tags"))),
     )

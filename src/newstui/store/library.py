@@ -27,7 +27,8 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 SORTS = ("date", "source", "title", "rank", "bookmarked")
 
 _ROW_SELECT = (
-    "SELECT a.id, a.title, COALESCE(NULLIF(s.title, ''), s.url, a.source_title), a.published, "
+    "SELECT a.id, a.title, COALESCE(NULLIF(a.source_title, ''), NULLIF(s.title, ''), s.url), "
+    "a.published, "
     "a.read, b.article_id IS NOT NULL "
     "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
     "LEFT JOIN bookmarks b ON b.article_id = a.id"
@@ -242,6 +243,27 @@ class Library:
         with self.write() as c:
             c.execute(f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id))
 
+    def update_sources(self, updates: Sequence[tuple[int, dict[str, object]]]) -> None:
+        """Many ``update_source`` calls in one transaction (a refresh's timestamps).
+
+        An update whose new URL another source already has keeps its old URL.
+        """
+        allowed = set(self._SOURCE_COLS.replace(" ", "").split(",")) - {"id", "added"}
+        for _, fields in updates:
+            if set(fields) - allowed:
+                raise ValueError(f"unknown source fields {set(fields) - allowed}")
+        with self.write() as c:
+            for source_id, fields in updates:
+                if "url" in fields and c.execute(
+                    "SELECT 1 FROM sources WHERE url = ? AND id != ?", (fields["url"], source_id)
+                ).fetchone():
+                    fields = {k: v for k, v in fields.items() if k != "url"}
+                if fields:
+                    sets = ", ".join(f"{k} = ?" for k in fields)
+                    c.execute(
+                        f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id)
+                    )
+
     def remove_source(self, source_id: int) -> int:
         """Remove a source. Its bookmarked articles stay (detached); the rest go. Returns removed."""
         src = self.source(source_id)
@@ -429,7 +451,7 @@ class Library:
             order = "r.rank, a.published DESC, a.id DESC"
         elif sort == "source":
             order = (
-                "COALESCE(NULLIF(s.title, ''), s.url, a.source_title) COLLATE NOCASE, "
+                "COALESCE(NULLIF(a.source_title, ''), NULLIF(s.title, ''), s.url) COLLATE NOCASE, "
                 "a.published DESC, a.id DESC"
             )
         elif sort == "title":
@@ -483,8 +505,9 @@ class Library:
             rows = {
                 r[0]: r
                 for r in self._read(
-                    "SELECT a.id, a.title, a.author, COALESCE(NULLIF(s.title, ''), s.url, "
-                    "a.source_title), a.link, a.published, a.read, b.article_id IS NOT NULL "
+                    "SELECT a.id, a.title, a.author, COALESCE(NULLIF(a.source_title, ''), "
+                    "NULLIF(s.title, ''), s.url), a.link, a.published, a.read, "
+                    "b.article_id IS NOT NULL "
                     "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
                     f"LEFT JOIN bookmarks b ON b.article_id = a.id WHERE a.id IN ({marks})",
                     chunk,
@@ -515,7 +538,8 @@ class Library:
         except (TypeError, ValueError):
             raise NotFound(f"no article {article_id!r} (ids are numbers; see `newstui list`)") from None
         rows = self._read(
-            "SELECT a.id, a.source_id, COALESCE(NULLIF(s.title, ''), s.url, a.source_title), a.key, "
+            "SELECT a.id, a.source_id, "
+            "COALESCE(NULLIF(a.source_title, ''), NULLIF(s.title, ''), s.url), a.key, "
             "a.title, a.link, a.author, a.summary, a.content, a.content_type, a.published, "
             "a.date_estimated, a.updated, a.first_seen, a.read, a.enclosures, "
             "b.created, b.note, b.fulltext, b.fulltext_status, b.fulltext_error, "

@@ -1,0 +1,1 @@
+"""newstui benchmarks: ``python -m bench`` from the repository root (see bench/README.md)."""

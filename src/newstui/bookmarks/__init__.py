@@ -1,0 +1,1 @@
+"""Bookmarks beyond the store's records: full text for offline reading, and export."""

@@ -1,0 +1,218 @@
+"""Full text for bookmarks whose feed gave only a summary.
+
+The linked page is fetched with the feeds' HTTP layer (same timeouts, size cap and redirect
+rules) and its main text is extracted with trafilatura, then converted to Markdown by the
+same safe converter every other HTML goes through (``render.html_to_markdown``), so links
+are http(s) only and no markup survives. The result is stored beside the original summary.
+
+A bookmark's full-text status is one of:
+
+- ``none``: nothing to fetch (the stored text is already the whole article, or no link);
+- ``pending``: queued, fetched by ``complete_pending`` (the refresh and the TUI call it);
+- ``ok``: the full text is stored;
+- ``failed``: the last attempt failed (``fulltext_error`` says why); retried by
+  ``complete_pending`` until ``MAX_ATTEMPTS`` attempts have been made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import TYPE_CHECKING
+
+from newstui.errors import NewstuiError
+from newstui.models import Article
+
+if TYPE_CHECKING:
+    import httpx
+
+    from newstui.config import Config
+    from newstui.sources.fetch import FetchLimits
+    from newstui.store.library import Library
+
+SHORT_TEXT = 1_500  # characters of plain text: less than this is a summary, not an article
+MAX_ATTEMPTS = 5
+CONCURRENCY = 4
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+# trafilatura's HTML output wraps a <pre> in a second <pre>; one is enough for Markdown.
+_NESTED_PRE_OPEN = re.compile(r"<pre>\s*<pre>", re.I)
+_NESTED_PRE_CLOSE = re.compile(r"</pre>\s*</pre>", re.I)
+
+
+def stored_text_length(art: Article) -> int:
+    """Characters of readable text the feed or file gave (content, else summary)."""
+    from newstui.store.library import plain_text
+
+    content = art.content if art.content.strip() else art.summary
+    kind = art.content_type if art.content.strip() else ("html" if "<" in art.summary else "text")
+    return len(plain_text(content, kind, SHORT_TEXT * 2))
+
+
+def needs_fulltext(art: Article) -> bool:
+    """True when the article has a link but only a summary's worth of text stored."""
+    return bool(art.link) and not art.fulltext and stored_text_length(art) < SHORT_TEXT
+
+
+def extract_markdown(page: bytes | str, url: str = "", title: str = "") -> str:
+    """The main text of an HTML page as Markdown ("" when none is found).
+
+    trafilatura runs first without its fallback extractors: they rescue pages it cannot
+    read but, on short articles, pull the cookie banner and sidebars in with the text. Only
+    when that finds nothing does the full run with fallbacks get a turn.
+    """
+    import trafilatura
+
+    from newstui.render import html_to_markdown
+
+    options = dict(
+        url=url or None, output_format="html", include_comments=False, include_tables=True,
+        include_links=True, include_images=True, with_metadata=False,
+    )
+    extracted = trafilatura.extract(page, fast=True, **options)
+    if not extracted:
+        extracted = trafilatura.extract(page, **options)
+    if not extracted:
+        return ""
+    extracted = _NESTED_PRE_CLOSE.sub("</pre>", _NESTED_PRE_OPEN.sub("<pre>", extracted))
+    md = html_to_markdown(extracted, url)
+    return _drop_title_heading(md, title)
+
+
+def _drop_title_heading(md: str, title: str) -> str:
+    """The view prints the title already; a first heading repeating it is left out."""
+    first, _, rest = md.partition("\n")
+    heading = first.lstrip("#").strip().replace("\\", "")
+    if first.startswith("#") and title and heading.casefold() == title.strip().casefold():
+        return rest.strip()
+    return md
+
+
+def _decode(body: bytes, headers: dict[str, str]) -> bytes | str:
+    """Text when the server named its charset; else the bytes, for trafilatura to sniff."""
+    m = _CHARSET.search(headers.get("content-type", ""))
+    if m:
+        try:
+            return body.decode(m.group(1), errors="replace")
+        except LookupError:
+            pass
+    return body
+
+
+def _page_problem(body: bytes, headers: dict[str, str]) -> str | None:
+    ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype and ctype not in _HTML_TYPES:
+        return f"the link is not a web page ({ctype[:80]})"
+    if not body.strip():
+        return "the page was empty"
+    return None
+
+
+def _limits(config: Config) -> FetchLimits:
+    from newstui.sources.fetch import FetchLimits
+
+    return FetchLimits.from_config(config)
+
+
+async def _fetch_one(
+    lib: Library, article_id: int, client: httpx.AsyncClient, limits: FetchLimits
+) -> Article:
+    from newstui.sources.fetch import fetch
+
+    art = lib.article(article_id)
+    if not art.bookmarked:
+        raise NewstuiError(f"article {article_id} is not bookmarked")
+    if not art.link:
+        lib.set_fulltext(article_id, "none")
+        return lib.article(article_id)
+    result = await fetch(client, art.link, limits)
+    problem = result.error if not result.ok else _page_problem(result.body, result.headers)
+    md = ""
+    if problem is None:
+        try:
+            md = await asyncio.to_thread(
+                extract_markdown, _decode(result.body, result.headers), result.url, art.title
+            )
+        except Exception as exc:  # a broken page must not take the other fetches down
+            problem = f"cannot read the page: {type(exc).__name__}"
+        else:
+            if not md.strip():
+                problem = "no article text found on the page"
+            elif len(md) < stored_text_length(art):
+                problem = "the page has less text than the feed's summary (paywall or consent page?)"
+    if problem is None:
+        lib.set_fulltext(article_id, "ok", text=md, error=None, attempted=True)
+    else:
+        lib.set_fulltext(article_id, "failed", error=problem, attempted=True)
+    return lib.article(article_id)
+
+
+def fetch_fulltext(lib: Library, article_id: int, config: Config, *, force: bool = False) -> Article:
+    """Fetch one bookmark's full text now (the CLI's foreground fetch).
+
+    Network and extraction failures are recorded on the bookmark ('failed' with the reason),
+    never raised. Without ``force`` a bookmark that needs no full text is left alone.
+    """
+    art = lib.article(article_id)
+    if not art.bookmarked:
+        raise NewstuiError(f"article {art.id} is not bookmarked")
+    if not force and art.fulltext_status == "none" and not needs_fulltext(art):
+        return art
+    limits = _limits(config)
+
+    async def run() -> Article:
+        from newstui.sources.fetch import make_client
+
+        async with make_client(limits, max_connections=2) as client:
+            return await _fetch_one(lib, art.id, client, limits)
+
+    return asyncio.run(run())
+
+
+async def complete_pending_async(
+    lib: Library, config: Config, *, client: httpx.AsyncClient | None = None
+) -> int:
+    """Fetch the full text of every queued bookmark (and retry failed ones). Returns how
+    many now have it. For callers already inside an event loop (the refresh)."""
+    ids = lib.fulltext_queue(MAX_ATTEMPTS)
+    if not ids:
+        return 0
+    limits = _limits(config)
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(aid: int, c: httpx.AsyncClient) -> bool:
+        async with gate:
+            try:
+                return (await _fetch_one(lib, aid, c, limits)).fulltext_status == "ok"
+            except NewstuiError:  # unbookmarked meanwhile
+                return False
+
+    if client is not None:
+        results = await asyncio.gather(*(one(aid, client) for aid in ids))
+    else:
+        from newstui.sources.fetch import make_client
+
+        async with make_client(limits, max_connections=CONCURRENCY) as own:
+            results = await asyncio.gather(*(one(aid, own) for aid in ids))
+    return sum(results)
+
+
+def complete_pending(lib: Library, config: Config) -> int:
+    """Blocking form of ``complete_pending_async`` (the TUI runs it in a thread worker)."""
+    if not lib.fulltext_queue(MAX_ATTEMPTS):
+        return 0  # nothing queued: no event loop, no client
+    return asyncio.run(complete_pending_async(lib, config))
+
+
+def status_line(art: Article) -> str:
+    """One line for the view: whether the full text is there."""
+    if not art.bookmarked:
+        return ""
+    if art.fulltext_status == "ok":
+        return "full text saved for offline reading"
+    if art.fulltext_status == "pending":
+        return "full text queued: fetched on the next refresh"
+    if art.fulltext_status == "failed":
+        retry = "will retry" if art.fulltext_attempts < MAX_ATTEMPTS else "gave up"
+        return f"full text not fetched ({art.fulltext_error or 'failed'}; {retry})"
+    return "saved for offline reading"

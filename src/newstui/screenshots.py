@@ -1,0 +1,147 @@
+"""Write the README's screenshots: ``python -m newstui.screenshots [OUT_DIR]``.
+
+Opens the bundled demo library at a fixed terminal size and saves SVGs of the main views
+to ``screenshots/``. The demo's plain-text articles take their date from the file's
+modification time, so they are copied and given one fixed date first: the same code makes
+the same pictures on every machine (the tests' snapshot library is built the same way).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+FIXED_MTIME = 1_748_779_200.0  # 2025-06-01 12:00 UTC
+SIZE = (160, 46)
+
+
+def fixed_demo(folder: Path) -> Path:
+    """Build the demo library under ``folder`` from a copy of the demo articles whose file
+    dates are fixed. Returns the data directory (use ``Paths.resolve`` on it)."""
+    import newstui.demo as demo
+
+    articles = folder / "articles"
+    shutil.copytree(demo.ARTICLES, articles)
+    for path in sorted(articles.rglob("*")):
+        os.utime(path, (FIXED_MTIME, FIXED_MTIME))
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    original = demo.ARTICLES
+    demo.ARTICLES = articles
+    try:
+        demo.build_demo(data / "library.db")
+    finally:
+        demo.ARTICLES = original
+    return data
+
+
+def use_utc() -> None:
+    """Dates in the list are local time; pictures and snapshots use UTC."""
+    os.environ["TZ"] = "UTC"
+    if hasattr(time, "tzset"):
+        time.tzset()
+
+
+async def settle(pilot) -> None:  # noqa: ANN001 - a textual Pilot
+    """Wait until the workers (queries, counts, article loads) have all landed."""
+    app = pilot.app
+    for _ in range(50):
+        await pilot.pause()
+        busy = [w for w in app.workers if not w.is_finished]
+        if not busy:
+            await pilot.pause()
+            if not [w for w in app.workers if not w.is_finished]:
+                return
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+Step = Callable[[object], Awaitable[None]]
+
+
+def _steps() -> list[tuple[str, tuple[int, int], Step]]:
+    from newstui.tui.widgets.filter_pane import FilterPane
+
+    async def main_view(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        await pilot.press("j", "j", "enter")
+        await settle(pilot)
+
+    async def tag_filter(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        pane = pilot.app.screen.query_one(FilterPane)
+        pane.select_query("tag:linux", announce=True)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    async def search(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        await pilot.press("slash", *"wero", "enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    async def bookmarks(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.screen.query_one(FilterPane).select_query("is:bookmarked", announce=True)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    async def help_screen(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    async def narrow(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        await pilot.press("j", "enter")
+        await settle(pilot)
+
+    return [
+        ("main", SIZE, main_view),
+        ("tag-filter", SIZE, tag_filter),
+        ("search", SIZE, search),
+        ("bookmarks", SIZE, bookmarks),
+        ("help", SIZE, help_screen),
+        ("narrow", (78, 30), narrow),
+    ]
+
+
+async def _shoot(data: Path, name: str, size: tuple[int, int], step: Step, out: Path) -> Path:
+    from newstui.paths import Paths
+    from newstui.tui.app import NewstuiApp
+
+    paths = Paths.resolve(data)
+    paths.state.unlink(missing_ok=True)  # every picture starts from a fresh state
+    app = NewstuiApp(paths, network=False)
+    target = out / f"{name}.svg"
+    async with app.run_test(size=size) as pilot:
+        await step(pilot)
+        svg = app.export_screenshot(title=f"newstui — {name}")
+    target.write_text(svg, encoding="utf-8")
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0]) if args else Path("screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    use_utc()
+    with tempfile.TemporaryDirectory(prefix="newstui-shots-") as tmp:
+        data = fixed_demo(Path(tmp))
+        for name, size, step in _steps():
+            path = asyncio.run(_shoot(data, name, size, step, out))
+            print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,432 @@
+"""The refresh engine, shared by the CLI and the TUI.
+
+One ``httpx.AsyncClient`` per refresh; a global limit on requests in flight (the client's
+pool plus a semaphore, so queued requests wait outside httpcore's pool) and a per-host
+semaphore. Conditional GETs: a 304, or a body whose hash equals the last one, costs no
+parsing, only a timestamp update. Bodies are parsed in a process pool (feedparser is pure
+Python and CPU-bound), opened only when something needs parsing and guarded by a timeout.
+Database writes run on one writer thread so the event loop (and a TUI on it) stays free;
+each feed's articles land in one transaction. Every failure is recorded on its source and
+never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from newstui.config import Config
+from newstui.models import Source
+from newstui.sources.feedparse import ParsedFeed
+from newstui.sources.fetch import FetchLimits, FetchResult, fetch, is_http, make_client
+from newstui.store.library import Library
+from newstui.store.retention import cutoff
+
+PARSE_TIMEOUT = 60.0  # one document; a pathological one must not hang the refresh
+MAX_RETRY_AFTER = 7 * 86_400.0
+
+
+@dataclass
+class FeedOutcome:
+    """What happened to one source in this refresh."""
+
+    source_id: int
+    label: str
+    state: str  # "parsed" | "unchanged" | "failed" | "skipped"
+    new: int = 0
+    updated: int = 0
+    error: str | None = None  # why it failed (or the problem a usable feed had)
+    new_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class RefreshReport:
+    """Running totals; passed to the progress callback after every feed."""
+
+    total: int = 0
+    done: int = 0
+    new: int = 0
+    updated: int = 0
+    errors: int = 0
+    parsed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    deleted: int = 0  # removed by retention afterwards
+    tagged: int = 0  # auto-tags given afterwards
+    last: FeedOutcome | None = None
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+    @property
+    def failed(self) -> list[FeedOutcome]:
+        return [o for o in self.outcomes if o.state == "failed"]
+
+    @property
+    def new_ids(self) -> list[int]:
+        return [i for o in self.outcomes for i in o.new_ids]
+
+    def add(self, outcome: FeedOutcome) -> None:
+        self.outcomes.append(outcome)
+        self.last = outcome
+        self.done += 1
+        self.new += outcome.new
+        self.updated += outcome.updated
+        if outcome.state == "failed":
+            self.errors += 1
+        elif outcome.state == "parsed":
+            self.parsed += 1
+        elif outcome.state == "unchanged":
+            self.unchanged += 1
+        else:
+            self.skipped += 1
+
+    def summary(self) -> str:
+        fetched = self.total - self.skipped
+        parts = [f"refreshed {fetched} feed{'s' if fetched != 1 else ''}",
+                 f"{self.new} new", f"{self.updated} updated", f"{self.unchanged} unchanged",
+                 f"{self.errors} failed"]
+        if self.skipped:
+            parts.append(f"{self.skipped} skipped")
+        return ", ".join(parts)
+
+
+Progress = Callable[[RefreshReport], None]
+
+
+def select(
+    lib: Library, refs: Sequence[str] = (), *, force: bool = False, now: float | None = None
+) -> tuple[list[Source], list[tuple[Source, str]]]:
+    """The sources to fetch and those skipped (gone, or waiting out a Retry-After)."""
+    now = time.time() if now is None else now
+    named = bool(refs)
+    if named:
+        chosen: list[Source] = []
+        seen: set[int] = set()
+        for ref in refs:
+            src = lib.source(ref)
+            if src.id not in seen:
+                seen.add(src.id)
+                chosen.append(src)
+    else:
+        chosen = [s for s in lib.sources() if s.kind == "feed"]
+    fetch_now: list[Source] = []
+    skipped: list[tuple[Source, str]] = []
+    for src in chosen:
+        if src.kind != "feed":
+            skipped.append((src, "a folder of local articles, not a feed"))
+        elif src.gone and not (force or named):
+            skipped.append((src, "gone (HTTP 410); refresh it by name to try again"))
+        elif src.retry_after and src.retry_after > now and not force:
+            skipped.append((src, f"server asked to wait {int(src.retry_after - now)} s more"))
+        else:
+            fetch_now.append(src)
+    return fetch_now, skipped
+
+
+def refresh(
+    lib: Library,
+    cfg: Config,
+    refs: Sequence[str] = (),
+    *,
+    force: bool = False,
+    on_progress: Progress | None = None,
+) -> RefreshReport:
+    """Refresh all feeds (or those named) in a fresh event loop; see ``refresh_async``."""
+    return asyncio.run(refresh_async(lib, cfg, refs, force=force, on_progress=on_progress))
+
+
+async def refresh_async(
+    lib: Library,
+    cfg: Config,
+    refs: Sequence[str] = (),
+    *,
+    force: bool = False,
+    on_progress: Progress | None = None,
+    parse_timeout: float = PARSE_TIMEOUT,
+) -> RefreshReport:
+    """Fetch, parse and store; then retention and auto-tags. ``on_progress`` runs on the
+    event loop after each feed. ``force`` also fetches gone and waiting sources and parses
+    unchanged bodies."""
+    sources, skipped = select(lib, refs, force=force)
+    report = RefreshReport(total=len(sources) + len(skipped))
+    for src, why in skipped:
+        report.add(FeedOutcome(src.id, src.label, "skipped", error=why))
+    if on_progress:
+        on_progress(report)
+    engine = _Engine(lib, cfg, report, on_progress, force, parse_timeout, len(sources))
+    try:
+        await engine.run(sources)
+    finally:
+        engine.close()
+    return report
+
+
+class _ParsePool:
+    """A process pool opened on first use; a timed-out parse kills it (and it reopens)."""
+
+    def __init__(self, workers: int, timeout: float) -> None:
+        self.workers = max(1, workers)
+        self.timeout = timeout
+        self._pool: Executor | None = None
+
+    def _open(self) -> Executor:
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            from newstui.sources.feedparse import warm_worker
+
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=warm_worker,
+            )
+        return self._pool
+
+    async def parse(self, body: bytes, url: str) -> ParsedFeed | str:
+        from concurrent.futures.process import BrokenProcessPool
+
+        from newstui.sources.feedparse import parse_job
+
+        loop = asyncio.get_running_loop()
+        for _attempt in range(2):
+            pool = self._open()
+            try:
+                future = loop.run_in_executor(pool, parse_job, body, url)
+                return await asyncio.wait_for(future, self.timeout)
+            except TimeoutError:
+                self._kill(pool)
+                return f"parsing took longer than {self.timeout:g} s (abandoned)"
+            except BrokenProcessPool:
+                self._kill(pool)  # another feed's timeout (or a crash) broke it: retry once
+        return "the parser process crashed on this feed"
+
+    def _kill(self, pool: Executor) -> None:
+        if pool is not self._pool:
+            return
+        self._pool = None
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            if proc.is_alive():
+                proc.terminate()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
+
+
+def retry_after(value: str | None, now: float) -> float | None:
+    """A Retry-After header (seconds or an HTTP date) as a timestamp, capped at 7 days."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        delay = float(value)
+    else:
+        try:
+            delay = parsedate_to_datetime(value).timestamp() - now
+        except (TypeError, ValueError, IndexError):
+            return None
+    return now + min(max(delay, 0.0), MAX_RETRY_AFTER)
+
+
+def local_path(url: str) -> Path | None:
+    """The file a ``file://`` URL or a plain path names (None for other schemes)."""
+    if url.lower().startswith("file://"):
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            return None
+        return Path(unquote(parts.path))
+    if "://" in url:
+        return None
+    return Path(url).expanduser()
+
+
+def read_local(url: str, max_bytes: int) -> FetchResult:
+    path = local_path(url)
+    if path is None:
+        return FetchResult(url, None, error=f"unsupported URL scheme: {url[:200]}")
+    try:
+        with path.open("rb") as f:
+            body = f.read(max_bytes + 1)
+    except FileNotFoundError:
+        return FetchResult(url, None, error=f"no such file: {path}")
+    except IsADirectoryError:
+        return FetchResult(url, None, error=f"is a folder, not a feed file: {path}")
+    except OSError as exc:
+        return FetchResult(url, None, error=f"cannot read {path}: {exc.strerror or exc}")
+    if len(body) > max_bytes:
+        return FetchResult(url, None, error=f"file larger than {max_bytes} bytes (refused)")
+    return FetchResult(url, 200, body=body)
+
+
+class _Engine:
+    def __init__(
+        self,
+        lib: Library,
+        cfg: Config,
+        report: RefreshReport,
+        on_progress: Progress | None,
+        force: bool,
+        parse_timeout: float,
+        count: int,
+    ) -> None:
+        self.lib = lib
+        self.cfg = cfg
+        self.report = report
+        self.on_progress = on_progress
+        self.force = force
+        self.limits = FetchLimits.from_config(cfg)
+        self.in_flight = max(1, cfg.max_in_flight)
+        self.per_host = max(1, cfg.per_host)
+        self.parser = _ParsePool(min(os.cpu_count() or 1, max(1, count)), parse_timeout)
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newstui-writer")
+        self.keep_from = cutoff(cfg.retention_days)
+        # Source updates that need no transaction of their own (304s, failures): they
+        # ride along with the next feed's write, or the final one.
+        self.pending: list[tuple[int, dict[str, object]]] = []
+
+    def close(self) -> None:
+        self.parser.close()
+        self.writer.shutdown(wait=True)
+
+    async def _write(self, func: Callable[..., object], *args: object) -> object:
+        return await asyncio.get_running_loop().run_in_executor(self.writer, func, *args)
+
+    async def run(self, sources: list[Source]) -> None:
+        if sources:
+            global_limit = asyncio.Semaphore(self.in_flight)
+            hosts: dict[str, asyncio.Semaphore] = {}
+            async with make_client(self.limits, self.in_flight) as client:
+
+                async def one(src: Source) -> None:
+                    try:
+                        if is_http(src.url):
+                            host = hosts.get(key := _host(src.url))
+                            if host is None:
+                                host = hosts[key] = asyncio.Semaphore(self.per_host)
+                            # Host first: a feed waiting for its host holds no global slot.
+                            async with host, global_limit:
+                                res = await fetch(
+                                    client, src.url, self.limits,
+                                    etag=src.etag, last_modified=src.last_modified,
+                                )
+                        else:
+                            res = await asyncio.to_thread(
+                                read_local, src.url, self.limits.max_bytes
+                            )
+                        outcome = await self._land(src, res)
+                    except (asyncio.CancelledError, KeyboardInterrupt):
+                        raise
+                    except Exception as exc:  # record it on the source; the others go on
+                        outcome = await self._failed(
+                            src, FetchResult(src.url, None), f"{type(exc).__name__}: {exc}"
+                        )
+                    self.report.add(outcome)
+                    if self.on_progress:
+                        self.on_progress(self.report)
+
+                await asyncio.gather(*(one(s) for s in sources))
+        await self._write(self._after, self._take_pending())
+
+    def _take_pending(self) -> list[tuple[int, dict[str, object]]]:
+        batch, self.pending = self.pending, []
+        return batch
+
+    def _after(self, pending: list[tuple[int, dict[str, object]]]) -> None:
+        from newstui.store.retention import apply_retention
+        from newstui.tags import apply_auto_tags
+
+        if pending:
+            self.lib.update_sources(pending)
+
+        self.report.deleted = apply_retention(self.lib, self.cfg.retention_days)
+        new_ids = self.report.new_ids
+        if new_ids:
+            self.report.tagged = apply_auto_tags(self.lib, self.cfg, new_ids)
+
+    # ------------------------------------------------------------------ outcomes
+    async def _land(self, src: Source, res: FetchResult) -> FeedOutcome:
+        now = time.time()
+        if res.error is not None or not res.ok and not res.not_modified:
+            return await self._failed(src, res, res.error or f"HTTP {res.status}")
+        fields: dict[str, object] = {
+            "last_fetched": now, "last_success": now, "failures": 0, "gone": 0,
+            "retry_after": None,
+        }
+        if res.permanent_url:
+            fields["url"] = res.permanent_url
+        if src.failures:  # an earlier fetch error is over; a feed's own problem stays
+            fields["last_error"] = None
+            fields["last_error_at"] = None
+        if res.not_modified:
+            self.pending.append((src.id, fields))
+            return FeedOutcome(src.id, src.label, "unchanged")
+        digest = hashlib.sha1(res.body).hexdigest()
+        if res.headers:
+            fields["etag"] = res.headers.get("etag")
+            fields["last_modified"] = res.headers.get("last-modified")
+        if digest == src.body_hash and not self.force:
+            self.pending.append((src.id, fields))
+            return FeedOutcome(src.id, src.label, "unchanged")
+        parsed = await self.parser.parse(res.body, res.url)
+        if isinstance(parsed, str):
+            return await self._failed(src, res, parsed)
+        entries = parsed.entries
+        if self.keep_from is not None and src.last_success is not None:
+            # Old entries retention already let go are not brought back as new.
+            keep = self.keep_from
+            entries = [e for e in entries if e.published is None or e.published >= keep]
+        fields.update(
+            body_hash=digest, site_url=parsed.site_url or src.site_url,
+            last_error=parsed.problem, last_error_at=now if parsed.problem else None,
+        )
+        if not src.title and parsed.title:
+            fields["title"] = parsed.title
+        self.pending.append((src.id, fields))
+        result = await self._write(self._store, src.id, entries, res.url, self._take_pending())
+        return FeedOutcome(
+            src.id, src.label, "parsed", new=result.new, updated=result.updated,  # type: ignore[attr-defined]
+            error=parsed.problem, new_ids=result.new_ids,  # type: ignore[attr-defined]
+        )
+
+    async def _failed(self, src: Source, res: FetchResult, error: str) -> FeedOutcome:
+        now = time.time()
+        fields: dict[str, object] = {
+            "last_fetched": now, "last_error": error, "last_error_at": now,
+            "failures": src.failures + 1,
+        }
+        if res.status == 410:
+            fields["gone"] = 1
+        if res.status in (429, 503):
+            fields["retry_after"] = retry_after(res.headers.get("retry-after"), now)
+        self.pending.append((src.id, fields))
+        return FeedOutcome(src.id, src.label, "failed", error=error)
+
+    # ---------------------------------------------------------- writer thread
+    def _store(
+        self, source_id: int, entries: list, url: str,
+        updates: list[tuple[int, dict[str, object]]],
+    ) -> object:
+        result = self.lib.upsert_articles(source_id, entries, source_url=url)
+        # (A permanent redirect to a URL another source has keeps the old URL.)
+        self.lib.update_sources(updates)
+        return result

@@ -1,0 +1,424 @@
+"""The article list: one line per article, drawn with the line API over windowed queries.
+
+Nothing is built for rows that are off screen. ``virtual_size`` comes from a COUNT; the
+rows on screen come from a small cache of pages (``PAGE`` rows each) that thread workers
+fill from the library. A row whose page is not loaded yet draws as a dim placeholder and
+is repainted when its page arrives.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events, work
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.worker import get_current_worker
+
+from newstui.errors import NewstuiError
+from newstui.models import ArticleRow
+from newstui.query import Compiled, compile_query
+from newstui.render import format_date
+from newstui.store.library import Library
+
+PAGE = 100
+MAX_PAGES = 24
+SOURCE_WIDTH = 18
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    text: str
+    sort: str
+    compiled: Compiled
+
+
+class ArticleList(ScrollView, can_focus=True):
+    """Articles matching the current query, one per line."""
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False),
+        Binding("k,up", "cursor_up", "Up", show=False),
+        Binding("g,home", "top", "Top", show=False),
+        Binding("G,end", "bottom", "Bottom", show=False),
+        Binding("pagedown,space", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("enter", "open", "Open"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "article-list--cursor",
+        "article-list--cursor-blurred",
+        "article-list--unread",
+        "article-list--read",
+        "article-list--mark",
+        "article-list--star",
+        "article-list--meta",
+        "article-list--placeholder",
+    }
+
+    DEFAULT_CSS = """
+    ArticleList {
+        overflow-x: hidden;
+        overflow-y: auto;
+        & > .article-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+        & > .article-list--cursor-blurred { background: $block-cursor-blurred-background; }
+        & > .article-list--unread { color: $foreground; text-style: bold; }
+        & > .article-list--read { color: $foreground-muted; }
+        & > .article-list--mark { color: $accent; }
+        & > .article-list--star { color: $warning; }
+        & > .article-list--meta { color: $text-muted; }
+        & > .article-list--placeholder { color: $text-disabled; }
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    class Highlighted(Message):
+        """The cursor moved to a row (``None`` when the list is empty)."""
+
+        def __init__(self, row: ArticleRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class Opened(Message):
+        """Enter or a click on a row: show this article."""
+
+        def __init__(self, row: ArticleRow) -> None:
+            super().__init__()
+            self.row = row
+
+    class Loaded(Message):
+        """A query finished: ``count`` rows match (``exact`` is False while still counting)."""
+
+        def __init__(self, query: str, count: int, exact: bool) -> None:
+            super().__init__()
+            self.query = query
+            self.count = count
+            self.exact = exact
+
+    class Failed(Message):
+        """The query could not run; ``message`` is one line for the user."""
+
+        def __init__(self, query: str, message: str) -> None:
+            super().__init__()
+            self.query = query
+            self.message = message
+
+    def __init__(self, reader: Library, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.reader = reader
+        self.query: ListQuery | None = None
+        self.count = 0
+        self._generation = 0
+        self._pages: OrderedDict[int, list[ArticleRow]] = OrderedDict()
+        self._pending: set[int] = set()
+        self._query_running = False
+
+    # ------------------------------------------------------------------ loading
+    def load(
+        self, text: str, sort: str = "date", *, keep_id: int | None = None, anchor: int = 0
+    ) -> None:
+        """Show the articles matching ``text``; keep ``keep_id`` selected if it is near
+        ``anchor`` in the new order, else put the cursor at ``anchor`` (clamped)."""
+        try:
+            compiled = compile_query(text)
+        except NewstuiError as exc:
+            self.post_message(self.Failed(text, str(exc)))
+            return
+        self._generation += 1
+        if self._query_running:
+            # The stale query is useless now: stop it rather than wait for it.
+            self.reader.conn.interrupt()
+        self._query_running = True
+        self._run_query(self._generation, ListQuery(text, sort, compiled), keep_id, anchor)
+
+    def reload(self) -> None:
+        """Run the current query again, keeping the selected article if it is still there."""
+        if self.query is None:
+            return
+        row = self.current_row
+        self.load(
+            self.query.text, self.query.sort,
+            keep_id=row.id if row else None, anchor=self.cursor,
+        )
+
+    @work(thread=True, exclusive=True, group="list-query")
+    def _run_query(self, gen: int, query: ListQuery, keep_id: int | None, anchor: int) -> None:
+        worker = get_current_worker()
+        first_page = max(0, anchor // PAGE - 1) if keep_id is not None or anchor else 0
+        for attempt in range(2):
+            try:
+                rows = self.reader.list_articles(
+                    query.compiled, sort=query.sort, limit=3 * PAGE if first_page or anchor else PAGE,
+                    offset=first_page * PAGE,
+                )
+                offset = first_page * PAGE
+                exact = len(rows) < PAGE * (3 if first_page or anchor else 1)
+                if exact and (rows or offset == 0):
+                    count = offset + len(rows)
+                    if worker.is_cancelled or gen != self._generation:
+                        return
+                    self.app.call_from_thread(
+                        self._query_loaded, gen, query, offset, rows, count, True, keep_id, anchor
+                    )
+                    return
+                if worker.is_cancelled or gen != self._generation:
+                    return
+                self.app.call_from_thread(
+                    self._query_loaded, gen, query, offset, rows,
+                    max(offset + len(rows), self.count if gen == self._generation else 0),
+                    False, keep_id, anchor,
+                )
+                count = self.reader.count(query.compiled)
+                if worker.is_cancelled or gen != self._generation:
+                    return
+                self.app.call_from_thread(self._count_loaded, gen, count)
+                return
+            except sqlite3.OperationalError as exc:
+                if gen != self._generation or worker.is_cancelled:
+                    return
+                if "interrupt" in str(exc) and attempt == 0:
+                    continue  # interrupted on behalf of an older query: run ours again
+                self.app.call_from_thread(self._query_failed, gen, query.text, str(exc))
+                return
+            except NewstuiError as exc:
+                self.app.call_from_thread(self._query_failed, gen, query.text, str(exc))
+                return
+
+    def _query_failed(self, gen: int, text: str, message: str) -> None:
+        if gen == self._generation:
+            self._query_running = False
+            self.post_message(self.Failed(text, message))
+
+    def _query_loaded(
+        self, gen: int, query: ListQuery, offset: int, rows: list[ArticleRow], count: int,
+        exact: bool, keep_id: int | None, anchor: int,
+    ) -> None:
+        if gen != self._generation:
+            return
+        previous = self.current_row
+        self.query = query
+        self._pages.clear()
+        self._pending.clear()
+        for i in range(0, len(rows), PAGE):
+            self._pages[(offset + i) // PAGE] = rows[i : i + PAGE]
+        self._set_count(count)
+        cursor = min(anchor, max(0, count - 1))
+        if keep_id is not None:
+            for i, row in enumerate(rows):
+                if row.id == keep_id:
+                    cursor = offset + i
+                    break
+        if exact:
+            self._query_running = False
+        self._place_cursor(cursor, center=keep_id is not None)
+        current = self.current_row
+        if current is None or previous is None or current.id != previous.id:
+            self.post_message(self.Highlighted(current))
+        self.post_message(self.Loaded(query.text, count, exact))
+        self.refresh()
+
+    def _count_loaded(self, gen: int, count: int) -> None:
+        if gen != self._generation or self.query is None:
+            return
+        self._query_running = False
+        self._set_count(count)
+        self.post_message(self.Loaded(self.query.text, count, True))
+
+    def _set_count(self, count: int) -> None:
+        self.count = count
+        self.virtual_size = Size(0, count)
+        if self.cursor >= count:
+            self.cursor = max(0, count - 1)
+
+    def _request_page(self, page: int) -> None:
+        if page in self._pending or self.query is None:
+            return
+        self._pending.add(page)
+        self._load_page(self._generation, self.query, page)
+
+    @work(thread=True, group="list-pages")
+    def _load_page(self, gen: int, query: ListQuery, page: int) -> None:
+        if gen != self._generation:
+            return
+        top = int(self.scroll_offset.y) // PAGE
+        bottom = (int(self.scroll_offset.y) + self.size.height) // PAGE
+        if not (top - 1 <= page <= bottom + 1) and not (
+            page * PAGE <= self.cursor < (page + 1) * PAGE
+        ):
+            # Scrolled past before we got to it: let the next paint ask again.
+            self.app.call_from_thread(self._pending.discard, page)
+            return
+        try:
+            rows = self.reader.list_articles(
+                query.compiled, sort=query.sort, limit=PAGE, offset=page * PAGE
+            )
+        except (sqlite3.Error, NewstuiError):
+            rows = None
+        self.app.call_from_thread(self._page_loaded, gen, page, rows)
+
+    def _page_loaded(self, gen: int, page: int, rows: list[ArticleRow] | None) -> None:
+        if gen != self._generation:
+            return
+        self._pending.discard(page)
+        if rows is None:
+            return
+        self._pages[page] = rows
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        start = page * PAGE
+        self.refresh_lines(start, len(rows))
+        if start <= self.cursor < start + PAGE:
+            self.post_message(self.Highlighted(self.current_row))
+
+    def row_at(self, index: int) -> ArticleRow | None:
+        if not 0 <= index < self.count:
+            return None
+        page = self._pages.get(index // PAGE)
+        if page is None:
+            return None
+        self._pages.move_to_end(index // PAGE)
+        i = index % PAGE
+        return page[i] if i < len(page) else None
+
+    @property
+    def current_row(self) -> ArticleRow | None:
+        return self.row_at(self.cursor)
+
+    def update_rows(
+        self, ids: set[int] | list[int], *, read: bool | None = None,
+        bookmarked: bool | None = None,
+    ) -> None:
+        """Change the read/bookmark marks of loaded rows in place (after a write)."""
+        wanted = set(ids)
+        for page in self._pages.values():
+            for row in page:
+                if row.id in wanted:
+                    if read is not None:
+                        row.read = read
+                    if bookmarked is not None:
+                        row.bookmarked = bookmarked
+        self.refresh()
+
+    # ---------------------------------------------------------------- rendering
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_offset.y) + y
+        width = self.size.width
+        if index >= self.count:
+            return Strip.blank(width, self.rich_style)
+        row = self.row_at(index)
+        if row is None:
+            self._request_page(index // PAGE)
+            style = self.get_component_rich_style("article-list--placeholder")
+            return Strip([Segment("   …".ljust(width), style)], width)
+        return self._render_row(row, index == self.cursor, width)
+
+    def _render_row(self, row: ArticleRow, is_cursor: bool, width: int) -> Strip:
+        base = self.rich_style
+        get = self.get_component_rich_style
+        title_style = get("article-list--read" if row.read else "article-list--unread")
+        meta = get("article-list--meta")
+        text = Text(style=base, no_wrap=True, end="")
+        text.append(" ")
+        text.append("●" if not row.read else " ", get("article-list--mark"))
+        text.append("★" if row.bookmarked else " ", get("article-list--star"))
+        text.append(" ")
+        text.append(format_date(row.published, with_time=False).ljust(10), meta)
+        text.append("  ")
+        if width >= 60:
+            source = row.source
+            if len(source) > SOURCE_WIDTH:
+                source = source[: SOURCE_WIDTH - 1] + "…"
+            text.append(source.ljust(SOURCE_WIDTH), meta)
+            text.append("  ")
+        text.append(row.title, title_style)
+        text.truncate(width, overflow="ellipsis")
+        segments = list(text.render(self.app.console))
+        fill = base
+        if is_cursor:
+            cursor = get(
+                "article-list--cursor" if self.has_focus else "article-list--cursor-blurred"
+            )
+            overlay = Style(
+                bgcolor=cursor.bgcolor,
+                color=cursor.color if self.has_focus else None,
+                bold=cursor.bold,
+            )
+            segments = [Segment(s.text, (s.style or Style()) + overlay) for s in segments]
+            fill = base + overlay
+        return Strip(segments).adjust_cell_length(width, fill)
+
+    # ------------------------------------------------------------------ cursor
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+
+    def _place_cursor(self, index: int, *, center: bool = False) -> None:
+        index = max(0, min(index, self.count - 1)) if self.count else 0
+        self.cursor = index
+        height = max(1, self.scrollable_content_region.height)
+        top = int(self.scroll_offset.y)
+        if center and not top <= index < top + height:
+            self.scroll_to(y=max(0, index - height // 2), animate=False, immediate=True)
+        elif index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+
+    def move_to(self, index: int) -> None:
+        if not self.count:
+            return
+        before = self.cursor
+        self._place_cursor(index)
+        if self.cursor != before or self.current_row is None:
+            row = self.current_row
+            if row is None:
+                self._request_page(self.cursor // PAGE)
+            self.post_message(self.Highlighted(row))
+
+    def action_cursor_down(self) -> None:
+        self.move_to(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_to(self.cursor - 1)
+
+    def action_top(self) -> None:
+        self.move_to(0)
+
+    def action_bottom(self) -> None:
+        self.move_to(self.count - 1)
+
+    def action_page_down(self) -> None:
+        self.move_to(self.cursor + max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_up(self) -> None:
+        self.move_to(self.cursor - max(1, self.scrollable_content_region.height - 1))
+
+    def action_open(self) -> None:
+        row = self.current_row
+        if row is not None:
+            self.post_message(self.Opened(row))
+
+    def on_click(self, event: events.Click) -> None:
+        index = int(self.scroll_offset.y) + event.y
+        if 0 <= index < self.count:
+            self.move_to(index)
+            row = self.current_row
+            if row is not None:
+                self.post_message(self.Opened(row))
+
+    def on_focus(self) -> None:
+        self.refresh_line(self.cursor)
+
+    def on_blur(self) -> None:
+        self.refresh_line(self.cursor)

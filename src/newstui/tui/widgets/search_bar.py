@@ -1,0 +1,68 @@
+"""The search box: takes the query language and filters the list as you type."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input
+
+DEBOUNCE = 0.03  # seconds: a burst of keys (or a paste) runs one query, not one per key
+
+
+class SearchBar(Input):
+    """A one-line query box; posts ``SearchBar.Search`` shortly after typing stops."""
+
+    BINDINGS = [
+        Binding("escape", "clear_search", "Clear search"),
+        Binding("down", "leave", "To the list", show=False),
+    ]
+
+    class Search(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class Leave(Message):
+        """The user wants the list (Enter, Down); ``cleared`` when Escape emptied it."""
+
+        def __init__(self, cleared: bool) -> None:
+            super().__init__()
+            self.cleared = cleared
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            placeholder="Search: words, \"a phrase\", tag:x category:x source:x is:unread after:7d",
+            id=id,
+        )
+        self._timer: Timer | None = None
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE, self._fire)
+
+    def _fire(self) -> None:
+        self._timer = None
+        self.post_message(self.Search(self.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+            self._fire()
+        self.post_message(self.Leave(cleared=False))
+
+    def action_clear_search(self) -> None:
+        had_text = bool(self.value)
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.value = ""
+        if had_text:
+            self.post_message(self.Search(""))
+        self.post_message(self.Leave(cleared=True))
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave(cleared=False))

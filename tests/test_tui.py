@@ -1,0 +1,650 @@
+"""The reader's flows, driven with Pilot on a copy of the demo library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_tui_support import (  # noqa: F401 - fixtures
+    demo_base,
+    demo_paths,
+    list_ids,
+    make_app,
+    screen_text,
+    settle,
+)
+from textual.widgets import Input, Markdown, Static
+
+from newstui.paths import Paths
+from newstui.store.library import Library
+from newstui.tui.screens.dialogs import InputDialog, TagSuggester
+from newstui.tui.screens.help import HelpScreen
+from newstui.tui.widgets.article_list import ArticleList
+from newstui.tui.widgets.article_view import ArticleView
+from newstui.tui.widgets.filter_pane import FilterPane
+from newstui.tui.widgets.list_header import ListHeader
+
+
+def expected(paths: Paths, query: str, sort: str = "date") -> list[int]:
+    with Library(paths.library) as lib:
+        return [r.id for r in lib.list_articles(query, sort=sort, limit=None)]
+
+
+async def choose(pilot, query: str) -> None:  # noqa: ANN001
+    pane = pilot.app.screen.query_one(FilterPane)
+    assert pane.select_query(query, announce=True), f"no filter node for {query!r}"
+    await settle(pilot)
+
+
+async def test_opens_on_all_articles_newest_first(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        assert list_ids(app) == expected(demo_paths, "")
+        header = app.screen.query_one(ListHeader)
+        assert header.count == len(expected(demo_paths, "")) and header.exact
+        assert "articles" in app.screen.sub_title
+        assert app.screen.query_one(ArticleList).has_focus
+
+
+async def test_filter_by_category_with_the_keyboard(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(FilterPane)
+        await pilot.press("shift+tab")  # list -> filter pane
+        assert pane.has_focus
+        # All, Unread, Bookmarks, Categories: open the group and take its first entry.
+        await pilot.press("down", "down", "down", "enter", "down", "enter")
+        await settle(pilot)
+        chosen = pane.cursor_node.data
+        assert chosen is not None and chosen.query.startswith("category:")
+        ids = list_ids(app)
+        assert ids and ids == expected(demo_paths, chosen.query)
+
+
+async def test_filter_by_category_tag_and_source(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(FilterPane)
+        for query in ('category:Payment', "tag:linux"):
+            await choose(pilot, query)
+            ids = list_ids(app)
+            assert ids and ids == expected(demo_paths, query), query
+        source = next(s for s in pane.counts.sources if s.total)
+        await choose(pilot, f"source:{source.id}")
+        assert list_ids(app) == expected(demo_paths, f"source:{source.id}")
+        assert len(list_ids(app)) == source.total
+        await choose(pilot, "is:bookmarked")
+        assert list_ids(app) == expected(demo_paths, "is:bookmarked")
+
+
+async def test_search_as_you_type(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        assert app.screen.query_one("#search", Input).has_focus
+        await pilot.press("w", "e")
+        await settle(pilot)
+        assert list_ids(app) == expected(demo_paths, "we")
+        await pilot.press("r", "o")
+        await settle(pilot)
+        wero = expected(demo_paths, "wero")
+        assert wero and list_ids(app) == wero
+        assert "wero" in app.screen.query_one(ListHeader).description
+        # Search combines with the filter pane.
+        await choose(pilot, "is:unread")
+        assert list_ids(app) == expected(demo_paths, "(is:unread) wero")
+        # A malformed query says why and keeps the last results.
+        await pilot.press("slash")
+        app.screen.query_one("#search", Input).value = "wero tag:"
+        await settle(pilot)
+        assert "needs a value" in app.screen.query_one(ListHeader).error
+        assert list_ids(app) == expected(demo_paths, "(is:unread) wero")
+        # Escape clears the search.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert list_ids(app) == expected(demo_paths, "is:unread")
+        assert app.screen.query_one(ArticleList).has_focus
+
+
+async def test_open_article_shows_body_and_marks_read(demo_paths: Paths) -> None:
+    unread = expected(demo_paths, "is:unread")
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await choose(pilot, "is:unread")
+        await pilot.press("enter")
+        await settle(pilot)
+        view = app.screen.query_one(ArticleView)
+        assert view.article is not None and view.article.id == unread[0]
+        with Library(demo_paths.library) as lib:
+            art = lib.article(unread[0])
+            assert art.read
+        title = app.screen.query_one("#article-title", Static)
+        assert str(title.render()) == art.title
+        body = app.screen.query_one(Markdown)
+        assert len(body.source) > 40
+        assert art.title in screen_text(app)
+        # The list row and the Unread count follow.
+        assert app.screen.query_one(ArticleList).current_row.read
+        label = app.screen.query_one(FilterPane)._fixed["unread"].label.plain
+        assert label == f"Unread {len(unread) - 1}"
+
+
+async def test_mark_read_on_open_can_be_turned_off(demo_paths: Paths) -> None:
+    first = expected(demo_paths, "is:unread")[0]
+    app = make_app(demo_paths, mark_read_on_open=False)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await choose(pilot, "is:unread")
+        await pilot.press("enter")
+        await settle(pilot)
+    with Library(demo_paths.library) as lib:
+        assert not lib.article(first).read
+
+
+async def test_toggle_read_updates_counts(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        row = app.screen.query_one(ArticleList).current_row
+        was_read = row.read
+        before = len(expected(demo_paths, "is:unread"))
+        await pilot.press("m")
+        await settle(pilot)
+        with Library(demo_paths.library) as lib:
+            now_read = lib.article(row.id).read
+        assert now_read != was_read and row.read == now_read
+        after = len(expected(demo_paths, "is:unread"))
+        assert abs(after - before) == 1
+        label = app.screen.query_one(FilterPane)._fixed["unread"].label.plain
+        assert label == f"Unread {after}"
+        await pilot.press("m")
+        await settle(pilot)
+        assert len(expected(demo_paths, "is:unread")) == before
+
+
+async def test_mark_all_read_and_undo(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await choose(pilot, "category:Payment")
+        unread_here = expected(demo_paths, "category:Payment is:unread")
+        assert unread_here
+        await pilot.press("A")
+        await settle(pilot)
+        assert expected(demo_paths, "category:Payment is:unread") == []
+        rows = [app.screen.query_one(ArticleList).row_at(i) for i in range(len(list_ids(app)))]
+        assert all(r.read for r in rows)
+        await pilot.press("u")
+        await settle(pilot)
+        assert expected(demo_paths, "category:Payment is:unread") == unread_here
+
+
+async def test_bookmark_and_find_it_under_bookmarks(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        marked = expected(demo_paths, "is:bookmarked")
+        not_bookmarked = [i for i in expected(demo_paths, "") if i not in marked]
+        target = not_bookmarked[0]
+        articles = app.screen.query_one(ArticleList)
+        articles.move_to(list_ids(app).index(target))
+        await pilot.press("enter", "b")
+        await settle(pilot)
+        assert target in expected(demo_paths, "is:bookmarked")
+        assert "Bookmarked" in screen_text(app)
+        await choose(pilot, "is:bookmarked")
+        assert target in list_ids(app)
+        assert app.screen.query_one(FilterPane)._fixed["bookmarks"].label.plain.endswith(
+            str(len(expected(demo_paths, "is:bookmarked")))
+        )
+        # b again removes it.
+        app.screen.query_one(ArticleList).move_to(list_ids(app).index(target))
+        await pilot.press("b")
+        await settle(pilot)
+        assert target not in expected(demo_paths, "is:bookmarked")
+        assert target not in list_ids(app)
+
+
+async def test_edit_tags_with_suggestions(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        target = list_ids(app)[0]
+        await pilot.press("t")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, InputDialog)
+        box = dialog.query_one(Input)
+        before = box.value
+        # The suggester completes the last name from the library's tags.
+        await pilot.press(*"linu")
+        await settle(pilot)
+        assert box._suggestion.endswith("linux")
+        await pilot.press("right")  # accept the suggestion
+        assert box.value == before + "linux"
+        await pilot.press(*", my own tag", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, InputDialog)
+        with Library(demo_paths.library) as lib:
+            art = lib.article(target)
+        names = {t.name for t in art.tags}
+        assert {"linux", "my own tag"} <= names
+        assert any(t.name == "my own tag" and t.origin == "user" for t in art.tags)
+        await choose(pilot, 'tag:"my own tag"')
+        assert list_ids(app) == [target]
+        # Removing a name from the dialog removes the tag.
+        await pilot.press("t")
+        await settle(pilot)
+        box = app.screen.query_one(Input)
+        box.value = ", ".join(n for n in names if n != "my own tag")
+        await pilot.press("enter")
+        await settle(pilot)
+        with Library(demo_paths.library) as lib:
+            assert "my own tag" not in lib.article(target).tag_names
+
+
+async def test_tag_suggester_completes_the_last_name() -> None:
+    s = TagSuggester(["Linux", "later", "payments"])
+    assert await s.get_suggestion("news, li") == "news, linux"
+    assert await s.get_suggestion("pay") == "payments"
+    assert await s.get_suggestion("news, ") is None
+    assert await s.get_suggestion("zzz") is None
+
+
+async def test_escape_closes_dialog_without_change(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        target = list_ids(app)[0]
+        with Library(demo_paths.library) as lib:
+            tags = lib.article(target).tag_names
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"zzz", "escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, InputDialog)
+        with Library(demo_paths.library) as lib:
+            assert lib.article(target).tag_names == tags
+
+
+async def test_note_bookmarks_with_a_note(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        target = list_ids(app)[0]
+        await pilot.press("n")
+        await settle(pilot)
+        app.screen.query_one(Input).value = "read this [b]soon[/b]"
+        await pilot.press("enter")
+        await settle(pilot)
+        with Library(demo_paths.library) as lib:
+            art = lib.article(target)
+        assert art.bookmarked and art.note == "read this [b]soon[/b]"
+
+
+async def test_add_feed_dialog_rejects_bad_urls(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        with Library(demo_paths.library) as lib:
+            before = len(lib.sources())
+        await pilot.press("a")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, InputDialog)
+        error = dialog.query_one("#dialog-error", Static)
+        for bad, words in (
+            ("javascript:alert(1)", "Only http:// and https://"),
+            ("ftp://example.org/feed", "Only http:// and https://"),
+            ("https://", "no host name"),
+            ("", "Enter the address"),
+        ):
+            dialog.query_one(Input).value = bad
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog, bad
+            assert words in str(error.render()), (bad, str(error.render()))
+        await pilot.press("escape")
+        await settle(pilot)
+        with Library(demo_paths.library) as lib:
+            assert len(lib.sources()) == before
+
+
+async def test_add_feed_fetches_at_once(demo_paths: Paths, monkeypatch) -> None:  # noqa: ANN001
+    import newstui.sources.discover as discover_mod
+    import newstui.sources.refresh as refresh_mod
+
+    class Found:
+        feeds = ["https://feeds.example.org/new.xml"]
+
+    calls: list[list[str]] = []
+
+    class Report:
+        new = 3
+        failed: list = []
+
+    def fake_refresh(lib, cfg, refs=(), **kw):  # noqa: ANN001, ANN003, ANN202
+        calls.append(list(refs))
+        return Report()
+
+    monkeypatch.setattr(discover_mod, "discover", lambda url, limits: Found())
+    monkeypatch.setattr(refresh_mod, "refresh", fake_refresh)
+    app = make_app(demo_paths)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        app.screen.query_one(Input).value = "https://example.org/"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, InputDialog)
+    with Library(demo_paths.library) as lib:
+        src = lib.source("https://feeds.example.org/new.xml")
+    assert calls == [[str(src.id)]]
+
+
+async def test_open_link_goes_to_the_browser_http_only(demo_paths: Paths, monkeypatch) -> None:  # noqa: ANN001
+    import webbrowser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        with Library(demo_paths.library) as lib:
+            linked = [r.id for r in lib.list_articles(limit=None) if lib.article(r.id).link]
+            link = lib.article(linked[0]).link
+        app.screen.query_one(ArticleList).move_to(list_ids(app).index(linked[0]))
+        await pilot.press("o")
+        await settle(pilot)
+        assert opened == [link]
+        # Anything but http(s) is refused, wherever it comes from.
+        for bad in ("javascript:alert(1)", "JAVASCRIPT:alert(1)", "file:///etc/passwd",
+                    "-oProxyCommand=evil", "data:text/html,x", " javascript:x"):
+            app.open_url(bad)
+        # A link clicked inside an article body goes through the same check.
+        await pilot.press("enter")
+        await settle(pilot)
+        body = app.screen.query_one(Markdown)
+        body.post_message(Markdown.LinkClicked(body, "javascript:alert(1)"))
+        body.post_message(Markdown.LinkClicked(body, "https://example.org/ok"))
+        await settle(pilot)
+        assert opened == [link, "https://example.org/ok"]
+
+
+async def test_copy_link(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        with Library(demo_paths.library) as lib:
+            linked = [r.id for r in lib.list_articles(limit=None) if lib.article(r.id).link]
+            link = lib.article(linked[0]).link
+        app.screen.query_one(ArticleList).move_to(list_ids(app).index(linked[0]))
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.clipboard == link
+
+
+async def test_sort_toggle(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert list_ids(app) == expected(demo_paths, "", "source")
+        await pilot.press("s")
+        await settle(pilot)
+        assert list_ids(app) == expected(demo_paths, "", "title")
+        assert app.screen.query_one(ListHeader).sort == "title"
+        await pilot.press("s")
+        await settle(pilot)
+        assert list_ids(app) == expected(demo_paths, "")
+
+
+async def test_movement_keys(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await settle(pilot)
+        articles = app.screen.query_one(ArticleList)
+        await pilot.press("j", "j", "down")
+        assert articles.cursor == 3
+        await pilot.press("k")
+        assert articles.cursor == 2
+        await pilot.press("G")
+        await settle(pilot)
+        assert articles.cursor == articles.count - 1
+        assert articles.scroll_offset.y > 0
+        assert articles.current_row is not None
+        await pilot.press("g")
+        assert articles.cursor == 0 and articles.scroll_offset.y == 0
+
+
+async def test_click_a_row_opens_it(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        articles = app.screen.query_one(ArticleList)
+        await pilot.click(ArticleList, offset=(20, 2))
+        await settle(pilot)
+        assert articles.cursor == 2
+        view = app.screen.query_one(ArticleView)
+        assert view.article is not None and view.article.id == list_ids(app)[2]
+
+
+async def test_tab_cycles_panes(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        seen = []
+        for _ in range(3):
+            await pilot.press("tab")
+            seen.append(type(app.focused).__name__)
+        assert seen == ["ArticleView", "FilterPane", "ArticleList"]
+        await pilot.press("shift+tab")
+        assert type(app.focused).__name__ == "FilterPane"
+
+
+async def test_wide_layout_shows_three_panes(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        for pane in ("#filters", "#list-pane", "#view"):
+            widget = app.screen.query_one(pane)
+            assert widget.display and widget.region.width > 20, pane
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one("#list-pane").region.width > 20
+
+
+async def test_narrow_layout_80x24(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert screen.query_one("#filters").region.width > 0  # 80 is not below 80
+        assert screen.query_one("#view").region.width == 0  # < 120: list only
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.query_one("#list-pane").region.width == 0
+        assert screen.query_one("#view").region.width == 80
+        assert screen.query_one(ArticleView).has_focus
+        await pilot.press("j")  # scrolls the article, not the list
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.query_one("#view").region.width == 0
+        assert screen.query_one(ArticleList).has_focus
+
+
+async def test_tiny_layout_hides_filters_with_a_toggle(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(70, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert screen.query_one("#filters").region.width == 0
+        assert screen.query_one("#list-pane").region.width == 70
+        await pilot.press("f")
+        assert screen.query_one("#filters").region.width > 0
+        assert screen.query_one(FilterPane).has_focus
+        await pilot.press("f")
+        assert screen.query_one("#filters").region.width == 0
+        await pilot.resize_terminal(200, 50)
+        await settle(pilot)
+        assert screen.query_one("#filters").region.width > 0
+        assert screen.query_one("#view").region.width > 0
+
+
+async def test_help_lists_keys_and_query_language(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(str(s.render()) for s in app.screen.query(Static))
+        for words in ("Bookmark", "Tags", "All read", "Undo", "Open link", "Copy link",
+                      "Refresh", "Add feed", "Import", "Search", "Quit", "tag:x", "is:unread",
+                      "OR"):
+            assert words in text, words
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_every_action_is_in_the_command_palette(demo_paths: Paths) -> None:
+    from newstui.tui.app import PALETTE
+    from newstui.tui.screens.main import MainScreen
+
+    app = make_app(demo_paths)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {t for t, _, _ in PALETTE} <= titles
+        actions = {a for _, _, a in PALETTE}
+        for binding in MainScreen.BINDINGS:
+            assert binding.action in actions, binding.action
+        # Running one from the palette works like the key.
+        before = app.screen.query_one(ArticleList).current_row
+        cmd = next(c for c in app.get_system_commands(app.screen) if c.title == "Toggle bookmark")
+        cmd.callback()
+        await settle(pilot)
+        assert (before.id in expected(demo_paths, "is:bookmarked")) != before.bookmarked
+
+
+async def test_remembers_filter_selection_and_theme(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await choose(pilot, "category:Payment")
+        await pilot.press("j", "j")
+        await settle(pilot)
+        chosen = app.screen.query_one(ArticleList).current_row.id
+        app.theme = "nord"
+        await pilot.press("s")
+        await settle(pilot)
+        chosen = app.screen.query_one(ArticleList).current_row.id
+        await pilot.press("q")
+    assert demo_paths.state.exists()
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        assert app.theme == "nord"
+        assert app.screen.query_one(ListHeader).sort == "source"
+        assert list_ids(app) == expected(demo_paths, "category:Payment", "source")
+        assert app.screen.query_one(ArticleList).current_row.id == chosen
+        pane = app.screen.query_one(FilterPane)
+        assert pane.cursor_node.data.query == "category:Payment"
+
+
+async def test_broken_state_file_is_ignored(demo_paths: Paths) -> None:
+    demo_paths.state.write_text("{not json", encoding="utf-8")
+    app = make_app(demo_paths)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert list_ids(app) == expected(demo_paths, "")
+
+
+async def test_refresh_runs_in_a_worker_and_reloads(demo_paths: Paths, monkeypatch) -> None:  # noqa: ANN001
+    import newstui.sources.refresh as refresh_mod
+    from newstui.models import ArticleIn
+
+    seen: list[list[str]] = []
+
+    class Report:
+        done = total = 1
+        new = 1
+        failed: list = []
+
+        def summary(self) -> str:
+            return "refreshed 1 feed, 1 new"
+
+    def fake_refresh(lib, cfg, refs=(), *, on_progress=None, **kw):  # noqa: ANN001, ANN003, ANN202
+        seen.append(list(refs))
+        src, _ = lib.add_source("https://example.org/fresh.xml", title="Fresh")
+        lib.upsert_articles(src.id, [ArticleIn("Brand new article", guid="n1",
+                                               published=4_000_000_000.0)])
+        if on_progress:
+            on_progress(Report())
+        return Report()
+
+    monkeypatch.setattr(refresh_mod, "refresh", fake_refresh)
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        total = len(list_ids(app))
+        await pilot.press("r")
+        await settle(pilot)
+        assert seen == [[]]
+        assert len(list_ids(app)) == total + 1
+        assert "Brand new article" in screen_text(app)
+        # R refreshes the selected article's source only.
+        with Library(demo_paths.library) as lib:
+            sid = lib.article(list_ids(app)[1]).source_id
+        app.screen.query_one(ArticleList).move_to(1)
+        await pilot.press("R")
+        await settle(pilot)
+        assert seen[-1] == [str(sid)]
+
+
+async def test_refresh_without_engine_says_so(demo_paths: Paths, monkeypatch) -> None:  # noqa: ANN001
+    import sys
+
+    monkeypatch.setitem(sys.modules, "newstui.sources.refresh", None)
+    app = make_app(demo_paths)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("not available" in m for m in messages)
+
+
+async def test_import_dialog(demo_paths: Paths, tmp_path: Path) -> None:
+    folder = tmp_path / "new-articles"
+    folder.mkdir()
+    (folder / "note.md").write_text(
+        "---\ntitle: Imported from the dialog\ndate: 2025-01-02\n---\n\nHello.\n", encoding="utf-8"
+    )
+    app = make_app(demo_paths)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        dialog = app.screen
+        dialog.query_one(Input).value = str(tmp_path / "missing")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is dialog
+        assert "No such file" in str(dialog.query_one("#dialog-error", Static).render())
+        dialog.query_one(Input).value = str(folder)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is not dialog
+        await settle(pilot)
+        with Library(demo_paths.library) as lib:
+            assert lib.count("Imported") == 1
+        assert "Imported from the dialog" in screen_text(app) or any(
+            r for r in list_ids(app)
+        )
