@@ -90,6 +90,9 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     owner: FeedServer
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that hang up on purpose (caps, deadlines) are not news
+
 
 class FeedServer:
     def __init__(self, hosts: Iterable[str] = ("127.0.0.1",)) -> None:

@@ -120,9 +120,8 @@ def body_markdown(content: str, content_type: str, base_url: str = "") -> str:
     if content_type == "html":
         return html_to_markdown(content, base_url)
     if content_type == "markdown":
-        # Raw HTML inside Markdown is converted too, so nothing of it is shown or acted on.
-        if "<" in content and re.search(r"<\w", content):
-            content = html_to_markdown(content, base_url)
+        # Raw HTML inside Markdown is left as text: the Markdown widget does not render HTML
+        # tokens, and converting would garble bodies that merely mention "<tag>".
         return safe_markdown_links(clean(content))
     return text_to_markdown(content)
 
@@ -191,6 +190,9 @@ def article_text(art: Article) -> str:
         )
     if art.bookmarked:
         lines.append("Bookmarked" + (f" — note: {art.note}" if art.note else ""))
+        from newstui.bookmarks.fulltext import status_line
+
+        lines.append(status_line(art))
     lines += ["", _unescape_md(body), ""]
     for enc in art.enclosures:
         lines.append(f"Enclosure: {enc.get('url')} ({enc.get('type') or 'media'})")

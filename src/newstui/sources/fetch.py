@@ -216,7 +216,9 @@ async def fetch(
         state.error = f"cannot connect: {_reason(exc)}"
     except httpx.RemoteProtocolError as exc:
         state.error = f"broken HTTP response: {_reason(exc)}"
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+    except httpx.InvalidURL as exc:  # also a redirect httpx cannot even parse
+        state.error = f"invalid URL: {_reason(exc)}"
+    except httpx.HTTPError as exc:
         state.error = f"{type(exc).__name__}: {_reason(exc)}"
     except zlib.error as exc:
         state.error = f"cannot decompress the response: {exc}"

@@ -217,7 +217,12 @@ class Importer:
             subs = parse_opml(data)
         except OpmlError as exc:
             raise SkipFile(str(exc)) from None
+        from newstui.textsafe import safe_url
+
         for sub in subs:
+            if not safe_url(sub.url):  # a stranger's list must not point refresh at local files
+                self.skip(sub.url, "OPML subscription is not an http(s) URL")
+                continue
             _, created = self.lib.add_source(sub.url, kind="feed", title=sub.title, category=sub.category)
             self.report.sources_added += int(created)
 

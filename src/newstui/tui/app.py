@@ -138,6 +138,7 @@ PALETTE: list[tuple[str, str, str]] = [
     ("Open article", "Show the highlighted article", "open"),
     ("Search", "Filter the list with the query language (/)", "search"),
     ("Next pane", "Move focus to the next pane (Tab)", "cycle(1)"),
+    ("Previous pane", "Move focus to the previous pane (Shift+Tab)", "cycle(-1)"),
     ("Back", "Clear the search or leave the article (Escape)", "back"),
     ("Toggle bookmark", "Bookmark or unbookmark the article (b)", "bookmark"),
     ("Edit tags", "Add or remove tags on the article (t)", "tags"),

@@ -62,7 +62,7 @@ class InputDialog(ModalScreen[str | None]):
             yield Static(Content(self.title_text), classes="dialog-title")
             yield Input(
                 value=self.value, placeholder=self.placeholder, suggester=self.suggester,
-                id="dialog-input",
+                id="dialog-input", select_on_focus=False,
             )
             yield Static(Content(self.hint), classes="dialog-hint")
             yield Static("", classes="dialog-error", id="dialog-error", markup=False)
@@ -71,7 +71,9 @@ class InputDialog(ModalScreen[str | None]):
                 yield Button(self.ok_label, id="ok", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        box = self.query_one(Input)
+        box.focus()
+        box.cursor_position = len(box.value)
 
     def show_error(self, message: str) -> None:
         self.query_one("#dialog-error", Static).update(Content(message))
