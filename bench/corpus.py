@@ -337,7 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         feeds = build_feeds(args.sources, args.articles, args.seed)
         write_feeds(feeds, args.out / "feeds")
         urls = feed_urls(feeds, args.port, args.feeds_per_host)
-        write_opml(args.out / "subs.opml", [(fd.title, u, "Bench") for fd, u in zip(feeds, urls)])
+        entries = [(fd.title, u, "Bench") for fd, u in zip(feeds, urls, strict=True)]
+        write_opml(args.out / "subs.opml", entries)
     else:
         write_text_articles(args.out, args.count, args.seed, args.tag_x_every)
     return 0

@@ -1,7 +1,8 @@
 """The floor for P3/P4: a bare fetch-and-parse of the feed list, no database.
 
 One ``httpx.AsyncClient`` (256 connections in total, at most 6 at a time per host via a
-per-host ``asyncio.Semaphore``, and a 256 global semaphore in front of the client), feedparser in a 2-process ``ProcessPoolExecutor``.
+per-host ``asyncio.Semaphore``, plus a 256 global semaphore in front of the client),
+feedparser in a 2-process ``ProcessPoolExecutor``.
 Pass 1 fetches and parses everything and keeps ETag / Last-Modified; pass 2 repeats
 with conditional requests (304 -> nothing to parse). Prints one JSON line with the
 in-process time of each pass (interpreter start-up and imports are not included;

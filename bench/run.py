@@ -7,6 +7,7 @@ A scenario whose newstui command fails is recorded as ``n/a: <reason>``; the run
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import shutil
@@ -251,7 +252,7 @@ class Bench:
         lib = self.library(n)
         data = workload.copy_library(lib, self.work / "lib-p7")
         count = None
-        for i in range(self.s.runs):
+        for _ in range(self.s.runs):
             m = run_measured(self.nt.cmd(data, "list", "tag:x is:unread", "--format", "json"),
                              env=self.nt.env, timeout=120)
             if not m.ok:
@@ -307,35 +308,33 @@ class Bench:
             if self.wanted("P5") else None
         bare_cmd = [sys.executable, str(workload.BENCH_DIR / "bare_app.py")]
         ready = re.compile(re.escape(READY_TEXT))
-        targets: list[tuple[Row, int]] = []
+        targets: list[tuple[Row, Path]] = []
         for r, n in ((p1b, s.small_articles), (p1, s.lib_articles)):
             if r is None:
                 continue
             try:
                 lib = self.library(n)
-                data = workload.copy_library(lib, self.work / f"lib-paint-{n}")
-                targets.append((r, n))
+                targets.append((r, workload.copy_library(lib, self.work / f"lib-paint-{n}")))
                 r.notes.append(f"library: {lib.info['articles']} articles in "
                                f"{lib.info['sources']} feeds + {lib.info['tagged_x']} local "
                                f"(built in {lib.info['build_seconds']} s by newstui import)")
-                setattr(r, "_data", data)
             except Unavailable as exc:
                 r.fail(str(exc))
                 if r is p1 and p5:
                     p5.fail(str(exc))
         for i in range(s.runs):
-            self.guarded(["B1"], lambda: _add(bare, self.paint(bare_cmd, ready, name="bare")))
-            for r, n in targets:
+            self.guarded(["B1"], functools.partial(self._paint_row, bare, bare_cmd, ready, 0.0))
+            for r, data in targets:
                 if r.error:
                     continue
                 big = r is p1
-                cmd = self.nt.cmd(getattr(r, "_data"))
-                self.guarded([r.id] + (["P5"] if big and p5 else []), lambda: self._paint_row(
-                    r, cmd, s.settle if big and p5 else 0.0, p5 if big else None))
+                settle = s.settle if big and p5 else 0.0
+                self.guarded([r.id] + (["P5"] if big and p5 else []), functools.partial(
+                    self._paint_row, r, self.nt.cmd(data), TITLE_RE, settle))
             self.log(f"paint run {i + 1}: " + ", ".join(
                 f"{x.id} {x.values[-1]:.3f} s" for x in (bare, p1b, p1) if x and x.values))
-        for r, _ in targets:
-            shutil.rmtree(getattr(r, "_data"), ignore_errors=True)
+        for _, data in targets:
+            shutil.rmtree(data, ignore_errors=True)
         if p1 and p1.values:
             p1.met = p1.median <= 1.0 and (bare.median is None or p1.median <= 2 * bare.median)
             if bare.median:
@@ -356,8 +355,8 @@ class Bench:
             self.guarded([], lambda: self._newsboat_paint(p1, p5), note_to=p1,
                          label="newsboat comparison")
 
-    def _paint_row(self, r: Row, cmd: list[str], settle: float, p5: Row | None) -> None:
-        secs, rss = self.paint(cmd, TITLE_RE, settle=settle, name=r.id)
+    def _paint_row(self, r: Row, cmd: list[str], pattern: re.Pattern[str], settle: float) -> None:
+        secs, rss = self.paint(cmd, pattern, settle=settle, name=r.id)
         r.values.append(secs)
         if rss is not None:
             r.rss_mb.append(rss)
@@ -459,14 +458,7 @@ class Bench:
                 gone = ids.get(query[:k - 1]) if k > 1 else None
                 before = tm.capture(session)
                 first_change: list[float] = []
-
-                def done(sc: str) -> bool:
-                    if sc == before:
-                        return False
-                    if want and want in sc and not first_change:
-                        first_change.append(time.perf_counter())
-                    return bool(want and want in sc and (gone is None or gone not in sc))
-
+                done = functools.partial(_search_done, before, want, gone, first_change)
                 t0 = time.perf_counter()
                 tm.send_literal(session, query[k - 1])
                 t1, _ = tm.wait_for(session, done, self.s.key_timeout)
@@ -508,11 +500,15 @@ class Bench:
         return [self.rows[i] for i in order if i in self.rows]
 
 
-def _add(row: Row, result: tuple[float, float | None]) -> None:
-    secs, rss = result
-    row.values.append(secs)
-    if rss is not None:
-        row.rss_mb.append(rss)
+def _search_done(
+    before: str, want: str | None, gone: str | None, first_change: list[float], screen: str
+) -> bool:
+    """P2 detector: the expected title is on screen and the previous one is gone."""
+    if screen == before or not want or want not in screen:
+        return False
+    if not first_change:
+        first_change.append(time.perf_counter())
+    return gone is None or gone not in screen
 
 
 def _json_count(text: str) -> int | None:
@@ -549,6 +545,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--newstui", default=None, help="command to run newstui (default: PATH)")
     p.add_argument("--floor-args", default="", help="extra arguments for bench.floor")
     p.add_argument("--no-newsboat", action="store_true", help="skip the newsboat comparisons")
+    p.add_argument("--cache", type=Path, default=None,
+                   help="cache folder for corpora and libraries (default bench/.cache)")
     p.add_argument("--reuse-library", action="store_true",
                    help="use a cached library even if the newstui sources changed since")
     for f in ("feeds", "entries", "hosts", "feeds_per_host", "lib_sources", "lib_articles",
@@ -572,6 +570,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     out = args.out or workload.BENCH_DIR / "results.json"
     nt = workload.find_newstui(args.newstui)
+    if args.cache:
+        workload.CACHE = args.cache.resolve()
     workload.CACHE.mkdir(parents=True, exist_ok=True)
 
     def log(msg: str) -> None:

@@ -7,7 +7,7 @@ first sleeps a uniform random latency in ``[lo, hi]`` seconds.
 
 Run as a process: ``python -m bench.server --root DIR --hosts 100 --latency-ms 100-300``
 prints one JSON line ``{"port": P, "hosts": [...]}`` when ready and serves until it gets
-SIGTERM/SIGINT or its stdin closes.
+SIGTERM/SIGINT (or, with ``--watch-stdin``, until its stdin closes).
 """
 
 from __future__ import annotations
@@ -237,6 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--hosts", type=int, default=100)
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--latency-ms", default="100-300", help="lo-hi in ms, uniform; 0 = none")
+    p.add_argument("--watch-stdin", action="store_true",
+                   help="also stop when stdin reaches end of file (for a parent process)")
     args = p.parse_args(argv)
     server = FeedServer(args.root, args.hosts, args.port, parse_latency(args.latency_ms))
     server.start()
@@ -247,12 +249,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     def watch_stdin() -> None:
         try:
             while sys.stdin.buffer.read(1):
-                pass
+                time.sleep(0.1)  # data on stdin is ignored (and /dev/zero must not spin)
         except (OSError, ValueError):
             pass
         done.set()
 
-    if not sys.stdin.isatty():
+    if args.watch_stdin:
         threading.Thread(target=watch_stdin, daemon=True).start()
     print(json.dumps({"port": server.port, "hosts": server.addresses}), flush=True)
     done.wait()

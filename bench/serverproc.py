@@ -17,7 +17,7 @@ class ServerProcess:
     ) -> None:
         self.args = [
             sys.executable, "-m", "bench.server", "--root", str(root), "--hosts", str(hosts),
-            "--latency-ms", latency_ms, "--port", str(port),
+            "--latency-ms", latency_ms, "--port", str(port), "--watch-stdin",
         ]
         self.log = log
         self.port = 0

@@ -19,8 +19,9 @@ REPO = Path(__file__).resolve().parent.parent
 def run_smoke(tmp_path: Path, timeout: float = 120.0, extra: list[str] | None = None) -> dict:
     out = Path(tmp_path) / "bench-smoke.json"
     work = Path(tmp_path) / "bench-work"
+    cache = Path(tmp_path) / "bench-cache"
     cmd = [sys.executable, "-m", "bench", "--smoke", "--out", str(out), "--work", str(work),
-           *(extra or [])]
+           "--cache", str(cache), *(extra or [])]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
     seconds = time.perf_counter() - t0

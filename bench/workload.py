@@ -80,7 +80,7 @@ def server_opml(
 ) -> tuple[Path, list[str]]:
     feeds = corpus.build_feeds(n_sources, 0, seed)  # titles and file names only
     urls = corpus.feed_urls(feeds, port, per_host)
-    opml = corpus.write_opml(out, [(f.title, u, "Bench") for f, u in zip(feeds, urls)])
+    opml = corpus.write_opml(out, [(f.title, u, "Bench") for f, u in zip(feeds, urls, strict=True)])
     return opml, urls
 
 

@@ -6,8 +6,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from feedserver import FeedServer, server_fixture  # noqa: F401
 
+from feedserver import FeedServer, server_fixture  # noqa: F401
 from newstui import USER_AGENT
 from newstui.sources.fetch import FetchLimits, fetch, fetch_sync, make_client
 

@@ -27,13 +27,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             out(line)
     if moved_aside:
         raise NewstuiError("the library was damaged beyond repair and was moved aside (see above)")
+    if report.damaged and args.check_only:
+        raise NewstuiError("the library needs repair: run `newstui doctor`")
     if report.integrity:
         raise NewstuiError(
             "the library is damaged beyond repair; copy what you can with "
             f"`sqlite3 {lib.path} .recover`, then move the file aside"
         )
-    if report.damaged and args.check_only:
-        raise NewstuiError("the search index needs a rebuild: run `newstui doctor`")
     if report.damaged:
         raise NewstuiError("the search index could not be rebuilt (see above)")
     return 0

@@ -43,7 +43,7 @@ def parse_opml(data: bytes) -> list[Subscription]:
         for outline in node.findall("outline"):
             url = (outline.get("xmlUrl") or outline.get("xmlurl") or outline.get("url") or "").strip()
             name = (outline.get("title") or outline.get("text") or "").strip()
-            if url and (outline.get("type") or "rss").lower() in ("rss", "atom", "feed", "link", ""):
+            if url and (outline.get("type") or "rss").lower() in ("rss", "atom", "feed", ""):
                 if url not in subs:  # duplicates merge: the first keeps its folder
                     subs[url] = Subscription(url, name, folder)
             walk(outline, name if not url else folder)

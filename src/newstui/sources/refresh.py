@@ -187,10 +187,15 @@ class _ParsePool:
 
             from newstui.sources.feedparse import warm_worker
 
+            # Never plain fork (the TUI has threads). forkserver starts one fresh process
+            # that imports feedparser once, then forks each worker from it; spawn elsewhere.
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["newstui.sources.feedparse", "feedparser"])
+            else:
+                context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=warm_worker,
+                max_workers=self.workers, mp_context=context, initializer=warm_worker
             )
         return self._pool
 

@@ -35,7 +35,7 @@ class DoctorReport:
     def lines(self) -> list[str]:
         out: list[str] = []
         if self.integrity:
-            out.append("integrity: DAMAGED, not repairable here")
+            out.append("integrity: DAMAGED" + (", not repairable here" if self.repair else ""))
             out += [f"  {p}" for p in self.integrity]
         elif self.repaired_integrity:
             out.append(f"integrity: repaired ({len(self.repaired_integrity)} index problems fixed)")

@@ -145,13 +145,22 @@ class Library:
                 raise NewstuiError(f"the library is busy or unwritable: {exc}") from None
             try:
                 yield self.conn
+            except sqlite3.OperationalError as exc:
+                # SQLite may already have rolled back (e.g. on a full disk): do not mask the cause.
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if "full" in str(exc):
+                    raise NewstuiError("the disk is full; nothing was changed") from None
+                raise
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 if "full" in str(exc):
                     raise NewstuiError("the disk is full; nothing was changed") from None
                 raise NewstuiError(f"cannot save to the library: {exc}") from None
@@ -232,6 +241,18 @@ class Library:
         out.sort(key=lambda s: (s.category.casefold(), s.label.casefold()))
         return out
 
+    @staticmethod
+    def _clean_source_fields(fields: dict[str, object]) -> dict[str, object]:
+        """Text a feed or a server supplied (titles, errors, URLs) is cleaned on entry too."""
+        limits = {"url": 4000, "title": 2000, "category": 200, "last_error": 1000}
+        out = dict(fields)
+        for key, limit in limits.items():
+            if isinstance(out.get(key), str):
+                out[key] = clean_line(out[key], limit)  # type: ignore[arg-type]
+        if isinstance(out.get("site_url"), str):
+            out["site_url"] = safe_url(out["site_url"])  # type: ignore[arg-type]
+        return out
+
     def update_source(self, source_id: int, **fields: object) -> None:
         allowed = set(self._SOURCE_COLS.replace(" ", "").split(",")) - {"id", "added"}
         bad = set(fields) - allowed
@@ -239,6 +260,7 @@ class Library:
             raise ValueError(f"unknown source fields {bad}")
         if not fields:
             return
+        fields = self._clean_source_fields(fields)
         sets = ", ".join(f"{k} = ?" for k in fields)
         with self.write() as c:
             c.execute(f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id))
@@ -254,6 +276,7 @@ class Library:
                 raise ValueError(f"unknown source fields {set(fields) - allowed}")
         with self.write() as c:
             for source_id, fields in updates:
+                fields = self._clean_source_fields(fields)
                 if "url" in fields and c.execute(
                     "SELECT 1 FROM sources WHERE url = ? AND id != ?", (fields["url"], source_id)
                 ).fetchone():

@@ -127,11 +127,18 @@ class NewstuiApp(App[None]):
 
     def on_unmount(self) -> None:
         self.save_state()
-        for lib in (self.list_reader, self.reader, self.library):
+        # Readers close plainly; only the writer runs the library's close-time upkeep
+        # (PRAGMA optimize), once, so quitting stays quick on a large library.
+        for conn in (self.list_reader.conn, self.reader.conn):
             try:
-                lib.close()
+                conn.interrupt()
+                conn.close()
             except Exception:  # noqa: BLE001 - closing on the way out; nothing to tell
                 pass
+        try:
+            self.library.close()
+        except Exception:  # noqa: BLE001
+            pass
 
 
 PALETTE: list[tuple[str, str, str]] = [

@@ -8,15 +8,20 @@ which refuses anything but http(s).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from newstui.models import Article
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
 
 MAX_BODY = 300_000  # characters of Markdown shown; the rest is one keypress away (o)
 
@@ -94,7 +99,6 @@ class ArticleView(VerticalScroll, can_focus=True):
         yield Static(id="article-meta", classes="-hidden", markup=False)
         yield Static(id="article-labels", classes="-hidden", markup=False)
         yield Static(id="article-status", classes="-hidden", markup=False)
-        yield Markdown(id="article-body", open_links=False, classes="-hidden")
         yield LinkLine(id="article-link", classes="-hidden", markup=False)
 
     async def show(self, article: Article, body: str, meta: str) -> None:
@@ -108,7 +112,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         self.show_status(article)
         if len(body) > MAX_BODY:
             body = body[:MAX_BODY] + "\n\n*(The article is longer; press o to read it all.)*"
-        markdown = self.query_one("#article-body", Markdown)
+        markdown = await self._markdown()
         link = self.query_one("#article-link", LinkLine)
         link.update(Content.assemble(("Link: ", "bold"), article.link) if article.link else "")
         for widget in (title, self.query_one("#article-meta"), markdown):
@@ -116,6 +120,17 @@ class ArticleView(VerticalScroll, can_focus=True):
         link.set_class(not article.link, "-hidden")
         self.scroll_home(animate=False)
         await markdown.update(body or "*(This article has no text.)*")
+
+    async def _markdown(self) -> Markdown:
+        """The body widget, made on first use (Markdown parsing loads at the first open)."""
+        from textual.widgets import Markdown
+
+        found = self.query("#article-body")
+        if found:
+            return found.first(Markdown)
+        markdown = Markdown(id="article-body", open_links=False)
+        await self.mount(markdown, before=self.query_one("#article-link"))
+        return markdown
 
     def show_labels(self, article: Article) -> None:
         labels = self.query_one("#article-labels", Static)

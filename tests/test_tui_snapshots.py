@@ -1,0 +1,99 @@
+"""Snapshot tests of the main views (pytest-textual-snapshot): a visual change fails here.
+
+Regenerate after an intended change with ``pytest tests/test_tui_snapshots.py --snapshot-update``
+and look at the report before committing.
+"""
+
+from __future__ import annotations
+
+from test_tui_safety import hostile_paths  # noqa: F401 - fixture
+from test_tui_support import demo_base, demo_paths, make_app, settle  # noqa: F401 - fixtures
+
+from newstui.paths import Paths
+from newstui.tui.widgets.filter_pane import FilterPane
+
+WIDE = (160, 46)
+
+
+def test_main_view(demo_paths: Paths, snap_compare) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        await pilot.press("j", "j", "enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_paths), terminal_size=WIDE, run_before=run_before)
+
+
+def test_tag_filter(demo_paths: Paths, snap_compare) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.screen.query_one(FilterPane).select_query("tag:linux", announce=True)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_paths), terminal_size=WIDE, run_before=run_before)
+
+
+def test_search_results(demo_paths: Paths, snap_compare) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        await pilot.press("slash", *"wero", "enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_paths), terminal_size=WIDE, run_before=run_before)
+
+
+def test_bookmarks_view(demo_paths: Paths, snap_compare) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.screen.query_one(FilterPane).select_query("is:bookmarked", announce=True)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_paths), terminal_size=WIDE, run_before=run_before)
+
+
+def test_help_screen(demo_paths: Paths, snap_compare) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_paths), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_narrow_list(demo_paths: Paths, snap_compare) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_paths), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_narrow_reading(demo_paths: Paths, snap_compare) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        await pilot.press("j", "enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_paths), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_tiny_without_filters(demo_paths: Paths, snap_compare) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_paths), terminal_size=(70, 20), run_before=run_before)
+
+
+def test_hostile_titles(hostile_paths: Paths, snap_compare) -> None:  # noqa: ANN001, F811
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        pane = pilot.app.screen.query_one(FilterPane)
+        for group in pane._groups.values():
+            group.expand()
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(hostile_paths), terminal_size=WIDE, run_before=run_before)
