@@ -276,7 +276,46 @@ def test_extreme_files_through_the_cli(extreme_corpus: tuple[Path, Path, Run]) -
     assert "\u200b" in uni and "👩‍👩‍👧‍👦" in uni and "שלום" in uni and "\u202e" not in uni
     assert run("list", "-n", "3", "BIG").stdout.count("\n") == 3
     text = run("sources").stdout
-    assert "DIRMARK" in text and "gone" not in text and "[bold]dir[/]" in text  # the folder name, cleaned and literal
+    # The folder's name: its escapes gone, its markup literal.
+    assert "DIRMARK" in text and "gone" not in text and "[bold]dir[/]" in text
+
+
+# ------------------------------------------------------------------ file names
+def test_export_and_reimport_with_hostile_titles(tmp_path: Path) -> None:
+    """Titles with /, .., NUL, reserved and very long names: every exported file lands in
+    the chosen folder with a safe name, and importing the export gives the bookmarks back."""
+    data = tmp_path / "data"
+    titles = ["../../../etc/passwd", "/absolute/path", "a/b/../c", "..", ".", ".hidden",
+              "x\x00y NUL", "CON", "nul.txt", "\x1b]0;PWN\x07esc [bold]b[/]", "L" * 100_000,
+              "日本語のタイトル " * 40, "same title", "same title", "-rf --no-preserve-root",
+              "trailing dot.", "\u202eevil\u202c.exe"]
+    with Library(data / "library.db") as lib:
+        src, _ = lib.add_source("http://127.0.0.1/names")
+        res = lib.upsert_articles(src.id, [ArticleIn(title=t, guid=f"n{i}", content=f"body {i}")
+                                           for i, t in enumerate(titles)])
+        assert res.new == len(titles)
+        for aid in res.new_ids:
+            lib.bookmark(aid, note=f"note {aid}")
+    out = tmp_path / "export" / "md"
+    before = {p for p in tmp_path.rglob("*")}
+    run = runner(data)
+    run("export", "bookmarks", "--format", "markdown", "-o", str(out))
+    created = {p for p in tmp_path.rglob("*")} - before
+    files = [p for p in created if p.is_file() and "data" not in p.relative_to(tmp_path).parts]
+    assert len(files) == len(titles)
+    for f in files:
+        assert f.parent == out, f"{f} written outside the export folder"
+        assert not f.name.startswith((".", "-")) and len(f.name.encode()) <= 255
+        assert not UNSAFE.search(f.name) and "/" not in f.name and "\x00" not in f.name
+    fresh = tmp_path / "fresh"
+    proc = runner(fresh)("import", str(out))
+    assert f"{len(titles)} imported" in proc.stdout, proc.stdout + proc.stderr
+    with Library(fresh / "library.db") as lib:
+        assert lib.stats()["bookmarks"] == len(titles)
+        got = sorted(r.title for r in lib.list_articles(limit=None))
+    with Library(data / "library.db") as lib:
+        want = sorted(r.title for r in lib.list_articles(limit=None))
+    assert got == want
 
 
 # ------------------------------------------------------------------- refresh
@@ -370,9 +409,8 @@ async def _open_each(app, pilot, settle, pages_per_article: int = 4) -> list[str
 
 
 async def test_tui_shows_hostile_text_inert(corpus: tuple[Path, Run]) -> None:
-    from test_tui_support import make_app, settle
-
     from newstui.paths import Paths
+    from test_tui_support import make_app, settle
 
     data, _ = corpus
     app = make_app(Paths.resolve(data))
@@ -401,10 +439,9 @@ async def test_tui_shows_hostile_text_inert(corpus: tuple[Path, Run]) -> None:
 
 
 async def test_tui_layout_survives_extremes(extreme_corpus: tuple[Path, Path, Run]) -> None:
-    from test_tui_support import make_app, settle
-
     from newstui.paths import Paths
     from newstui.tui.widgets.article_list import ArticleList
+    from test_tui_support import make_app, settle
 
     _, data, _ = extreme_corpus
     app = make_app(Paths.resolve(data))

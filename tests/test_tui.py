@@ -4,14 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_support import (  # noqa: F401 - fixtures
-    demo_base,
-    demo_paths,
-    list_ids,
-    make_app,
-    screen_text,
-    settle,
-)
 from textual.widgets import Input, Markdown, Static
 
 from newstui.paths import Paths
@@ -22,6 +14,9 @@ from newstui.tui.widgets.article_list import ArticleList
 from newstui.tui.widgets.article_view import ArticleView
 from newstui.tui.widgets.filter_pane import FilterPane
 from newstui.tui.widgets.list_header import ListHeader
+from test_tui_support import list_ids, make_app, screen_text, settle
+
+pytest_plugins = ["test_tui_support"]  # the demo library fixtures
 
 
 def expected(paths: Paths, query: str, sort: str = "date") -> list[int]:

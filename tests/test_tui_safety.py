@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_support import list_ids, make_app, screen_text, settle
 from textual.widgets import Markdown, Static
 
 from newstui.models import ArticleIn
@@ -14,6 +13,7 @@ from newstui.store.library import Library
 from newstui.tui.widgets.article_list import ArticleList
 from newstui.tui.widgets.article_view import ArticleView
 from newstui.tui.widgets.filter_pane import FilterPane
+from test_tui_support import list_ids, make_app, screen_text, settle
 
 HOSTILE_TITLES = [
     "[bold]x[/]",

@@ -6,11 +6,11 @@ and look at the report before committing.
 
 from __future__ import annotations
 
-from test_tui_safety import hostile_paths  # noqa: F401 - fixture
-from test_tui_support import demo_base, demo_paths, make_app, settle  # noqa: F401 - fixtures
-
 from newstui.paths import Paths
 from newstui.tui.widgets.filter_pane import FilterPane
+from test_tui_support import make_app, settle
+
+pytest_plugins = ["test_tui_support", "test_tui_safety"]  # library fixtures
 
 WIDE = (160, 46)
 
@@ -87,7 +87,7 @@ def test_tiny_without_filters(demo_paths: Paths, snap_compare) -> None:  # noqa:
     assert snap_compare(make_app(demo_paths), terminal_size=(70, 20), run_before=run_before)
 
 
-def test_hostile_titles(hostile_paths: Paths, snap_compare) -> None:  # noqa: ANN001, F811
+def test_hostile_titles(hostile_paths: Paths, snap_compare) -> None:  # noqa: ANN001
     async def run_before(pilot) -> None:  # noqa: ANN001
         await settle(pilot)
         pane = pilot.app.screen.query_one(FilterPane)

@@ -60,6 +60,7 @@ class RefreshReport:
     unchanged: int = 0
     skipped: int = 0
     deleted: int = 0  # removed by retention afterwards
+    fulltext: int = 0  # queued bookmarks whose full text arrived
     tagged: int = 0  # auto-tags given afterwards
     last: FeedOutcome | None = None
     outcomes: list[FeedOutcome] = field(default_factory=list)
@@ -169,7 +170,19 @@ async def refresh_async(
         await engine.run(sources)
     finally:
         engine.close()
+    await _complete_bookmarks(lib, cfg, report)
     return report
+
+
+async def _complete_bookmarks(lib: Library, cfg: Config, report: RefreshReport) -> None:
+    """Bookmarks made offline get their full text now (checked cheaply before importing)."""
+    from newstui.bookmarks.fulltext import MAX_ATTEMPTS
+
+    if not lib.fulltext_queue(MAX_ATTEMPTS):
+        return
+    from newstui.bookmarks.fulltext import complete_pending_async
+
+    report.fulltext = await complete_pending_async(lib, cfg)
 
 
 class _ParsePool:

@@ -172,7 +172,7 @@ class MainScreen(ArticleActions, LibraryActions, Screen[None]):
             words = f"{words}: {describe(self.search)}"
         return words
 
-    def reload_list(self, *, keep: bool = False) -> None:
+    def reload_list(self, *, keep: bool = False, save: bool = True) -> None:
         header = self.query_one(ListHeader)
         header.description = self.describe_filter()
         header.sort = self.sort
@@ -181,7 +181,8 @@ class MainScreen(ArticleActions, LibraryActions, Screen[None]):
             articles.reload()
         else:
             articles.load(self.current_query, self.sort)
-        self.save_state()
+        if save:
+            self.save_state()
 
     @on(FilterPane.Changed)
     def filter_changed(self, event: FilterPane.Changed) -> None:
@@ -205,7 +206,7 @@ class MainScreen(ArticleActions, LibraryActions, Screen[None]):
     @on(SearchBar.Search)
     def search_changed(self, event: SearchBar.Search) -> None:
         self.search = event.text
-        self.reload_list()
+        self.reload_list(save=False)  # saved on quit, not on every keystroke
 
     @on(SearchBar.Leave)
     def search_left(self, event: SearchBar.Leave) -> None:

@@ -70,7 +70,11 @@ class ArticleList(ScrollView, can_focus=True):
     ArticleList {
         overflow-x: hidden;
         overflow-y: auto;
-        & > .article-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+        & > .article-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: bold;
+        }
         & > .article-list--cursor-blurred { background: $block-cursor-blurred-background; }
         & > .article-list--unread { color: $foreground; text-style: bold; }
         & > .article-list--read { color: $foreground-muted; }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from time import monotonic
+
 from textual.binding import Binding
 from textual.message import Message
 from textual.timer import Timer
@@ -36,15 +38,24 @@ class SearchBar(Input):
             id=id,
         )
         self._timer: Timer | None = None
+        self._last_fired = 0.0
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        # The first key of a burst searches at once; keys that follow within DEBOUNCE
+        # are folded into one search when the burst ends.
         event.stop()
+        now = monotonic()
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(DEBOUNCE, self._fire)
+            self._timer = self.set_timer(DEBOUNCE, self._fire)
+        elif now - self._last_fired >= DEBOUNCE:
+            self._fire()
+        else:
+            self._timer = self.set_timer(DEBOUNCE, self._fire)
 
     def _fire(self) -> None:
         self._timer = None
+        self._last_fired = monotonic()
         self.post_message(self.Search(self.value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
