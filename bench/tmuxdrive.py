@@ -61,6 +61,8 @@ class Tmux:
         if self._started:
             self._tmux("kill-server", check=False)
             self._started = False
+            tmpdir = os.environ.get("TMUX_TMPDIR", "/tmp")
+            Path(tmpdir, f"tmux-{os.getuid()}", self.socket).unlink(missing_ok=True)
 
     def launch(
         self, cmd: Sequence[str], env: Mapping[str, str], result: Path

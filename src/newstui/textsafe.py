@@ -32,9 +32,12 @@ def clean(text: str | None, limit: int = MAX_TEXT) -> str:
         return ""
     if len(text) > limit * 2:
         text = text[: limit * 2]
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _ESCAPES.sub("", text)
-    text = _UNSAFE.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # One scan for the common clean case; ESC and 0x9b are in _UNSAFE, so no escape
+    # sequence can hide from this check.
+    if _UNSAFE.search(text) is not None:
+        text = _UNSAFE.sub("", _ESCAPES.sub("", text))
     return text[:limit]
 
 
@@ -44,8 +47,8 @@ def clean_line(text: str | None, limit: int = MAX_LINE) -> str:
         return ""
     if len(text) > limit * 4:
         text = text[: limit * 4]
-    text = _ESCAPES.sub("", text)
-    text = _UNSAFE.sub(" ", text)
+    if _UNSAFE.search(text) is not None:
+        text = _UNSAFE.sub(" ", _ESCAPES.sub("", text))
     text = _SPACES.sub(" ", text).strip()
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
@@ -145,11 +146,16 @@ class FilterPane(Tree[Filter | None]):
         self.populate(counts)
         self.post_message(self.CountsLoaded(counts))
 
+    def _ink(self, component: str) -> Style:
+        """A component's colour only: the background is the tree's to paint."""
+        style = self.get_component_rich_style(component)
+        return Style(color=style.color, bold=style.bold)
+
     def _label(self, name: str, count: str, failed: bool = False) -> Text:
         text = Text(name)
         if failed:
-            text.append(" !", self.get_component_rich_style("filter-pane--failed"))
-        text.append(f" {count}", self.get_component_rich_style("filter-pane--count"))
+            text.append(" !", self._ink("filter-pane--failed"))
+        text.append(f" {count}", self._ink("filter-pane--count"))
         return text
 
     def populate(self, counts: FilterCounts) -> None:
