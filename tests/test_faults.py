@@ -206,14 +206,16 @@ def test_two_writers_never_see_database_is_locked(tmp_path: Path) -> None:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     results = []
-    i = 0
+    i = overlapped = 0
     while importer.poll() is None or i < 6:
+        overlapped += importer.poll() is None
         args = [("tag", "1", f"+w{i}"), ("read", "2"), ("unread", "2"),
                 ("bookmark", "3", "--note", f"n{i}")][i % 4]
         results.append(run(data, *args))
         i += 1
     out, err = importer.communicate(timeout=300)
     assert importer.returncode == 0, err
+    assert overlapped >= 2, "the writers never overlapped: the test would prove nothing"
     assert "Traceback" not in err and "locked" not in err
     for proc in results:
         assert proc.returncode == 0, proc.stderr
@@ -243,12 +245,14 @@ def test_two_writers_during_refresh(tmp_path: Path) -> None:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         results = []
-        i = 0
+        i = overlapped = 0
         while refresher.poll() is None or i < 4:
+            overlapped += refresher.poll() is None
             results.append(run(data, "tag", "1", f"+r{i}"))
             i += 1
         out, err = refresher.communicate(timeout=300)
     assert refresher.returncode == 0, err
+    assert overlapped >= 2, "the writers never overlapped: the test would prove nothing"
     assert "locked" not in err and "Traceback" not in err
     for proc in results:
         assert proc.returncode == 0 and "locked" not in proc.stderr, proc.stderr

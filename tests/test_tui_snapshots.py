@@ -10,7 +10,7 @@ from newstui.paths import Paths
 from newstui.tui.widgets.filter_pane import FilterPane
 from test_tui_support import make_app, settle
 
-pytest_plugins = ["test_tui_support", "test_tui_safety"]  # library fixtures
+pytest_plugins = ["test_tui_support"]  # library fixtures
 
 WIDE = (160, 46)
 

@@ -8,12 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from newstui.models import ArticleIn
 from newstui.paths import Paths
 from newstui.screenshots import fixed_demo, settle, use_utc
+from newstui.store.library import Library
 from newstui.tui.app import NewstuiApp
 from newstui.tui.widgets.article_list import ArticleList
 
-__all__ = ["settle", "demo_paths", "make_app", "list_ids", "screen_text", "demo_base"]
+__all__ = [
+    "settle", "demo_paths", "make_app", "list_ids", "screen_text", "demo_base", "hostile_paths",
+]
 
 
 @pytest.fixture(scope="session")
@@ -57,3 +61,43 @@ def screen_text(app: NewstuiApp) -> str:
     """The screen as plain text, line by line."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)
+
+
+HOSTILE_TITLES = [
+    "[bold]x[/]",
+    "[@click=app.quit]y[/]",
+    "[/]",
+    "[$accent]v[/] [B]w [_x]",
+    "\x1b[31mred\x1b[0m \x1b]0;pwned\x07bell\x07 c1\x9b2J",
+    "[@click=app.screenshot('/tmp/x')]shot[/]",
+]
+
+
+@pytest.fixture
+def hostile_paths(tmp_path: Path) -> Paths:
+    paths = Paths.resolve(tmp_path / "data")
+    with Library(paths.library) as lib:
+        src, _ = lib.add_source(
+            "https://evil.example/feed.xml", title="[/]Evil [@click=app.quit]src[/]",
+            category="[b]cat[/]",
+        )
+        items = [
+            ArticleIn(
+                title,
+                guid=f"g{i}",
+                link="javascript:alert(1)" if i == 0 else f"https://ok.example/{i}",
+                author="[@click=app.quit]author[/]",
+                content=(
+                    "<script>alert('s')</script><style>p{}</style><iframe src=x></iframe>"
+                    "<p>[@click=app.quit]body[/] and [bold]not bold[/]</p>"
+                    "<a href='javascript:alert(1)'>js link</a> <a href='https://ok.example/'>ok</a>"
+                ),
+                content_type="html",
+                published=1_700_000_000.0 + i * 3600,
+                categories=["[@click=app.quit]c[/]", "[/]"],
+                tags=["[B]t", "[@click=app.quit]tag[/]"],
+            )
+            for i, title in enumerate(HOSTILE_TITLES)
+        ]
+        lib.upsert_articles(src.id, items)
+    return paths

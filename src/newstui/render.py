@@ -19,6 +19,19 @@ _STRIP = ["script", "style", "iframe", "noscript", "template", "object", "embed"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
 _LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])(?=\s)", re.M)
 _BLANKS = re.compile(r"\n{3,}")
+_ACTIVE_BLOCK = re.compile(
+    r"<(script|style|iframe|noscript|template|object|embed)\b.*?</\1\s*>", re.I | re.S
+)
+_HTML_TAG = re.compile(
+    r"</?(a|abbr|area|audio|b|base|bdi|bdo|big|blink|body|br|button|canvas|center|cite|code|"
+    r"col|dd|del|details|dfn|dialog|div|dl|dt|em|fieldset|figcaption|figure|font|footer|form|"
+    r"frame|frameset|h[1-6]|head|header|hr|html|i|img|input|ins|kbd|label|li|link|main|map|"
+    r"mark|marquee|meta|meter|nav|ol|p|picture|pre|q|s|samp|section|select|small|source|span|"
+    r"strike|strong|sub|summary|sup|svg|table|tbody|td|textarea|tfoot|th|thead|time|tr|track|"
+    r"tt|u|ul|var|video|wbr|math|base|body)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>",
+    re.I,
+)
+_ACTIVE_OPEN = re.compile(r"</?(script|style|iframe|noscript|template|object|embed)\b[^>]*>?", re.I)
 # Markdown links and reference definitions, so a javascript:/data:/file: target is dropped.
 _MD_LINK = re.compile(
     r"(!?)\[([^\]\n]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
@@ -121,7 +134,10 @@ def body_markdown(content: str, content_type: str, base_url: str = "") -> str:
         return html_to_markdown(content, base_url)
     if content_type == "markdown":
         # Raw HTML inside Markdown is left as text: the Markdown widget does not render HTML
-        # tokens, and converting would garble bodies that merely mention "<tag>".
+        # tokens, and converting would garble bodies that merely mention "<tag>". Active
+        # elements go whole, contents included, so no script or style text is ever shown.
+        content = _ACTIVE_OPEN.sub("", _ACTIVE_BLOCK.sub("", content))
+        content = _HTML_TAG.sub("", content)  # other tags of real elements: text stays
         return safe_markdown_links(clean(content))
     return text_to_markdown(content)
 
