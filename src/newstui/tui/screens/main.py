@@ -101,6 +101,7 @@ class MainScreen(ArticleActions, LibraryActions, Screen[None]):
         )
         articles.focus()
         self.query_one(FilterPane).select_query(self.filter.query)
+        self.set_timer(0.5, articles.warm_search)
         self._apply_width(self.app.size.width)
 
     # ------------------------------------------------------------------ layout

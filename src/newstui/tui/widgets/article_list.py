@@ -232,6 +232,15 @@ class ArticleList(ScrollView, can_focus=True):
         self.post_message(self.Loaded(query.text, count, exact))
         self.refresh()
 
+    @work(thread=True, group="list-warm")
+    def warm_search(self) -> None:
+        """Open the full-text index once, off the UI thread, so the first keystroke in the
+        search box does not pay for loading it."""
+        try:
+            self.reader.count('"newstuiwarmup"')
+        except (sqlite3.Error, NewstuiError):
+            pass
+
     def _count_loaded(self, gen: int, count: int) -> None:
         if gen != self._generation or self.query is None:
             return

@@ -17,6 +17,7 @@ from textual import work
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
+from textual.widgets._tree import TOGGLE_STYLE
 from textual.widgets.tree import TreeNode
 
 from newstui.errors import NewstuiError
@@ -104,6 +105,7 @@ class FilterPane(Tree[Filter | None]):
         self.counts = FilterCounts()
         self._fixed: dict[str, TreeNode[Filter | None]] = {}
         self._groups: dict[str, TreeNode[Filter | None]] = {}
+        self._tails: dict[int, tuple[int, bool]] = {}  # node id -> (name length, failing)
         self.selected_query = ""
 
     def process_label(self, label: str | Text) -> Text:  # type: ignore[override]
@@ -152,63 +154,91 @@ class FilterPane(Tree[Filter | None]):
         return Style(color=style.color, bold=style.bold)
 
     def _label(self, name: str, count: str, failed: bool = False) -> Text:
-        text = Text(name)
+        """``name [!] count`` as plain text; the marks are coloured when drawn."""
+        return Text(name + (" !" if failed else "") + f" {count}")
+
+    def _remember(self, node: TreeNode[Filter | None], name: str, failed: bool = False) -> None:
+        self._tails[node.id] = (len(name), failed)
+
+    def render_label(
+        self, node: TreeNode[Filter | None], base_style: Style, style: Style
+    ) -> Text:
+        # Colour the count (and the failure mark) at draw time, so it always matches
+        # the current theme and state instead of whatever held when the label was made.
+        tail = getattr(self, "_tails", {}).get(node.id)  # (the root is drawn in __init__)
+        if tail is None:
+            return super().render_label(node, base_style, style)
+        start, failed = tail
+        label = node._label.copy()
         if failed:
-            text.append(" !", self._ink("filter-pane--failed"))
-        text.append(f" {count}", self._ink("filter-pane--count"))
-        return text
+            label.stylize(self._ink("filter-pane--failed"), start, start + 2)
+            start += 2
+        label.stylize(self._ink("filter-pane--count"), start)
+        label.stylize(style)
+        if node.allow_expand:
+            icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+            return Text.assemble((icon, base_style + TOGGLE_STYLE), label)
+        return label
 
     def populate(self, counts: FilterCounts) -> None:
         """Rebuild the entries with fresh counts, keeping what was open and chosen."""
         stats = counts.stats
-        cursor_data = self.cursor_node.data if self.cursor_node else None
-        self._fixed["all"].set_label(self._label("All", f"{stats.get('articles', 0):,}"))
-        self._fixed["unread"].set_label(self._label("Unread", f"{stats.get('unread', 0):,}"))
-        self._fixed["bookmarks"].set_label(
-            self._label("Bookmarks", f"{stats.get('bookmarks', 0):,}")
-        )
+        for key, name, stat in (
+            ("all", "All", "articles"), ("unread", "Unread", "unread"),
+            ("bookmarks", "Bookmarks", "bookmarks"),
+        ):
+            self._fixed[key].set_label(self._label(name, f"{stats.get(stat, 0):,}"))
+            self._remember(self._fixed[key], name)
         groups = self._groups
         self._fill(groups["categories"], [
-            (self._label(name, f"{total:,}"),
+            (name, f"{total:,}", False,
              Filter(f"category:{quote_value(name)}", f"category {name}"))
             for name, total, _unread in counts.categories
         ])
         self._fill(groups["tags"], [
-            (self._label(name, f"{total:,}"), Filter(f"tag:{quote_value(name)}", f"tag {name}"))
+            (name, f"{total:,}", False, Filter(f"tag:{quote_value(name)}", f"tag {name}"))
             for name, total, _unread in counts.tags
         ])
         self._fill(groups["sources"], [
-            (self._label(s.label, f"{s.unread:,}/{s.total:,}", failed=_failing(s)),
+            (s.label, f"{s.unread:,}/{s.total:,}", _failing(s),
              Filter(f"source:{s.id}", f"source {s.label}", s.id))
             for s in counts.sources
         ])
         searches = dict(self.extra_searches)
         searches.update(dict(counts.searches))
         self._fill(groups["searches"], [
-            (Text(name), Filter(query, name)) for name, query in sorted(searches.items())
+            (name, None, False, Filter(query, name)) for name, query in sorted(searches.items())
         ])
         for key in GROUPS:
             n = len(groups[key].children)
             groups[key].set_label(self._label(GROUP_TITLES[key], f"{n:,}"))
-        if cursor_data is not None:
-            self.select_query(cursor_data.query, announce=False)
+            self._remember(groups[key], GROUP_TITLES[key])
+        self.select_query(self.selected_query, announce=False)
 
     def _fill(
-        self, group: TreeNode[Filter | None], entries: list[tuple[Text, Filter]]
+        self, group: TreeNode[Filter | None],
+        entries: list[tuple[str, str | None, bool, Filter]],
     ) -> None:
+        """Entries are (name, count or None, failing, filter)."""
         existing = list(group.children)
-        # Reuse nodes where the query is unchanged, so the tree does not flicker.
-        if [n.data for n in existing] == [f for _, f in entries]:
-            for node, (label, _) in zip(existing, entries, strict=True):
-                node.set_label(label)
-            return
-        group.remove_children()
-        for label, data in entries:
-            group.add_leaf(label, data=data)
+        # Reuse nodes where the queries are unchanged, so the tree does not flicker.
+        if [n.data for n in existing] != [e[3] for e in entries]:
+            for node in existing:
+                self._tails.pop(node.id, None)
+            group.remove_children()
+            existing = [group.add_leaf("", data=e[3]) for e in entries]
+        for node, (name, count, failed, _) in zip(existing, entries, strict=True):
+            if count is None:
+                node.set_label(Text(name))
+            else:
+                node.set_label(self._label(name, count, failed))
+                self._remember(node, name, failed)
 
     # ---------------------------------------------------------------- choosing
     def select_query(self, query: str, *, announce: bool = False) -> bool:
-        """Move the cursor to the node for ``query`` (opening its group); True if found."""
+        """Move the cursor to the node for ``query`` (opening its group); True if found.
+        If it is not there yet (counts still loading), it is chosen when they arrive."""
+        self.selected_query = query
         for node in self._walk():
             if node.data is not None and node.data.query == query:
                 if node.parent is not None and node.parent is not self.root:
@@ -219,9 +249,14 @@ class FilterPane(Tree[Filter | None]):
                 return True
         return False
 
-    def _move_to(self, node: TreeNode[Filter | None]) -> None:
-        if node.tree is self and node.line >= 0:
-            self.move_cursor(node, animate=False)
+    def _move_to(self, node: TreeNode[Filter | None], tries: int = 3) -> None:
+        if node.tree is not self:
+            return
+        if node.line < 0:  # the tree has not laid out its lines yet
+            if tries:
+                self.call_after_refresh(self._move_to, node, tries - 1)
+            return
+        self.move_cursor(node, animate=False)
 
     def _walk(self) -> list[TreeNode[Filter | None]]:
         out: list[TreeNode[Filter | None]] = []
