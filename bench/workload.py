@@ -45,7 +45,10 @@ def find_newstui(override: str | None = None) -> Newstui:
     env["NO_PROXY"] = env["no_proxy"] = "*"
     if override:
         return Newstui(override.split(), env)
-    exe = shutil.which("newstui")
+    # The console script next to this Python first: a version manager's shim on PATH
+    # (pyenv's is a shell script) would add its own start-up to every measurement.
+    beside = Path(sys.executable).parent / "newstui"
+    exe = str(beside) if beside.exists() else shutil.which("newstui")
     if exe:
         return Newstui([exe], env)
     src = REPO / "src"

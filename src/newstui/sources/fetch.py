@@ -11,6 +11,7 @@ runs under one deadline. Network and HTTP problems never raise: they come back a
 from __future__ import annotations
 
 import asyncio
+import ssl
 import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -82,9 +83,15 @@ class _BadEncoding(Exception):
 MAX_KEEPALIVE = 24
 
 
-def make_client(limits: FetchLimits, max_connections: int = 256) -> httpx.AsyncClient:
-    """One client for many fetches: a shared pool, no automatic redirects or decoding."""
+def make_client(
+    limits: FetchLimits, max_connections: int = 256, *, verify: ssl.SSLContext | bool = True
+) -> httpx.AsyncClient:
+    """One client for many fetches: a pool, no automatic redirects or decoding.
+
+    ``verify`` may be one SSL context shared by many clients (building one per client
+    costs milliseconds: it loads the CA bundle)."""
     return httpx.AsyncClient(
+        verify=verify,
         limits=httpx.Limits(
             max_connections=max_connections,
             max_keepalive_connections=min(max_connections, MAX_KEEPALIVE),

@@ -13,8 +13,10 @@ never stops the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -22,6 +24,8 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+import httpx
 
 from newstui.config import Config
 from newstui.models import Source
@@ -31,6 +35,7 @@ from newstui.store.library import Library
 from newstui.store.retention import cutoff
 
 PARSE_TIMEOUT = 60.0  # one document; a pathological one must not hang the refresh
+GROUP_COMMIT = 64  # feeds at most in one transaction
 MAX_RETRY_AFTER = 7 * 86_400.0
 
 
@@ -212,6 +217,14 @@ class _ParsePool:
             )
         return self._pool
 
+    def prestart(self) -> None:
+        """Start the workers now, while the first responses are still on their way."""
+        from newstui.sources.feedparse import warm_worker
+
+        pool = self._open()
+        for _ in range(self.workers):
+            pool.submit(warm_worker)
+
     async def parse(self, body: bytes, url: str) -> ParsedFeed | str:
         from concurrent.futures.process import BrokenProcessPool
 
@@ -321,6 +334,8 @@ class _Engine:
         # Source updates that need no transaction of their own (304s, failures): they
         # ride along with the next feed's write, or the final one.
         self.pending: list[tuple[int, dict[str, object]]] = []
+        self._queue: list[tuple[tuple, asyncio.Future[object]]] = []
+        self._drainer: asyncio.Task[None] | None = None
 
     def close(self) -> None:
         self.parser.close()
@@ -330,17 +345,34 @@ class _Engine:
         return await asyncio.get_running_loop().run_in_executor(self.writer, func, *args)
 
     async def run(self, sources: list[Source]) -> None:
+        if any(s.body_hash is None for s in sources):
+            # A feed never parsed before will need the parser: overlap its start-up with
+            # the network. (An all-unchanged refresh never opens the pool at all.)
+            self.parser.prestart()
         if sources:
             global_limit = asyncio.Semaphore(self.in_flight)
-            hosts: dict[str, asyncio.Semaphore] = {}
-            async with make_client(self.limits, self.in_flight) as client:
+            hosts: dict[str, tuple[asyncio.Semaphore, httpx.AsyncClient]] = {}
+            shared_tls: list[ssl.SSLContext] = []
+            # One small pool per host rather than one pool of hundreds of connections:
+            # httpcore scans every pooled connection whenever a request starts or ends,
+            # so a single 256-connection pool spent more CPU on bookkeeping than on the
+            # requests (measured: 2.3 ms per request versus well under 1 ms).
+            async with contextlib.AsyncExitStack() as clients:
+
+                def host_slot(url: str) -> tuple[asyncio.Semaphore, httpx.AsyncClient]:
+                    slot = hosts.get(key := _host(url))
+                    if slot is None:
+                        if not shared_tls:
+                            shared_tls.append(httpx.create_ssl_context())
+                        client = make_client(self.limits, self.per_host, verify=shared_tls[0])
+                        clients.push_async_callback(client.aclose)
+                        slot = hosts[key] = (asyncio.Semaphore(self.per_host), client)
+                    return slot
 
                 async def one(src: Source) -> None:
                     try:
                         if is_http(src.url):
-                            host = hosts.get(key := _host(src.url))
-                            if host is None:
-                                host = hosts[key] = asyncio.Semaphore(self.per_host)
+                            host, client = host_slot(src.url)
                             # Host first: a feed waiting for its host holds no global slot.
                             async with host, global_limit:
                                 res = await fetch(
@@ -420,7 +452,7 @@ class _Engine:
         if not src.title and parsed.title:
             fields["title"] = parsed.title
         self.pending.append((src.id, fields))
-        result = await self._write(self._store, src.id, entries, res.url, self._take_pending())
+        result = await self._store_grouped((src.id, entries, res.url, self._take_pending()))
         return FeedOutcome(
             src.id, src.label, "parsed", new=result.new, updated=result.updated,  # type: ignore[attr-defined]
             error=parsed.problem, new_ids=result.new_ids,  # type: ignore[attr-defined]
@@ -440,6 +472,50 @@ class _Engine:
         return FeedOutcome(src.id, src.label, "failed", error=error)
 
     # ---------------------------------------------------------- writer thread
+    async def _store_grouped(self, job: tuple) -> object:
+        """Store one parsed feed. Feeds that arrive while the writer is busy are committed
+        together (group commit): each feed is still whole inside one transaction, and a
+        commit per feed (an FTS segment flush each) no longer dominates the writer."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[object] = loop.create_future()
+        self._queue.append((job, done))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = loop.create_task(self._drain())
+        return await done
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._queue:
+            batch, self._queue = self._queue[:GROUP_COMMIT], self._queue[GROUP_COMMIT:]
+            try:
+                results = await loop.run_in_executor(
+                    self.writer, self._store_many, [job for job, _ in batch]
+                )
+            except BaseException as exc:  # noqa: BLE001 - handed to every waiting feed
+                results = [exc] * len(batch)
+            for (_, done), result in zip(batch, results, strict=True):
+                if done.done():
+                    continue
+                if isinstance(result, BaseException):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
+
+    def _store_many(self, jobs: list[tuple]) -> list[object]:
+        if len(jobs) > 1:
+            try:
+                with self.lib.write():
+                    return [self._store(*job) for job in jobs]
+            except Exception:  # noqa: BLE001 - one bad feed must not sink the others
+                pass  # rolled back whole: store them one by one below
+        results: list[object] = []
+        for job in jobs:
+            try:
+                results.append(self._store(*job))
+            except Exception as exc:  # noqa: BLE001 - recorded on that feed's source
+                results.append(exc)
+        return results
+
     def _store(
         self, source_id: int, entries: list, url: str,
         updates: list[tuple[int, dict[str, object]]],

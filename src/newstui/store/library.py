@@ -61,6 +61,7 @@ class Library:
         self.path = Path(path)
         self.notice: str | None = None  # set when a bad file was moved aside
         self._lock = threading.RLock()
+        self._depth = 0  # nesting of write() on the thread that holds the lock
         self.conn = self._connect(busy_timeout)
 
     # ----------------------------------------------------------------- opening
@@ -137,33 +138,50 @@ class Library:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it lands or none of it does."""
+        """One write transaction: all of it lands or none of it does.
+
+        Nested calls (on the thread holding the transaction) join the outer transaction, so
+        several whole units of work can be committed together (a refresh's group commit)."""
         with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self.conn
+                finally:
+                    self._depth -= 1
+                return
+            self._depth = 1
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise NewstuiError(f"the library is busy or unwritable: {exc}") from None
-            try:
-                yield self.conn
-            except sqlite3.OperationalError as exc:
-                # SQLite may already have rolled back (e.g. on a full disk): do not mask the cause.
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                if "full" in str(exc):
-                    raise NewstuiError("the disk is full; nothing was changed") from None
-                raise
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
-            try:
-                self.conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                if "full" in str(exc):
-                    raise NewstuiError("the disk is full; nothing was changed") from None
-                raise NewstuiError(f"cannot save to the library: {exc}") from None
+                yield from self._transaction()
+            finally:
+                self._depth = 0
+
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise NewstuiError(f"the library is busy or unwritable: {exc}") from None
+        try:
+            yield self.conn
+        except sqlite3.OperationalError as exc:
+            # SQLite may already have rolled back (e.g. on a full disk): do not mask the cause.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if "full" in str(exc):
+                raise NewstuiError("the disk is full; nothing was changed") from None
+            raise
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if "full" in str(exc):
+                raise NewstuiError("the disk is full; nothing was changed") from None
+            raise NewstuiError(f"cannot save to the library: {exc}") from None
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         with self._lock:
