@@ -1,6 +1,6 @@
 """The filter language shared by the CLI and the TUI, compiled to parameterised SQL.
 
-    bare words      full-text search (FTS5, prefix-matched, ranked); "quoted phrase"
+    bare words      full-text search (FTS5, ranked; prefix-matched from 3 letters); "quoted phrase"
     tag:x  category:x  source:x  author:x  note:x     (quotes for spaces: tag:"a b")
     is:unread  is:read  is:bookmarked
     before:2025-01-01  after:2025-06  after:7d        (dates or N days/weeks ago)
@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from newstui.errors import QueryError
 
+MIN_PREFIX = 3
 FIELDS = ("tag", "category", "source", "author", "is", "before", "after", "note")
 STATES = ("unread", "read", "bookmarked")
 
@@ -167,7 +168,9 @@ def fts_phrase(value: str, prefix: bool = True) -> str:
     if not words:
         return ""
     phrase = '"' + " ".join(words) + '"'
-    return phrase + ("*" if prefix else "")
+    # Prefix-match only from three letters on: "c*" would match most of a library and make
+    # the first keystrokes of a search the slowest ones, for results nobody wants.
+    return phrase + ("*" if prefix and len(words[-1]) >= MIN_PREFIX else "")
 
 
 def _date(value: str, field_name: str) -> float:

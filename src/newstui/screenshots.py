@@ -10,34 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-FIXED_MTIME = 1_748_779_200.0  # 2025-06-01 12:00 UTC
 SIZE = (160, 46)
 
 
 def fixed_demo(folder: Path) -> Path:
-    """Build the demo library under ``folder`` from a copy of the demo articles whose file
-    dates are fixed. Returns the data directory (use ``Paths.resolve`` on it)."""
+    """Build the demo library under ``folder`` (its file dates are fixed by ``build_demo``).
+    Returns the data directory (use ``Paths.resolve`` on it)."""
     import newstui.demo as demo
 
-    articles = folder / "articles"
-    shutil.copytree(demo.ARTICLES, articles)
-    for path in sorted(articles.rglob("*")):
-        os.utime(path, (FIXED_MTIME, FIXED_MTIME))
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
-    original = demo.ARTICLES
-    demo.ARTICLES = articles
-    try:
-        demo.build_demo(data / "library.db")
-    finally:
-        demo.ARTICLES = original
+    demo.build_demo(data / "library.db")
     return data
 
 
