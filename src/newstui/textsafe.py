@@ -11,7 +11,9 @@ import re
 
 # C0 except \t and \n, DEL, C1 (0x80-0x9f), bidi embedding/override/isolate controls,
 # line/paragraph separators, and the BOM/ZWNBSP when it is not at the start of a word.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff\ud800-\udfff]"
+)  # ... and lone surrogates, which no encoder (nor SQLite) accepts
 # An ESC sequence is removed whole, not just its ESC byte, so no "[31m" residue is left.
 _ESCAPES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI

@@ -217,14 +217,6 @@ class _ParsePool:
             )
         return self._pool
 
-    def prestart(self) -> None:
-        """Start the workers now, while the first responses are still on their way."""
-        from newstui.sources.feedparse import warm_worker
-
-        pool = self._open()
-        for _ in range(self.workers):
-            pool.submit(warm_worker)
-
     async def parse(self, body: bytes, url: str) -> ParsedFeed | str:
         from concurrent.futures.process import BrokenProcessPool
 
@@ -345,10 +337,6 @@ class _Engine:
         return await asyncio.get_running_loop().run_in_executor(self.writer, func, *args)
 
     async def run(self, sources: list[Source]) -> None:
-        if any(s.body_hash is None for s in sources):
-            # A feed never parsed before will need the parser: overlap its start-up with
-            # the network. (An all-unchanged refresh never opens the pool at all.)
-            self.parser.prestart()
         if sources:
             global_limit = asyncio.Semaphore(self.in_flight)
             hosts: dict[str, tuple[asyncio.Semaphore, httpx.AsyncClient]] = {}

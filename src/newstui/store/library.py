@@ -420,12 +420,13 @@ class Library:
             basis = f"{source_url}\x00{title}\x00{'' if estimated else published}"
             key = "sha1:" + hashlib.sha1(basis.encode("utf-8", "replace")).hexdigest()
         body = plain_text(content or summary, ctype)
+        # Fields joined by a separator that clean() keeps out of every one of them (0x1f).
         digest = hashlib.sha1(
-            json.dumps(
-                [title, link, author, summary, content, ctype,
-                 None if estimated else published, item.updated, enclosures, cats, tags],
-                ensure_ascii=False,
-            ).encode("utf-8", "replace")
+            "\x1f".join(
+                (title, link, author, summary, content, ctype,
+                 "" if estimated else repr(published), repr(item.updated), enclosures,
+                 "\x1e".join(cats), "\x1e".join(tags))
+            ).encode("utf-8", "surrogatepass")
         ).hexdigest()
         return (key, digest, title, link, author, summary, content, ctype, published,
                 int(estimated), item.updated, enclosures, cats, tags, body)
