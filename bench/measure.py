@@ -47,6 +47,14 @@ def run_measured(
     timeout: float = 600.0,
     stdin_data: bytes | None = None,
 ) -> Measurement:
+    # A child forked from this (large) Python process starts with its memory counted in
+    # its own ru_maxrss. GNU time, small itself, forks the real command and reports that
+    # command's own peak, so the figure is the command's alone.
+    gnu_time = Path("/usr/bin/time")
+    rss_file = tempfile.NamedTemporaryFile(prefix="bench-rss-", delete=False)
+    rss_file.close()
+    if gnu_time.exists():
+        cmd = [str(gnu_time), "-f", "%M", "-o", rss_file.name, *cmd]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(
@@ -82,9 +90,16 @@ def run_measured(
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
+        maxrss_kb = int(usage.ru_maxrss)
+        try:
+            lines = Path(rss_file.name).read_text().split()
+            if gnu_time.exists() and lines and lines[-1].isdigit():
+                maxrss_kb = int(lines[-1])
+        finally:
+            os.unlink(rss_file.name)
         return Measurement(
             wall=wall,
-            maxrss_kb=int(usage.ru_maxrss),
+            maxrss_kb=maxrss_kb,
             returncode=proc.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
