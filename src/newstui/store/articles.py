@@ -1,0 +1,352 @@
+"""Articles in the library: writes, queries and read state."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+
+from newstui.errors import NotFound
+from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
+from newstui.query import Compiled, compile_query
+from newstui.store.connection import ROW_SELECT, Connection, fold_name, plain_text
+from newstui.textsafe import clean, clean_line, clean_names, safe_url
+
+
+class ArticleStore(Connection):
+    """Articles: writing them in batches, querying, read state."""
+
+    # ---------------------------------------------------------------- articles
+    def upsert_articles(
+        self, source_id: int, items: Iterable[ArticleIn], *, source_url: str = ""
+    ) -> UpsertResult:
+        """Insert new articles and update changed ones, in one transaction.
+
+        Read state, bookmarks and user tags are never touched; source tags and categories
+        of a changed article are replaced by the new ones.
+        """
+        now = time.time()
+        prepared: dict[str, tuple] = {}
+        for item in items:
+            row = self._prepare(item, source_url, now)
+            prepared.setdefault(row[0], row)  # the first of two entries with one id wins
+        result = UpsertResult()
+        if not prepared:
+            return result
+        with self.write() as c:
+            existing = {
+                key: (aid, h)
+                for key, aid, h in c.execute(
+                    "SELECT key, id, hash FROM articles WHERE source_id = ?", (source_id,)
+                )
+            }
+            labels: list[tuple[int, list[str], list[str]]] = []
+            fts: list[tuple] = []
+            changed_ids: list[tuple[int]] = []
+            updates: list[tuple] = []
+            for key, row in prepared.items():
+                (_, h, title, link, author, summary, content, ctype, published, estimated,
+                 updated, enclosures, cats, tags, body) = row
+                old = existing.get(key)
+                if old is None:
+                    aid = c.execute(
+                        "INSERT INTO articles (source_id, key, hash, title, link, author, summary, "
+                        "content, content_type, published, date_estimated, updated, first_seen, "
+                        "enclosures) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                        (source_id, key, h, title, link, author, summary, content, ctype,
+                         published, estimated, updated, now, enclosures),
+                    ).fetchone()[0]
+                    result.new += 1
+                    result.new_ids.append(aid)
+                elif old[1] == h:
+                    result.unchanged += 1
+                    continue
+                else:
+                    aid = old[0]
+                    updates.append((h, title, link, author, summary, content, ctype, published,
+                                    estimated, updated, enclosures, aid))
+                    changed_ids.append((aid,))
+                    result.updated += 1
+                labels.append((aid, cats, tags))
+                fts.append((aid, title, author, plain_text(summary, ctype, 20_000), body))
+            if updates:
+                # An estimated date (the source gave none) keeps the first one seen.
+                c.executemany(
+                    "UPDATE articles SET hash=?, title=?, link=?, author=?, summary=?, content=?, "
+                    "content_type=?, published = CASE WHEN ? THEN published ELSE ? END, "
+                    "date_estimated = CASE WHEN ? THEN date_estimated ELSE 0 END, updated=?, "
+                    "enclosures=? WHERE id=?",
+                    [(*u[:7], u[8], u[7], u[8], u[9], u[10], u[11]) for u in updates],
+                )
+                c.executemany("DELETE FROM articles_fts WHERE rowid = ?", changed_ids)
+                c.executemany("DELETE FROM article_categories WHERE article_id = ?", changed_ids)
+                c.executemany(
+                    "DELETE FROM article_tags WHERE article_id = ? AND origin = 'source'",
+                    changed_ids,
+                )
+            c.executemany(
+                "INSERT INTO articles_fts (rowid, title, author, summary, body) VALUES (?,?,?,?,?)",
+                fts,
+            )
+            self._write_labels(c, labels)
+        return result
+
+    def _prepare(self, item: ArticleIn, source_url: str, now: float) -> tuple:
+        title = clean_line(item.title) or "(untitled)"
+        link = safe_url(item.link)
+        author = clean_line(item.author, 300)
+        ctype = item.content_type if item.content_type in ("html", "text", "markdown") else "text"
+        summary = clean(item.summary, 200_000)
+        content = clean(item.content)
+        estimated = item.published is None or item.date_estimated
+        published = item.published if item.published is not None else now
+        cats = clean_names(item.categories)
+        tags = clean_names(item.tags)
+        enclosures = json.dumps(
+            [
+                {"url": safe_url(str(e.get("url", ""))), "type": clean_line(str(e.get("type", "")), 100),
+                 "length": int(e["length"]) if str(e.get("length", "")).isdigit() else None}
+                for e in item.enclosures
+                if safe_url(str(e.get("url", "")))
+            ]
+        ) if item.enclosures else ""
+        guid = clean_line(item.guid, 2000)
+        key = guid or link
+        if not key:
+            basis = f"{source_url}\x00{title}\x00{'' if estimated else published}"
+            key = "sha1:" + hashlib.sha1(basis.encode("utf-8", "replace")).hexdigest()
+        body = plain_text(content or summary, ctype)
+        # Fields joined by a separator that clean() keeps out of every one of them (0x1f).
+        digest = hashlib.sha1(
+            "\x1f".join(
+                (title, link, author, summary, content, ctype,
+                 "" if estimated else repr(published), repr(item.updated), enclosures,
+                 "\x1e".join(cats), "\x1e".join(tags))
+            ).encode("utf-8", "surrogatepass")
+        ).hexdigest()
+        return (key, digest, title, link, author, summary, content, ctype, published,
+                int(estimated), item.updated, enclosures, cats, tags, body)
+
+    def _name_ids(self, c: sqlite3.Connection, table: str, names: Iterable[str]) -> dict[str, int]:
+        folds: dict[str, str] = {}
+        for n in names:
+            folds.setdefault(fold_name(n), n)  # the first spelling seen names the label
+        if not folds:
+            return {}
+        ids: dict[str, int] = {}
+        wanted = list(folds)
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            ids.update(c.execute(f"SELECT fold, id FROM {table} WHERE fold IN ({marks})", chunk))
+        missing = [f for f in folds if f not in ids]
+        for f in missing:
+            ids[f] = c.execute(
+                f"INSERT INTO {table} (name, fold) VALUES (?, ?) RETURNING id", (folds[f], f)
+            ).fetchone()[0]
+        return ids
+
+    def _write_labels(
+        self, c: sqlite3.Connection, labels: list[tuple[int, list[str], list[str]]]
+    ) -> None:
+        cat_ids = self._name_ids(c, "categories", (n for _, cats, _ in labels for n in cats))
+        tag_ids = self._name_ids(c, "tags", (n for _, _, tags in labels for n in tags))
+        c.executemany(
+            "INSERT OR IGNORE INTO article_categories (category_id, article_id) VALUES (?, ?)",
+            ((cat_ids[fold_name(n)], aid) for aid, cats, _ in labels for n in cats),
+        )
+        c.executemany(
+            "INSERT OR IGNORE INTO article_tags (tag_id, article_id, origin) VALUES (?, ?, 'source')",
+            ((tag_ids[fold_name(n)], aid) for aid, _, tags in labels for n in tags),
+        )
+
+    # ----------------------------------------------------------------- queries
+    @staticmethod
+    def compiled(query: str | Compiled | None) -> Compiled:
+        return query if isinstance(query, Compiled) else compile_query(query)
+
+    def list_articles(
+        self,
+        query: str | Compiled | None = None,
+        *,
+        sort: str = "date",
+        limit: int | None = 100,
+        offset: int = 0,
+    ) -> list[ArticleRow]:
+        """Articles matching ``query``, newest first (or by source, title, rank, bookmarking)."""
+        q = self.compiled(query)
+        params: list[object] = []
+        sql = ROW_SELECT
+        if sort == "rank" and q.rank_match:
+            sql += (
+                " LEFT JOIN (SELECT rowid AS rid, rank FROM articles_fts WHERE articles_fts MATCH ?)"
+                " r ON r.rid = a.id"
+            )
+            params.append(q.rank_match)
+        sql += f" WHERE {q.where}"
+        params.extend(q.params)
+        if sort == "rank" and q.rank_match:
+            order = "r.rank, a.published DESC, a.id DESC"
+        elif sort == "source":
+            order = (
+                "COALESCE(NULLIF(a.source_title, ''), NULLIF(s.title, ''), s.url) COLLATE NOCASE, "
+                "a.published DESC, a.id DESC"
+            )
+        elif sort == "title":
+            order = "a.title COLLATE NOCASE, a.id"
+        elif sort == "bookmarked":
+            order = "b.created DESC, a.id DESC"
+        else:
+            order = "a.published DESC, a.id DESC"
+        sql += f" ORDER BY {order}"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([limit, offset])
+        rows = self._read(sql, params)
+        return [ArticleRow(r[0], r[1], r[2] or "", r[3], bool(r[4]), bool(r[5])) for r in rows]
+
+    def records(
+        self,
+        query: str | Compiled | None = None,
+        *,
+        sort: str = "date",
+        limit: int | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> list[dict[str, object]]:
+        """Articles as plain dicts (the CLI's JSON lines): id, title, author, source, link,
+        published (ISO 8601), categories, tags, read, bookmarked."""
+        from newstui.sources.dates import iso
+
+        if ids is not None:
+            rows = [r for i in ids for r in self._read(f"{ROW_SELECT} WHERE a.id = ?", (i,))]
+            order = [r[0] for r in rows]
+        else:
+            order = [r.id for r in self.list_articles(query, sort=sort, limit=limit)]
+        out: list[dict[str, object]] = []
+        for i in range(0, len(order), 500):
+            chunk = order[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            cats: dict[int, list[str]] = {}
+            for aid, name in self._read(
+                "SELECT ac.article_id, c.name FROM article_categories ac JOIN categories c "
+                f"ON c.id = ac.category_id WHERE ac.article_id IN ({marks}) ORDER BY c.name",
+                chunk,
+            ):
+                cats.setdefault(aid, []).append(name)
+            tags: dict[int, list[str]] = {}
+            for aid, name in self._read(
+                "SELECT DISTINCT at.article_id, t.name FROM article_tags at JOIN tags t "
+                f"ON t.id = at.tag_id WHERE at.article_id IN ({marks}) ORDER BY t.name",
+                chunk,
+            ):
+                tags.setdefault(aid, []).append(name)
+            rows = {
+                r[0]: r
+                for r in self._read(
+                    "SELECT a.id, a.title, a.author, COALESCE(NULLIF(a.source_title, ''), "
+                    "NULLIF(s.title, ''), s.url), a.link, a.published, a.read, "
+                    "b.article_id IS NOT NULL "
+                    "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
+                    f"LEFT JOIN bookmarks b ON b.article_id = a.id WHERE a.id IN ({marks})",
+                    chunk,
+                )
+            }
+            for aid in chunk:
+                r = rows[aid]
+                out.append({
+                    "id": r[0], "title": r[1], "author": r[2], "source": r[3] or "",
+                    "link": r[4], "published": iso(r[5]), "categories": cats.get(aid, []),
+                    "tags": tags.get(aid, []), "read": bool(r[6]), "bookmarked": bool(r[7]),
+                })
+        return out
+
+    def count(self, query: str | Compiled | None = None) -> int:
+        q = self.compiled(query)
+        if q.is_everything:
+            return self._read("SELECT COUNT(*) FROM articles")[0][0]
+        return self._read(f"SELECT COUNT(*) FROM articles a WHERE {q.where}", q.params)[0][0]
+
+    def article_ids(self, query: str | Compiled | None = None) -> list[int]:
+        q = self.compiled(query)
+        return [r[0] for r in self._read(f"SELECT a.id FROM articles a WHERE {q.where}", q.params)]
+
+    def article(self, article_id: int | str) -> Article:
+        try:
+            aid = int(article_id)
+        except (TypeError, ValueError):
+            raise NotFound(f"no article {article_id!r} (ids are numbers; see `newstui list`)") from None
+        rows = self._read(
+            "SELECT a.id, a.source_id, "
+            "COALESCE(NULLIF(a.source_title, ''), NULLIF(s.title, ''), s.url), a.key, "
+            "a.title, a.link, a.author, a.summary, a.content, a.content_type, a.published, "
+            "a.date_estimated, a.updated, a.first_seen, a.read, a.enclosures, "
+            "b.created, b.note, b.fulltext, b.fulltext_status, b.fulltext_error, "
+            "b.fulltext_attempts "
+            "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
+            "LEFT JOIN bookmarks b ON b.article_id = a.id WHERE a.id = ?",
+            (aid,),
+        )
+        if not rows:
+            raise NotFound(f"no article {aid}")
+        r = rows[0]
+        cats = [
+            n for (n,) in self._read(
+                "SELECT c.name FROM article_categories ac JOIN categories c ON c.id = ac.category_id "
+                "WHERE ac.article_id = ? ORDER BY c.name COLLATE NOCASE", (aid,)
+            )
+        ]
+        tags: dict[str, Tag] = {}
+        for name, origin in self._read(
+            "SELECT t.name, at.origin FROM article_tags at JOIN tags t ON t.id = at.tag_id "
+            "WHERE at.article_id = ? ORDER BY t.name COLLATE NOCASE, at.origin", (aid,)
+        ):
+            # A tag both the source and the user gave counts as the user's: it survives refresh.
+            if name.casefold() not in tags or origin == "user":
+                tags[name.casefold()] = Tag(name, origin)
+        return Article(
+            id=r[0], source_id=r[1], source=r[2] or "", key=r[3], title=r[4], link=r[5],
+            author=r[6], summary=r[7], content=r[8], content_type=r[9], published=r[10],
+            date_estimated=bool(r[11]), updated=r[12], first_seen=r[13], read=bool(r[14]),
+            enclosures=json.loads(r[15]) if r[15] else [], categories=cats,
+            tags=list(tags.values()), bookmarked=r[16] is not None, bookmarked_at=r[16],
+            note=r[17] or "", fulltext=r[18], fulltext_status=r[19] or "none",
+            fulltext_error=r[20], fulltext_attempts=r[21] or 0,
+        )
+
+    def _require(self, c: sqlite3.Connection, aid: int) -> None:
+        if not c.execute("SELECT 1 FROM articles WHERE id = ?", (aid,)).fetchone():
+            raise NotFound(f"no article {aid}")
+
+    # -------------------------------------------------------------- read state
+    def set_read(self, ids: int | Iterable[int], read: bool = True) -> list[int]:
+        """Mark articles read or unread; returns the ids whose state changed (for undo)."""
+        id_list = [ids] if isinstance(ids, int) else list(ids)
+        changed: list[int] = []
+        with self.write() as c:
+            if len(id_list) == 1:
+                self._require(c, id_list[0])
+            for i in range(0, len(id_list), 500):
+                chunk = id_list[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                changed.extend(
+                    r[0] for r in c.execute(
+                        f"UPDATE articles SET read = ?, read_at = ? WHERE id IN ({marks}) "
+                        f"AND read != ? RETURNING id",
+                        (int(read), time.time() if read else None, *chunk, int(read)),
+                    )
+                )
+        return changed
+
+    def mark_all_read(self, query: str | Compiled | None = None) -> list[int]:
+        """Mark everything matching ``query`` read; returns the ids that changed (for undo)."""
+        q = self.compiled(query)
+        with self.write() as c:
+            return [
+                r[0] for r in c.execute(
+                    f"UPDATE articles AS a SET read = 1, read_at = ? WHERE a.read = 0 AND {q.where} "
+                    "RETURNING id",
+                    (time.time(), *q.params),
+                )
+            ]

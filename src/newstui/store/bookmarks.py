@@ -1,0 +1,129 @@
+"""Bookmarks, stats and saved searches in the library."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from newstui.errors import NewstuiError, NotFound
+from newstui.models import Article, ArticleIn
+from newstui.query import compile_query
+from newstui.store.connection import Connection
+from newstui.textsafe import clean, clean_line, safe_url
+
+
+class BookmarkStore(Connection):
+    """Bookmarks (durable copies), stats and saved searches."""
+
+    # --------------------------------------------------------------- bookmarks
+    def bookmark(
+        self, article_id: int, note: str | None = None, *, created: float | None = None
+    ) -> Article:
+        """Bookmark an article (or update its note). The bookmark keeps a full copy.
+
+        ``created`` restores an earlier bookmark time (import). A bookmark whose text is only
+        a summary is queued ('pending') for the full-text fetch (newstui.bookmarks.fulltext).
+        """
+        with self.write() as c:
+            self._require(c, article_id)
+            c.execute(
+                "INSERT INTO bookmarks (article_id, created, note) VALUES (?, ?, ?) "
+                "ON CONFLICT (article_id) DO UPDATE SET note = COALESCE(?, note)",
+                (article_id, time.time() if created is None else created,
+                 clean(note or "", 10_000), None if note is None else clean(note, 10_000)),
+            )
+        art = self.article(article_id)
+        self._snapshot(art)
+        from newstui.bookmarks.fulltext import needs_fulltext
+
+        if art.fulltext_status == "none" and needs_fulltext(art):
+            self.set_fulltext(article_id, "pending")
+            art.fulltext_status = "pending"
+        return art
+
+    def set_fulltext(
+        self, article_id: int, status: str, *, text: str | None = None,
+        error: str | None = None, attempted: bool = False,
+    ) -> None:
+        """Record the full-text state of a bookmark ('none', 'pending', 'ok', 'failed')."""
+        if status not in ("none", "pending", "ok", "failed"):
+            raise ValueError(f"unknown full-text status {status!r}")
+        with self.write() as c:
+            c.execute(
+                "UPDATE bookmarks SET fulltext_status = ?, "
+                "fulltext = CASE WHEN ? THEN ? ELSE fulltext END, fulltext_error = ?, "
+                "fulltext_attempts = fulltext_attempts + ? WHERE article_id = ?",
+                (status, text is not None, None if text is None else clean(text),
+                 None if error is None else clean_line(error, 500), int(attempted), article_id),
+            )
+
+    def fulltext_queue(self, max_attempts: int) -> list[int]:
+        """Bookmarks waiting for their full text (pending, or failed and still to retry)."""
+        return [r[0] for r in self._read(
+            "SELECT article_id FROM bookmarks WHERE fulltext_status = 'pending' OR "
+            "(fulltext_status = 'failed' AND fulltext_attempts < ?) ORDER BY created",
+            (max_attempts,),
+        )]
+
+    def article_id_for(self, source_id: int, item: ArticleIn) -> int | None:
+        """The stored id of an article a source produced (by its guid or link), if any."""
+        key = clean_line(item.guid, 2000) or safe_url(item.link)
+        rows = self._read(
+            "SELECT id FROM articles WHERE source_id = ? AND key = ?", (source_id, key)
+        ) if key else []
+        return rows[0][0] if rows else None
+
+    def set_source_title(self, article_id: int, name: str) -> None:
+        """Name the source an article first came from (an imported export), shown before the
+        folder it was imported from."""
+        with self.write() as c:
+            c.execute(
+                "UPDATE articles SET source_title = ? WHERE id = ?",
+                (clean_line(name, 500), article_id),
+            )
+
+    def _snapshot(self, art: Article) -> None:
+        snap = json.dumps(
+            {
+                "title": art.title, "link": art.link, "author": art.author, "source": art.source,
+                "published": art.published, "summary": art.summary, "content": art.content,
+                "content_type": art.content_type, "categories": art.categories,
+                "tags": [[t.name, t.origin] for t in art.tags],
+            },
+            ensure_ascii=False,
+        )
+        with self.write() as c:
+            c.execute("UPDATE bookmarks SET snapshot = ? WHERE article_id = ?", (snap, art.id))
+
+    def unbookmark(self, article_id: int) -> None:
+        with self.write() as c:
+            self._require(c, article_id)
+            c.execute("DELETE FROM bookmarks WHERE article_id = ?", (article_id,))
+
+    # ------------------------------------------------------------------- stats
+    def stats(self) -> dict[str, int]:
+        total, unread = self._read("SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM articles")[0]
+        bookmarks = self._read("SELECT COUNT(*) FROM bookmarks")[0][0]
+        sources = self._read("SELECT COUNT(*) FROM sources")[0][0]
+        return {"articles": total, "unread": unread, "bookmarks": bookmarks, "sources": sources}
+
+    # ---------------------------------------------------------- saved searches
+    def saved_searches(self) -> list[tuple[str, str]]:
+        return [(n, q) for n, q in self._read("SELECT name, query FROM saved_searches ORDER BY name")]
+
+    def save_search(self, name: str, query: str) -> None:
+        compile_query(query)  # refuse a malformed query now, not when it is used
+        name = clean_line(name, 200)
+        if not name:
+            raise NewstuiError("a saved search needs a name")
+        with self.write() as c:
+            c.execute(
+                "INSERT INTO saved_searches (name, query) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET query = excluded.query",
+                (name, clean_line(query, 2000)),
+            )
+
+    def delete_search(self, name: str) -> None:
+        with self.write() as c:
+            if not c.execute("DELETE FROM saved_searches WHERE name = ? RETURNING id", (name,)).fetchall():
+                raise NotFound(f"no saved search {name!r}")

@@ -1,0 +1,182 @@
+"""Opening the library file safely, and its transactions."""
+
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Self
+
+from newstui.errors import NewstuiError
+from newstui.store import schema
+from newstui.textsafe import clean
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SORTS = ("date", "source", "title", "rank", "bookmarked")
+
+ROW_SELECT = (
+    "SELECT a.id, a.title, COALESCE(NULLIF(a.source_title, ''), NULLIF(s.title, ''), s.url), "
+    "a.published, "
+    "a.read, b.article_id IS NOT NULL "
+    "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
+    "LEFT JOIN bookmarks b ON b.article_id = a.id"
+)
+_SCRIPTS = re.compile(r"<(script|style|iframe|noscript|template)\b.*?</\1\s*>", re.I | re.S)
+_TAGS = re.compile(r"<[^>]*>")
+_BLOCK = re.compile(r"</?(p|div|br|li|h[1-6]|tr|blockquote|pre)\b[^>]*>", re.I)
+
+
+def plain_text(content: str, content_type: str, limit: int = 200_000) -> str:
+    """Text for the search index: HTML tags dropped and entities decoded (cheap, no parser)."""
+    if not content:
+        return ""
+    content = content[: limit * 2]
+    if content_type == "html":
+        content = _SCRIPTS.sub(" ", content)
+        content = _BLOCK.sub("\n", content)
+        content = html.unescape(_TAGS.sub("", content))
+    return clean(content, limit)
+
+
+def fold_name(name: str) -> str:
+    return name.casefold()
+
+
+class Connection:
+    """An open library file: opening, transactions, reads. Safe to share between threads
+    (calls are serialised)."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.notice: str | None = None  # set when a bad file was moved aside
+        self._lock = threading.RLock()
+        self._depth = 0  # nesting of write() on the thread that holds the lock
+        self.conn = self._connect(busy_timeout)
+
+    # ----------------------------------------------------------------- opening
+    def _connect(self, busy_timeout: float) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise NewstuiError(f"cannot create data folder {self.path.parent}: {exc.strerror}") from None
+        if self.path.exists() and self.path.stat().st_size > 0:
+            with self.path.open("rb") as f:
+                magic = f.read(len(SQLITE_MAGIC))
+            if magic != SQLITE_MAGIC:
+                self._move_aside("is not a newstui library (not SQLite)")
+        try:
+            conn = self._open(busy_timeout)
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                self._move_aside(f"is damaged ({exc})")
+                conn = self._open(busy_timeout)
+            else:
+                raise NewstuiError(f"cannot open library {self.path}: {exc}") from None
+        return conn
+
+    def _open(self, busy_timeout: float) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise NewstuiError(f"cannot use write-ahead logging on {self.path}")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute("PRAGMA cache_size = -32000")
+            schema.migrate(conn)
+            return conn
+        except sqlite3.OperationalError as exc:
+            msg = str(exc)
+            if "readonly" in msg or "unable to open" in msg or "disk I/O" in msg:
+                raise NewstuiError(f"cannot write the library {self.path}: {msg}") from None
+            if "full" in msg:
+                raise NewstuiError(f"the disk holding {self.path} is full") from None
+            raise
+
+    def _move_aside(self, why: str) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.bad-{stamp}")
+        n = 1
+        while target.exists():
+            target = self.path.with_name(f"{self.path.name}.bad-{stamp}-{n}")
+            n += 1
+        for suffix in ("-wal", "-shm"):
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists():
+                side.rename(target.with_name(target.name + suffix))
+        self.path.rename(target)
+        self.notice = f"library {self.path} {why}; moved it to {target.name} and started a new one"
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self.conn.execute("PRAGMA optimize")
+            except sqlite3.Error:
+                pass
+            self.conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it lands or none of it does.
+
+        Nested calls (on the thread holding the transaction) join the outer transaction, so
+        several whole units of work can be committed together (a refresh's group commit)."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self.conn
+                finally:
+                    self._depth -= 1
+                return
+            self._depth = 1
+            try:
+                yield from self._transaction()
+            finally:
+                self._depth = 0
+
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise NewstuiError(f"the library is busy or unwritable: {exc}") from None
+        try:
+            yield self.conn
+        except sqlite3.OperationalError as exc:
+            # SQLite may already have rolled back (e.g. on a full disk): do not mask the cause.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if "full" in str(exc):
+                raise NewstuiError("the disk is full; nothing was changed") from None
+            raise
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if "full" in str(exc):
+                raise NewstuiError("the disk is full; nothing was changed") from None
+            raise NewstuiError(f"cannot save to the library: {exc}") from None
+
+    def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()

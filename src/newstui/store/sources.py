@@ -1,0 +1,148 @@
+"""Sources in the library."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from newstui.errors import NewstuiError, NotFound
+from newstui.models import Source
+from newstui.store.connection import Connection
+from newstui.textsafe import clean_line, safe_url
+
+
+class SourceStore(Connection):
+    """Sources: feed URLs and local folders, with their health."""
+
+    # ----------------------------------------------------------------- sources
+    def add_source(
+        self, url: str, *, kind: str = "feed", title: str = "", category: str = ""
+    ) -> tuple[Source, bool]:
+        """Add a source (or find the one with this URL). Returns (source, created)."""
+        url = clean_line(url, 4000)
+        if not url:
+            raise NewstuiError("a source needs a URL or a path")
+        with self.write() as c:
+            row = c.execute("SELECT id FROM sources WHERE url = ?", (url,)).fetchone()
+            if row:
+                if category:
+                    c.execute(
+                        "UPDATE sources SET category = ? WHERE id = ? AND category = ''",
+                        (clean_line(category, 200), row[0]),
+                    )
+                created = False
+                sid = row[0]
+            else:
+                sid = c.execute(
+                    "INSERT INTO sources (url, kind, title, category, added) VALUES (?, ?, ?, ?, ?)",
+                    (url, kind, clean_line(title), clean_line(category, 200), time.time()),
+                ).lastrowid
+                created = True
+        return self.source(sid), created
+
+    _SOURCE_COLS = (
+        "id, url, kind, title, category, site_url, etag, last_modified, body_hash, last_fetched, "
+        "last_success, last_error, last_error_at, failures, gone, retry_after, added"
+    )
+
+    def _source_from(self, row: tuple, total: int = 0, unread: int = 0) -> Source:
+        s = Source(*row)
+        s.gone = bool(s.gone)
+        s.total, s.unread = total, unread
+        return s
+
+    def source(self, ref: int | str) -> Source:
+        """A source by id, URL, or (unique) title."""
+        cols = self._SOURCE_COLS
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            rows = self._read(f"SELECT {cols} FROM sources WHERE id = ?", (int(ref),))
+        else:
+            rows = self._read(f"SELECT {cols} FROM sources WHERE url = ?", (ref,))
+            if not rows:
+                rows = self._read(
+                    f"SELECT {cols} FROM sources WHERE title = ? COLLATE NOCASE", (ref,)
+                )
+        if len(rows) != 1:
+            raise NotFound(f"no source {ref!r}" if not rows else f"several sources match {ref!r}")
+        counts = self._read(
+            "SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM articles WHERE source_id = ?",
+            (rows[0][0],),
+        )[0]
+        return self._source_from(rows[0], *counts)
+
+    def sources(self) -> list[Source]:
+        """Every source with its total and unread counts, sorted by category then title."""
+        counts = {
+            sid: (total, unread)
+            for sid, total, unread in self._read(
+                "SELECT source_id, COUNT(*), SUM(read = 0) FROM articles "
+                "WHERE source_id IS NOT NULL GROUP BY source_id"
+            )
+        }
+        out = [
+            self._source_from(row, *counts.get(row[0], (0, 0)))
+            for row in self._read(f"SELECT {self._SOURCE_COLS} FROM sources")
+        ]
+        out.sort(key=lambda s: (s.category.casefold(), s.label.casefold()))
+        return out
+
+    @staticmethod
+    def _clean_source_fields(fields: dict[str, object]) -> dict[str, object]:
+        """Text a feed or a server supplied (titles, errors, URLs) is cleaned on entry too."""
+        limits = {"url": 4000, "title": 2000, "category": 200, "last_error": 1000}
+        out = dict(fields)
+        for key, limit in limits.items():
+            if isinstance(out.get(key), str):
+                out[key] = clean_line(out[key], limit)  # type: ignore[arg-type]
+        if isinstance(out.get("site_url"), str):
+            out["site_url"] = safe_url(out["site_url"])  # type: ignore[arg-type]
+        return out
+
+    def update_source(self, source_id: int, **fields: object) -> None:
+        allowed = set(self._SOURCE_COLS.replace(" ", "").split(",")) - {"id", "added"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"unknown source fields {bad}")
+        if not fields:
+            return
+        fields = self._clean_source_fields(fields)
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        with self.write() as c:
+            c.execute(f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id))
+
+    def update_sources(self, updates: Sequence[tuple[int, dict[str, object]]]) -> None:
+        """Many ``update_source`` calls in one transaction (a refresh's timestamps).
+
+        An update whose new URL another source already has keeps its old URL.
+        """
+        allowed = set(self._SOURCE_COLS.replace(" ", "").split(",")) - {"id", "added"}
+        for _, fields in updates:
+            if set(fields) - allowed:
+                raise ValueError(f"unknown source fields {set(fields) - allowed}")
+        with self.write() as c:
+            for source_id, fields in updates:
+                fields = self._clean_source_fields(fields)
+                if "url" in fields and c.execute(
+                    "SELECT 1 FROM sources WHERE url = ? AND id != ?", (fields["url"], source_id)
+                ).fetchone():
+                    fields = {k: v for k, v in fields.items() if k != "url"}
+                if fields:
+                    sets = ", ".join(f"{k} = ?" for k in fields)
+                    c.execute(
+                        f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id)
+                    )
+
+    def remove_source(self, source_id: int) -> int:
+        """Remove a source. Its bookmarked articles stay (detached); the rest go. Returns removed."""
+        src = self.source(source_id)
+        with self.write() as c:
+            c.execute(
+                "UPDATE articles SET source_title = ?, source_id = NULL WHERE source_id = ? "
+                "AND id IN (SELECT article_id FROM bookmarks)",
+                (src.label, source_id),
+            )
+            ids = [r[0] for r in c.execute("SELECT id FROM articles WHERE source_id = ?", (source_id,))]
+            c.executemany("DELETE FROM articles_fts WHERE rowid = ?", ((i,) for i in ids))
+            c.execute("DELETE FROM articles WHERE source_id = ?", (source_id,))
+            c.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+        return len(ids)
