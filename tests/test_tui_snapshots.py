@@ -6,7 +6,10 @@ and look at the report before committing.
 
 from __future__ import annotations
 
+import pytest
+
 from newstui.paths import Paths
+from newstui.screenshots import steps
 from newstui.tui.widgets.filter_pane import FilterPane
 from test_tui_support import make_app, settle
 
@@ -15,53 +18,10 @@ pytest_plugins = ["test_tui_support"]  # library fixtures
 WIDE = (160, 46)
 
 
-def test_main_view(demo_paths: Paths, snap_compare) -> None:  # noqa: ANN001
-    async def run_before(pilot) -> None:  # noqa: ANN001
-        await settle(pilot)
-        await pilot.press("j", "j", "enter")
-        await settle(pilot)
-
-    assert snap_compare(make_app(demo_paths), terminal_size=WIDE, run_before=run_before)
-
-
-def test_tag_filter(demo_paths: Paths, snap_compare) -> None:  # noqa: ANN001
-    async def run_before(pilot) -> None:  # noqa: ANN001
-        await settle(pilot)
-        pilot.app.screen.query_one(FilterPane).select_query("tag:linux", announce=True)
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-
-    assert snap_compare(make_app(demo_paths), terminal_size=WIDE, run_before=run_before)
-
-
-def test_search_results(demo_paths: Paths, snap_compare) -> None:  # noqa: ANN001
-    async def run_before(pilot) -> None:  # noqa: ANN001
-        await settle(pilot)
-        await pilot.press("slash", *"wero", "enter")
-        await settle(pilot)
-
-    assert snap_compare(make_app(demo_paths), terminal_size=WIDE, run_before=run_before)
-
-
-def test_bookmarks_view(demo_paths: Paths, snap_compare) -> None:  # noqa: ANN001
-    async def run_before(pilot) -> None:  # noqa: ANN001
-        await settle(pilot)
-        pilot.app.screen.query_one(FilterPane).select_query("is:bookmarked", announce=True)
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-
-    assert snap_compare(make_app(demo_paths), terminal_size=WIDE, run_before=run_before)
-
-
-def test_help_screen(demo_paths: Paths, snap_compare) -> None:  # noqa: ANN001
-    async def run_before(pilot) -> None:  # noqa: ANN001
-        await settle(pilot)
-        await pilot.press("question_mark")
-        await settle(pilot)
-
-    assert snap_compare(make_app(demo_paths), terminal_size=(120, 40), run_before=run_before)
+@pytest.mark.parametrize("name,size,step", steps(), ids=[name for name, _, _ in steps()])
+def test_readme_views(demo_paths: Paths, snap_compare, name, size, step) -> None:  # noqa: ANN001
+    """Each picture in the README, exactly as `python -m newstui.screenshots` takes it."""
+    assert snap_compare(make_app(demo_paths), terminal_size=size, run_before=step)
 
 
 def test_narrow_list(demo_paths: Paths, snap_compare) -> None:  # noqa: ANN001

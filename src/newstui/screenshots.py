@@ -54,7 +54,9 @@ async def settle(pilot) -> None:  # noqa: ANN001 - a textual Pilot
 Step = Callable[[object], Awaitable[None]]
 
 
-def _steps() -> list[tuple[str, tuple[int, int], Step]]:
+def steps() -> list[tuple[str, tuple[int, int], Step]]:
+    """The README's pictures: (name, terminal size, what to do before the shot). The
+    snapshot tests run the same steps, so every picture is also a regression test."""
     from newstui.tui.widgets.filter_pane import FilterPane
 
     async def main_view(pilot) -> None:  # noqa: ANN001
@@ -126,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     use_utc()
     with tempfile.TemporaryDirectory(prefix="newstui-shots-") as tmp:
         data = fixed_demo(Path(tmp))
-        for name, size, step in _steps():
+        for name, size, step in steps():
             path = asyncio.run(_shoot(data, name, size, step, out))
             print(f"wrote {path}")
     return 0
