@@ -644,3 +644,19 @@ async def test_import_dialog(demo_paths: Paths, tmp_path: Path) -> None:
         assert "Imported from the dialog" in screen_text(app) or any(
             r for r in list_ids(app)
         )
+
+
+async def test_podcast_enclosures_are_shown_as_links(demo_paths: Paths) -> None:
+    with Library(demo_paths.library) as lib:
+        episode = lib.list_articles("folge", limit=1)[0].id
+        url = lib.article(episode).enclosures[0]["url"]
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"folge", "enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one(ArticleView).article.id == episode
+        source = app.screen.query_one(Markdown).source
+        assert f"]({url})" in source and "audio/mpeg" in source

@@ -56,6 +56,21 @@ class LinkLine(Static):
         self.post_message(self.Clicked())
 
 
+def enclosures_markdown(article: Article) -> str:
+    """Podcast audio and video of an article as links (already http(s)-only in the store)."""
+    from newstui.render import escape_md
+
+    lines = []
+    for enc in article.enclosures:
+        url = str(enc.get("url") or "")
+        if url:
+            kind = escape_md(str(enc.get("type") or "media"))
+            size = enc.get("length")
+            extra = f", {int(size) // 1_000_000} MB" if isinstance(size, int) and size > 0 else ""
+            lines.append(f"- Enclosure ({kind}{extra}): [{escape_md(url)}]({url})")
+    return "\n\n" + "\n".join(lines) if lines else ""
+
+
 class ArticleView(VerticalScroll, can_focus=True):
     """One article, scrollable."""
 
@@ -112,6 +127,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         self.show_status(article)
         if len(body) > MAX_BODY:
             body = body[:MAX_BODY] + "\n\n*(The article is longer; press o to read it all.)*"
+        body += enclosures_markdown(article)
         markdown = await self._markdown()
         link = self.query_one("#article-link", LinkLine)
         link.update(Content.assemble(("Link: ", "bold"), article.link) if article.link else "")
