@@ -67,8 +67,8 @@ def enclosures_markdown(article: Article) -> str:
             kind = escape_md(str(enc.get("type") or "media"))
             size = enc.get("length")
             extra = f", {int(size) // 1_000_000} MB" if isinstance(size, int) and size > 0 else ""
-            lines.append(f"- Enclosure ({kind}{extra}): [{escape_md(url)}]({url})")
-    return "\n\n" + "\n".join(lines) if lines else ""
+            lines.append(f"**Enclosure** ({kind}{extra}): [{escape_md(url)}]({url})")
+    return "\n\n" + "\n\n".join(lines) if lines else ""
 
 
 class ArticleView(VerticalScroll, can_focus=True):
