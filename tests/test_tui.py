@@ -303,6 +303,7 @@ async def test_add_feed_dialog_rejects_bad_urls(demo_paths: Paths) -> None:
             await settle(pilot)
             assert app.screen is dialog, bad
             assert words in str(error.render()), (bad, str(error.render()))
+            assert error.display and error.size.height > 0, "the error must be on screen"
         await pilot.press("escape")
         await settle(pilot)
         with Library(demo_paths.library) as lib:

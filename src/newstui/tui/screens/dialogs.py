@@ -38,7 +38,7 @@ class InputDialog(ModalScreen[str | None]):
         .dialog-title { text-style: bold; margin-bottom: 1; }
         .dialog-hint { color: $text-muted; margin-top: 1; }
         .dialog-error { color: $text-error; margin-top: 1; }
-        .dialog-error:empty { display: none; }
+        .dialog-error.-none { display: none; }
         Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
         Button { margin-left: 1; }
     }
@@ -65,7 +65,7 @@ class InputDialog(ModalScreen[str | None]):
                 id="dialog-input", select_on_focus=False,
             )
             yield Static(Content(self.hint), classes="dialog-hint")
-            yield Static("", classes="dialog-error", id="dialog-error", markup=False)
+            yield Static("", classes="dialog-error -none", id="dialog-error", markup=False)
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button(self.ok_label, id="ok", variant="primary")
@@ -76,7 +76,9 @@ class InputDialog(ModalScreen[str | None]):
         box.cursor_position = len(box.value)
 
     def show_error(self, message: str) -> None:
-        self.query_one("#dialog-error", Static).update(Content(message))
+        error = self.query_one("#dialog-error", Static)
+        error.update(Content(message))
+        error.set_class(not message, "-none")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#ok")
