@@ -31,6 +31,7 @@ class ParsedFeed:
     site_url: str = ""
     entries: list[ArticleIn] = field(default_factory=list)
     problem: str | None = None  # the parser's complaint about a malformed but usable feed
+    rows: list[tuple] | None = None  # entries as store rows (``parse_rows_job``), or None
 
 
 def _abs(base: str, link: str) -> str:
@@ -227,3 +228,19 @@ def parse_job(body: bytes, url: str) -> ParsedFeed | str:
         return str(exc)
     except Exception as exc:  # a worker must answer, not die: the refresh records this
         return f"cannot parse feed: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+
+
+def parse_rows_job(body: bytes, url: str) -> ParsedFeed | str:
+    """``parse_job`` that also prepares the store's rows (cleaning, keys, hashes, index
+    text) in the worker, so the refresh's main process only runs SQL."""
+    parsed = parse_job(body, url)
+    if isinstance(parsed, str):
+        return parsed
+    import time
+
+    from newstui.store.articles import prepare_row
+
+    now = time.time()
+    parsed.rows = [prepare_row(e, url, now) for e in parsed.entries]
+    parsed.entries = []  # not sent back twice
+    return parsed

@@ -36,6 +36,7 @@ from newstui.store.retention import cutoff
 
 PARSE_TIMEOUT = 60.0  # one document; a pathological one must not hang the refresh
 GROUP_COMMIT = 64  # feeds at most in one transaction
+ROW_PUBLISHED, ROW_ESTIMATED = 8, 9  # in a row made by store.articles.prepare_row
 MAX_RETRY_AFTER = 7 * 86_400.0
 
 
@@ -220,13 +221,13 @@ class _ParsePool:
     async def parse(self, body: bytes, url: str) -> ParsedFeed | str:
         from concurrent.futures.process import BrokenProcessPool
 
-        from newstui.sources.feedparse import parse_job
+        from newstui.sources.feedparse import parse_rows_job
 
         loop = asyncio.get_running_loop()
         for _attempt in range(2):
             pool = self._open()
             try:
-                future = loop.run_in_executor(pool, parse_job, body, url)
+                future = loop.run_in_executor(pool, parse_rows_job, body, url)
                 return await asyncio.wait_for(future, self.timeout)
             except TimeoutError:
                 self._kill(pool)
@@ -428,11 +429,11 @@ class _Engine:
         parsed = await self.parser.parse(res.body, res.url)
         if isinstance(parsed, str):
             return await self._failed(src, res, parsed)
-        entries = parsed.entries
+        rows = parsed.rows or []
         if self.keep_from is not None and src.last_success is not None:
             # Old entries retention already let go are not brought back as new.
             keep = self.keep_from
-            entries = [e for e in entries if e.published is None or e.published >= keep]
+            rows = [r for r in rows if r[ROW_ESTIMATED] or r[ROW_PUBLISHED] >= keep]
         fields.update(
             body_hash=digest, site_url=parsed.site_url or src.site_url,
             last_error=parsed.problem, last_error_at=now if parsed.problem else None,
@@ -440,7 +441,7 @@ class _Engine:
         if not src.title and parsed.title:
             fields["title"] = parsed.title
         self.pending.append((src.id, fields))
-        result = await self._store_grouped((src.id, entries, res.url, self._take_pending()))
+        result = await self._store_grouped((src.id, rows, res.url, self._take_pending()))
         return FeedOutcome(
             src.id, src.label, "parsed", new=result.new, updated=result.updated,  # type: ignore[attr-defined]
             error=parsed.problem, new_ids=result.new_ids,  # type: ignore[attr-defined]
@@ -505,10 +506,10 @@ class _Engine:
         return results
 
     def _store(
-        self, source_id: int, entries: list, url: str,
+        self, source_id: int, rows: list[tuple], url: str,
         updates: list[tuple[int, dict[str, object]]],
     ) -> object:
-        result = self.lib.upsert_articles(source_id, entries, source_url=url)
+        result = self.lib.upsert_articles(source_id, (), source_url=url, rows=rows)
         # (A permanent redirect to a URL another source has keeps the old URL.)
         self.lib.update_sources(updates)
         return result

@@ -15,22 +15,69 @@ from newstui.store.connection import ROW_SELECT, Connection, fold_name, plain_te
 from newstui.textsafe import clean, clean_line, clean_names, safe_url
 
 
+def prepare_row(item: ArticleIn, source_url: str, now: float) -> tuple:
+    """One article as the row the store writes: cleaned, keyed, hashed, with its index text.
+
+    Pure (no database), so a refresh runs it in the parser processes."""
+    title = clean_line(item.title) or "(untitled)"
+    link = safe_url(item.link)
+    author = clean_line(item.author, 300)
+    ctype = item.content_type if item.content_type in ("html", "text", "markdown") else "text"
+    summary = clean(item.summary, 200_000)
+    content = clean(item.content)
+    estimated = item.published is None or item.date_estimated
+    published = item.published if item.published is not None else now
+    cats = clean_names(item.categories)
+    tags = clean_names(item.tags)
+    enclosures = json.dumps(
+        [
+            {"url": safe_url(str(e.get("url", ""))), "type": clean_line(str(e.get("type", "")), 100),
+             "length": int(e["length"]) if str(e.get("length", "")).isdigit() else None}
+            for e in item.enclosures
+            if safe_url(str(e.get("url", "")))
+        ]
+    ) if item.enclosures else ""
+    guid = clean_line(item.guid, 2000)
+    key = guid or link
+    if not key:
+        basis = f"{source_url}\x00{title}\x00{'' if estimated else published}"
+        key = "sha1:" + hashlib.sha1(basis.encode("utf-8", "replace")).hexdigest()
+    body = plain_text(content or summary, ctype)
+    # Fields joined by a separator that clean() keeps out of every one of them (0x1f).
+    digest = hashlib.sha1(
+        "\x1f".join(
+            (title, link, author, summary, content, ctype,
+             "" if estimated else repr(published), repr(item.updated), enclosures,
+             "\x1e".join(cats), "\x1e".join(tags))
+        ).encode("utf-8", "surrogatepass")
+    ).hexdigest()
+    return (key, digest, title, link, author, summary, content, ctype, published,
+            int(estimated), item.updated, enclosures, cats, tags, body)
+
+
 class ArticleStore(Connection):
     """Articles: writing them in batches, querying, read state."""
 
     # ---------------------------------------------------------------- articles
     def upsert_articles(
-        self, source_id: int, items: Iterable[ArticleIn], *, source_url: str = ""
+        self,
+        source_id: int,
+        items: Iterable[ArticleIn],
+        *,
+        source_url: str = "",
+        rows: Iterable[tuple] | None = None,
     ) -> UpsertResult:
         """Insert new articles and update changed ones, in one transaction.
 
-        Read state, bookmarks and user tags are never touched; source tags and categories
-        of a changed article are replaced by the new ones.
+        ``rows`` may replace ``items``: rows made by ``prepare_row`` elsewhere (a refresh
+        prepares them in its parser processes). Read state, bookmarks and user tags are never
+        touched; source tags and categories of a changed article are replaced by the new ones.
         """
         now = time.time()
+        if rows is None:
+            rows = (prepare_row(item, source_url, now) for item in items)
         prepared: dict[str, tuple] = {}
-        for item in items:
-            row = self._prepare(item, source_url, now)
+        for row in rows:
             prepared.setdefault(row[0], row)  # the first of two entries with one id wins
         result = UpsertResult()
         if not prepared:
@@ -92,42 +139,6 @@ class ArticleStore(Connection):
             )
             self._write_labels(c, labels)
         return result
-
-    def _prepare(self, item: ArticleIn, source_url: str, now: float) -> tuple:
-        title = clean_line(item.title) or "(untitled)"
-        link = safe_url(item.link)
-        author = clean_line(item.author, 300)
-        ctype = item.content_type if item.content_type in ("html", "text", "markdown") else "text"
-        summary = clean(item.summary, 200_000)
-        content = clean(item.content)
-        estimated = item.published is None or item.date_estimated
-        published = item.published if item.published is not None else now
-        cats = clean_names(item.categories)
-        tags = clean_names(item.tags)
-        enclosures = json.dumps(
-            [
-                {"url": safe_url(str(e.get("url", ""))), "type": clean_line(str(e.get("type", "")), 100),
-                 "length": int(e["length"]) if str(e.get("length", "")).isdigit() else None}
-                for e in item.enclosures
-                if safe_url(str(e.get("url", "")))
-            ]
-        ) if item.enclosures else ""
-        guid = clean_line(item.guid, 2000)
-        key = guid or link
-        if not key:
-            basis = f"{source_url}\x00{title}\x00{'' if estimated else published}"
-            key = "sha1:" + hashlib.sha1(basis.encode("utf-8", "replace")).hexdigest()
-        body = plain_text(content or summary, ctype)
-        # Fields joined by a separator that clean() keeps out of every one of them (0x1f).
-        digest = hashlib.sha1(
-            "\x1f".join(
-                (title, link, author, summary, content, ctype,
-                 "" if estimated else repr(published), repr(item.updated), enclosures,
-                 "\x1e".join(cats), "\x1e".join(tags))
-            ).encode("utf-8", "surrogatepass")
-        ).hexdigest()
-        return (key, digest, title, link, author, summary, content, ctype, published,
-                int(estimated), item.updated, enclosures, cats, tags, body)
 
     def _name_ids(self, c: sqlite3.Connection, table: str, names: Iterable[str]) -> dict[str, int]:
         folds: dict[str, str] = {}
