@@ -8,6 +8,7 @@ from textual.widgets import Input, Markdown, Static
 
 from newstui.paths import Paths
 from newstui.store.library import Library
+from newstui.tui.app import NewstuiApp
 from newstui.tui.screens.dialogs import InputDialog, TagSuggester
 from newstui.tui.screens.help import HelpScreen
 from newstui.tui.widgets.article_list import ArticleList
@@ -343,6 +344,15 @@ async def test_add_feed_fetches_at_once(demo_paths: Paths, monkeypatch) -> None:
     assert calls == [[str(src.id)]]
 
 
+def select_first_linked(app: NewstuiApp, paths: Paths) -> str:
+    """Move the list cursor to the newest article that has a link; return the link."""
+    with Library(paths.library) as lib:
+        linked = [r.id for r in lib.list_articles(limit=None) if lib.article(r.id).link]
+        link = lib.article(linked[0]).link
+    app.screen.query_one(ArticleList).move_to(list_ids(app).index(linked[0]))
+    return link
+
+
 async def test_open_link_goes_to_the_browser_http_only(demo_paths: Paths, monkeypatch) -> None:  # noqa: ANN001
     import webbrowser
 
@@ -351,10 +361,7 @@ async def test_open_link_goes_to_the_browser_http_only(demo_paths: Paths, monkey
     app = make_app(demo_paths)
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(pilot)
-        with Library(demo_paths.library) as lib:
-            linked = [r.id for r in lib.list_articles(limit=None) if lib.article(r.id).link]
-            link = lib.article(linked[0]).link
-        app.screen.query_one(ArticleList).move_to(list_ids(app).index(linked[0]))
+        link = select_first_linked(app, demo_paths)
         await pilot.press("o")
         await settle(pilot)
         assert opened == [link]
@@ -376,10 +383,7 @@ async def test_copy_link(demo_paths: Paths) -> None:
     app = make_app(demo_paths)
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(pilot)
-        with Library(demo_paths.library) as lib:
-            linked = [r.id for r in lib.list_articles(limit=None) if lib.article(r.id).link]
-            link = lib.article(linked[0]).link
-        app.screen.query_one(ArticleList).move_to(list_ids(app).index(linked[0]))
+        link = select_first_linked(app, demo_paths)
         await pilot.press("y")
         await settle(pilot)
         assert app.clipboard == link
