@@ -135,3 +135,18 @@ def test_not_sqlite_file_is_moved_aside(tmp_path: Path) -> None:
         assert lib.stats()["articles"] == 0
     moved = [p for p in tmp_path.iterdir() if p.name.startswith("library.db.bad-")]
     assert len(moved) == 1 and moved[0].read_bytes().startswith(b"this is not")
+
+
+def test_pages_from_the_end_match_the_list(lib: Library) -> None:
+    src, _ = lib.add_source("https://e.example/feed")
+    lib.upsert_articles(src.id, [
+        ArticleIn(f"Story {i % 7}", guid=str(i), published=1.7e9 + (i % 5) * 3600,
+                  categories=["c"]) for i in range(40)
+    ])
+    lib.bookmark(lib.list_articles(limit=1)[0].id)
+    for sort in ("date", "source", "title", "bookmarked"):
+        whole = lib.list_articles(sort=sort, limit=None)
+        for offset, limit in ((0, 10), (5, 10), (30, 10), (35, 10)):
+            tail = lib.list_articles(sort=sort, limit=limit, offset=offset, from_end=True)
+            start = max(0, len(whole) - offset - limit)
+            assert tail == whole[start : len(whole) - offset], (sort, offset)

@@ -665,3 +665,26 @@ async def test_podcast_enclosures_are_shown_as_links(demo_paths: Paths) -> None:
         assert app.screen.query_one(ArticleView).article.id == episode
         source = app.screen.query_one(Markdown).source
         assert f"]({url})" in source and "audio/mpeg" in source
+
+
+async def test_bottom_of_a_long_list_is_read_from_its_end(tmp_path: Path) -> None:
+    from newstui.models import ArticleIn
+
+    data = tmp_path / "long"
+    with Library(data / "library.db") as lib:
+        src, _ = lib.add_source("https://long.example/feed", title="Long")
+        lib.upsert_articles(src.id, [
+            ArticleIn(f"Story {i:04d}", guid=str(i), published=1.7e9 + i * 60) for i in range(450)
+        ])
+        whole = [r.id for r in lib.list_articles(limit=None)]
+    app = make_app(Paths.resolve(data))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        articles = app.screen.query_one(ArticleList)
+        articles.focus()
+        await pilot.press("G")
+        await settle(pilot)
+        assert articles.cursor == len(whole) - 1
+        assert articles.current_row is not None and articles.current_row.id == whole[-1]
+        visible = [articles.row_at(i) for i in range(len(whole) - 20, len(whole))]
+        assert [r.id for r in visible if r] == whole[-20:]

@@ -55,6 +55,13 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> tuple:
             int(estimated), item.updated, enclosures, cats, tags, body)
 
 
+def _flip(term: str) -> str:
+    """One ORDER BY term in the other direction."""
+    if term.endswith(" DESC"):
+        return term[: -len(" DESC")] + " ASC"
+    return term.removesuffix(" ASC") + " DESC"
+
+
 class ArticleStore(Connection):
     """Articles: writing them in batches, querying, read state."""
 
@@ -185,8 +192,13 @@ class ArticleStore(Connection):
         sort: str = "date",
         limit: int | None = 100,
         offset: int = 0,
+        from_end: bool = False,
     ) -> list[ArticleRow]:
-        """Articles matching ``query``, newest first (or by source, title, rank, bookmarking)."""
+        """Articles matching ``query``, newest first (or by source, title, rank, bookmarking).
+
+        ``from_end`` counts ``offset`` from the end of the list (the rows still come back in
+        list order): the last pages of a long list cost as little as the first ones, where
+        a large OFFSET would walk the whole index."""
         q = self.compiled(query)
         params: list[object] = []
         sql = ROW_SELECT
@@ -198,24 +210,27 @@ class ArticleStore(Connection):
             params.append(q.rank_match)
         sql += f" WHERE {q.where}"
         params.extend(q.params)
+        newest = ["a.published DESC", "a.id DESC"]
         if sort == "rank" and q.rank_match:
-            order = "r.rank, a.published DESC, a.id DESC"
+            order = ["r.rank", *newest]
         elif sort == "source":
-            order = (
-                "COALESCE(NULLIF(a.source_title, ''), NULLIF(s.title, ''), s.url) COLLATE NOCASE, "
-                "a.published DESC, a.id DESC"
-            )
+            source = "COALESCE(NULLIF(a.source_title, ''), NULLIF(s.title, ''), s.url)"
+            order = [f"{source} COLLATE NOCASE", *newest]
         elif sort == "title":
-            order = "a.title COLLATE NOCASE, a.id"
+            order = ["a.title COLLATE NOCASE", "a.id"]
         elif sort == "bookmarked":
-            order = "b.created DESC, a.id DESC"
+            order = ["b.created DESC", "a.id DESC"]
         else:
-            order = "a.published DESC, a.id DESC"
-        sql += f" ORDER BY {order}"
+            order = newest
+        if from_end:
+            order = [_flip(term) for term in order]
+        sql += f" ORDER BY {', '.join(order)}"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params.extend([limit, offset])
         rows = self._read(sql, params)
+        if from_end:
+            rows.reverse()
         return [ArticleRow(r[0], r[1], r[2] or "", r[3], bool(r[4]), bool(r[5])) for r in rows]
 
     def records(

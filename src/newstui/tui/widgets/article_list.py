@@ -272,10 +272,20 @@ class ArticleList(ScrollView, can_focus=True):
             # Scrolled past before we got to it: let the next paint ask again.
             self.app.call_from_thread(self._pending.discard, page)
             return
+        start, count = page * PAGE, self.count
         try:
-            rows = self.reader.list_articles(
-                query.compiled, sort=query.sort, limit=PAGE, offset=page * PAGE
-            )
+            if not self._query_running and count // 2 < start < count:
+                # The second half of a long list is read from its end (G is instant), once
+                # the count is exact.
+                end = min(count, start + PAGE)
+                rows = self.reader.list_articles(
+                    query.compiled, sort=query.sort, limit=end - start, offset=count - end,
+                    from_end=True,
+                )
+            else:
+                rows = self.reader.list_articles(
+                    query.compiled, sort=query.sort, limit=PAGE, offset=start
+                )
         except (sqlite3.Error, NewstuiError):
             rows = None
         self.app.call_from_thread(self._page_loaded, gen, page, rows)
