@@ -438,3 +438,36 @@ def test_cli_remove_keeps_bookmarks(cli, data_dir: Path, server: FeedServer) -> 
     lib = Library(data_dir / "library.db")
     assert lib.stats()["sources"] == 0 and lib.stats()["articles"] == 1
     lib.close()
+
+
+def test_refresh_works_where_stderr_has_no_file_descriptor(tmp_path: Path) -> None:
+    """Inside the Textual app stderr is a capture object (fileno -1): the parser pool must
+    still start (multiprocessing's resource tracker is handed stderr's descriptor)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    feed = tmp_path / "local.rss"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>'
+        "<item><title>One</title><guid>1</guid></item></channel></rss>"
+    )
+    script = textwrap.dedent(f"""
+        import sys
+        class Capture:
+            def write(self, text): return len(text)
+            def flush(self): pass
+            def fileno(self): return -1
+        if __name__ == "__main__":
+            sys.stderr = Capture()
+            from newstui.config import Config
+            from newstui.sources.refresh import refresh
+            from newstui.store.library import Library
+            lib = Library({str(tmp_path / "library.db")!r})
+            lib.add_source({str(feed)!r})
+            report = refresh(lib, Config())
+            print(report.new, [o.error for o in report.failed])
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)
+    assert out.stdout.split("\n")[0] == "1 []", out.stdout + out.stderr

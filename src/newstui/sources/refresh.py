@@ -201,6 +201,7 @@ class _ParsePool:
 
     def _open(self) -> Executor:
         if self._pool is None:
+            _start_resource_tracker()
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
@@ -250,6 +251,28 @@ class _ParsePool:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real stderr.
+
+    The tracker is handed ``sys.stderr.fileno()``; inside a Textual app stderr is a
+    capture object whose fileno is -1, and starting the tracker there fails with "bad
+    value(s) in fds_to_keep". Started once here, it is never started again."""
+    import sys
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    try:
+        usable = saved is not None and saved.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    if not usable and sys.__stderr__ is not None:
+        sys.stderr = sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
 
 
 def _host(url: str) -> str:

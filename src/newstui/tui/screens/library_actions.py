@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -91,12 +92,18 @@ class LibraryActions:
                 self._say("Refreshing feeds is not available in this build.", "warning")
                 return
 
+            shown = {"new": 0, "at": time.monotonic()}
+
             def progress(report: Any) -> None:
                 done, total = getattr(report, "done", 0), getattr(report, "total", 0)
                 new = getattr(report, "new", 0)
                 self.app.call_from_thread(
                     self._set_status, f"Refreshing {done}/{total} feeds · {new} new"
                 )
+                # The panes follow as feeds land, at most once a second.
+                if new > shown["new"] and time.monotonic() - shown["at"] >= 1.0:
+                    shown.update(new=new, at=time.monotonic())
+                    self.app.call_from_thread(self.after_change, reload_list=True)
 
             lib = Library(self.app.paths.library)
             try:
