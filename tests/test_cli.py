@@ -166,3 +166,15 @@ def test_xdg_dirs_move_the_library(tmp_path: Path) -> None:
                        capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "xdg-data" / "newstui" / "library.db").exists()
+
+
+def test_failures_are_logged_in_the_log_dir(cli, data_dir: Path, tmp_path: Path) -> None:
+    closed = "http://127.0.0.1:9/feed.xml"  # nothing listens on loopback's port 9
+    opml = tmp_path / "subs.opml"
+    opml.write_text(f'<opml version="2.0"><body><outline type="rss" text="Closed" '
+                    f'xmlUrl="{closed}"/></body></opml>')
+    assert cli("import", str(opml)).returncode == 0
+    r = cli("refresh", "--quiet")
+    assert r.returncode == 3, r.stdout + r.stderr
+    log = (data_dir / "logs" / "newstui.log").read_text()
+    assert "failed" in log and closed in log

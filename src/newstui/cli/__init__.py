@@ -7,6 +7,7 @@ Errors a user can cause print one line to stderr and exit non-zero, never a trac
 from __future__ import annotations
 
 import argparse
+import logging
 import sqlite3
 import sys
 
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    log_path = _setup_logging(args)
     func = getattr(args, "func", None)
     if func is None:
         from newstui.cli.library import cmd_tui
@@ -62,9 +64,32 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except sqlite3.Error as exc:
+        logging.getLogger("newstui").exception("library error")
         print(f"newstui: library error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
         print(f"newstui: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}",
               file=sys.stderr)
         return EXIT_ERROR
+    except Exception as exc:  # a bug: one line here, the whole story in the log
+        logging.getLogger("newstui").exception("unexpected error")
+        where = f" (details in {log_path})" if log_path else ""
+        print(f"newstui: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _setup_logging(args: argparse.Namespace) -> str | None:
+    """Warnings and errors go to the log file (created only when something is logged)."""
+    from newstui.paths import Paths
+
+    path = Paths.resolve(getattr(args, "data_dir", None)).log
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    handler = logging.FileHandler(path, delay=True, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("newstui")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    return str(path)

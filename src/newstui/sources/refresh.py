@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import logging
 import os
 import ssl
 import time
@@ -34,6 +35,7 @@ from newstui.sources.fetch import FetchLimits, FetchResult, fetch, is_http, make
 from newstui.store.library import Library
 from newstui.store.retention import cutoff
 
+log = logging.getLogger(__name__)
 PARSE_TIMEOUT = 60.0  # one document; a pathological one must not hang the refresh
 GROUP_COMMIT = 64  # feeds at most in one transaction
 ROW_PUBLISHED, ROW_ESTIMATED = 8, 9  # in a row made by store.articles.prepare_row
@@ -402,6 +404,8 @@ class _Engine:
                         outcome = await self._failed(
                             src, FetchResult(src.url, None), f"{type(exc).__name__}: {exc}"
                         )
+                    if outcome.state == "failed":
+                        log.warning("feed %s failed: %s", src.url, outcome.error)
                     self.report.add(outcome)
                     if self.on_progress:
                         self.on_progress(self.report)
