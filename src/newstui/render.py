@@ -12,16 +12,13 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 from newstui.models import Article
-from newstui.textsafe import clean, safe_url
+from newstui.textsafe import ACTIVE_HTML, ACTIVE_HTML_TAG, clean, safe_url
 
 _STRIP = ["script", "style", "iframe", "noscript", "template", "object", "embed", "form",
           "button", "input", "select", "textarea", "svg", "canvas", "frame", "frameset", "head"]
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
 _LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])(?=\s)", re.M)
 _BLANKS = re.compile(r"\n{3,}")
-_ACTIVE_BLOCK = re.compile(
-    r"<(script|style|iframe|noscript|template|object|embed)\b.*?</\1\s*>", re.I | re.S
-)
 _HTML_TAG = re.compile(
     r"</?(a|abbr|area|audio|b|base|bdi|bdo|big|blink|body|br|button|canvas|center|cite|code|"
     r"col|dd|del|details|dfn|dialog|div|dl|dt|em|fieldset|figcaption|figure|font|footer|form|"
@@ -31,7 +28,6 @@ _HTML_TAG = re.compile(
     r"tt|u|ul|var|video|wbr|math|base|body)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>",
     re.I,
 )
-_ACTIVE_OPEN = re.compile(r"</?(script|style|iframe|noscript|template|object|embed)\b[^>]*>?", re.I)
 # Markdown links and reference definitions, so a javascript:/data:/file: target is dropped.
 _MD_LINK = re.compile(
     r"(!?)\[([^\]\n]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
@@ -136,7 +132,7 @@ def body_markdown(content: str, content_type: str, base_url: str = "") -> str:
         # Raw HTML inside Markdown is left as text: the Markdown widget does not render HTML
         # tokens, and converting would garble bodies that merely mention "<tag>". Active
         # elements go whole, contents included, so no script or style text is ever shown.
-        content = _ACTIVE_OPEN.sub("", _ACTIVE_BLOCK.sub("", content))
+        content = ACTIVE_HTML_TAG.sub("", ACTIVE_HTML.sub("", content))
         content = _HTML_TAG.sub("", content)  # other tags of real elements: text stays
         return safe_markdown_links(clean(content))
     return text_to_markdown(content)

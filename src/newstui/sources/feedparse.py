@@ -31,7 +31,7 @@ class ParsedFeed:
     site_url: str = ""
     entries: list[ArticleIn] = field(default_factory=list)
     problem: str | None = None  # the parser's complaint about a malformed but usable feed
-    rows: list[tuple] | None = None  # entries as store rows (``parse_rows_job``), or None
+    rows: list | None = None  # store.articles.PreparedRow of each entry (``parse_rows_job``)
 
 
 def _abs(base: str, link: str) -> str:

@@ -32,13 +32,13 @@ from newstui.config import Config
 from newstui.models import Source
 from newstui.sources.feedparse import ParsedFeed
 from newstui.sources.fetch import FetchLimits, FetchResult, fetch, is_http, make_client
+from newstui.store.articles import PreparedRow
 from newstui.store.library import Library
 from newstui.store.retention import cutoff
 
 log = logging.getLogger(__name__)
 PARSE_TIMEOUT = 60.0  # one document; a pathological one must not hang the refresh
 GROUP_COMMIT = 64  # feeds at most in one transaction
-ROW_PUBLISHED, ROW_ESTIMATED = 8, 9  # in a row made by store.articles.prepare_row
 MAX_RETRY_AFTER = 7 * 86_400.0
 
 
@@ -460,7 +460,7 @@ class _Engine:
         if self.keep_from is not None and src.last_success is not None:
             # Old entries retention already let go are not brought back as new.
             keep = self.keep_from
-            rows = [r for r in rows if r[ROW_ESTIMATED] or r[ROW_PUBLISHED] >= keep]
+            rows = [r for r in rows if r.estimated or r.published >= keep]
         fields.update(
             body_hash=digest, site_url=parsed.site_url or src.site_url,
             last_error=parsed.problem, last_error_at=now if parsed.problem else None,
@@ -533,7 +533,7 @@ class _Engine:
         return results
 
     def _store(
-        self, source_id: int, rows: list[tuple], url: str,
+        self, source_id: int, rows: list[PreparedRow], url: str,
         updates: list[tuple[int, dict[str, object]]],
     ) -> object:
         result = self.lib.upsert_articles(source_id, (), source_url=url, rows=rows)

@@ -7,15 +7,37 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from newstui.errors import NotFound
 from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
 from newstui.query import Compiled, compile_query
-from newstui.store.connection import ROW_SELECT, Connection, fold_name, plain_text
+from newstui.store.connection import ROW_SELECT, SOURCE_NAME, Connection, fold_name, plain_text
 from newstui.textsafe import clean, clean_line, clean_names, safe_url
 
 
-def prepare_row(item: ArticleIn, source_url: str, now: float) -> tuple:
+class PreparedRow(NamedTuple):
+    """An article as the store writes it (made by ``prepare_row``)."""
+
+    key: str
+    digest: str
+    title: str
+    link: str
+    author: str
+    summary: str
+    content: str
+    ctype: str
+    published: float
+    estimated: int
+    updated: float | None
+    enclosures: str
+    cats: list[str]
+    tags: list[str]
+    body: str  # index text of the body
+    summary_text: str  # index text of the summary
+
+
+def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
     """One article as the row the store writes: cleaned, keyed, hashed, with its index text.
 
     Pure (no database), so a refresh runs it in the parser processes."""
@@ -51,8 +73,9 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> tuple:
              "\x1e".join(cats), "\x1e".join(tags))
         ).encode("utf-8", "surrogatepass")
     ).hexdigest()
-    return (key, digest, title, link, author, summary, content, ctype, published,
-            int(estimated), item.updated, enclosures, cats, tags, body)
+    return PreparedRow(key, digest, title, link, author, summary, content, ctype, published,
+                       int(estimated), item.updated, enclosures, cats, tags, body,
+                       plain_text(summary, ctype, 20_000) if content else "")
 
 
 def _flip(term: str) -> str:
@@ -72,7 +95,7 @@ class ArticleStore(Connection):
         items: Iterable[ArticleIn],
         *,
         source_url: str = "",
-        rows: Iterable[tuple] | None = None,
+        rows: Iterable[PreparedRow] | None = None,
     ) -> UpsertResult:
         """Insert new articles and update changed ones, in one transaction.
 
@@ -83,9 +106,9 @@ class ArticleStore(Connection):
         now = time.time()
         if rows is None:
             rows = (prepare_row(item, source_url, now) for item in items)
-        prepared: dict[str, tuple] = {}
+        prepared: dict[str, PreparedRow] = {}
         for row in rows:
-            prepared.setdefault(row[0], row)  # the first of two entries with one id wins
+            prepared.setdefault(row.key, row)  # the first of two entries with one id wins
         result = UpsertResult()
         if not prepared:
             return result
@@ -102,7 +125,7 @@ class ArticleStore(Connection):
             updates: list[tuple] = []
             for key, row in prepared.items():
                 (_, h, title, link, author, summary, content, ctype, published, estimated,
-                 updated, enclosures, cats, tags, body) = row
+                 updated, enclosures, cats, tags, body, summary_text) = row
                 old = existing.get(key)
                 if old is None:
                     aid = c.execute(
@@ -124,7 +147,7 @@ class ArticleStore(Connection):
                     changed_ids.append((aid,))
                     result.updated += 1
                 labels.append((aid, cats, tags))
-                fts.append((aid, title, author, plain_text(summary, ctype, 20_000), body))
+                fts.append((aid, title, author, summary_text, body))
             if updates:
                 # An estimated date (the source gave none) keeps the first one seen.
                 c.executemany(
@@ -214,8 +237,7 @@ class ArticleStore(Connection):
         if sort == "rank" and q.rank_match:
             order = ["r.rank", *newest]
         elif sort == "source":
-            source = "COALESCE(NULLIF(a.source_title, ''), NULLIF(s.title, ''), s.url)"
-            order = [f"{source} COLLATE NOCASE", *newest]
+            order = [f"{SOURCE_NAME} COLLATE NOCASE", *newest]
         elif sort == "title":
             order = ["a.title COLLATE NOCASE", "a.id"]
         elif sort == "bookmarked":
@@ -246,8 +268,7 @@ class ArticleStore(Connection):
         from newstui.sources.dates import iso
 
         if ids is not None:
-            rows = [r for i in ids for r in self._read(f"{ROW_SELECT} WHERE a.id = ?", (i,))]
-            order = [r[0] for r in rows]
+            order = list(ids)  # unknown ids are left out below
         else:
             order = [r.id for r in self.list_articles(query, sort=sort, limit=limit)]
         out: list[dict[str, object]] = []
@@ -271,15 +292,16 @@ class ArticleStore(Connection):
             rows = {
                 r[0]: r
                 for r in self._read(
-                    "SELECT a.id, a.title, a.author, COALESCE(NULLIF(a.source_title, ''), "
-                    "NULLIF(s.title, ''), s.url), a.link, a.published, a.read, "
-                    "b.article_id IS NOT NULL "
+                    f"SELECT a.id, a.title, a.author, {SOURCE_NAME}, a.link, a.published, "
+                    "a.read, b.article_id IS NOT NULL "
                     "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
                     f"LEFT JOIN bookmarks b ON b.article_id = a.id WHERE a.id IN ({marks})",
                     chunk,
                 )
             }
             for aid in chunk:
+                if aid not in rows:
+                    continue
                 r = rows[aid]
                 out.append({
                     "id": r[0], "title": r[1], "author": r[2], "source": r[3] or "",
@@ -304,8 +326,7 @@ class ArticleStore(Connection):
         except (TypeError, ValueError):
             raise NotFound(f"no article {article_id!r} (ids are numbers; see `newstui list`)") from None
         rows = self._read(
-            "SELECT a.id, a.source_id, "
-            "COALESCE(NULLIF(a.source_title, ''), NULLIF(s.title, ''), s.url), a.key, "
+            f"SELECT a.id, a.source_id, {SOURCE_NAME}, a.key, "
             "a.title, a.link, a.author, a.summary, a.content, a.content_type, a.published, "
             "a.date_estimated, a.updated, a.first_seen, a.read, a.enclosures, "
             "b.created, b.note, b.fulltext, b.fulltext_status, b.fulltext_error, "

@@ -9,7 +9,7 @@ from newstui.errors import NewstuiError, NotFound
 from newstui.models import Article, ArticleIn
 from newstui.query import compile_query
 from newstui.store.connection import Connection
-from newstui.textsafe import clean, clean_line, safe_url
+from newstui.textsafe import clean, clean_line
 
 
 class BookmarkStore(Connection):
@@ -65,12 +65,12 @@ class BookmarkStore(Connection):
             (max_attempts,),
         )]
 
-    def article_id_for(self, source_id: int, item: ArticleIn) -> int | None:
-        """The stored id of an article a source produced (by its guid or link), if any."""
-        key = clean_line(item.guid, 2000) or safe_url(item.link)
-        rows = self._read(
-            "SELECT id FROM articles WHERE source_id = ? AND key = ?", (source_id, key)
-        ) if key else []
+    def article_id_for(self, source_id: int, item: ArticleIn, source_url: str = "") -> int | None:
+        """The stored id of an article a source produced, if any (keyed as ``upsert`` keys it)."""
+        from newstui.store.articles import prepare_row
+
+        key = prepare_row(item, source_url, 0.0).key
+        rows = self._read("SELECT id FROM articles WHERE source_id = ? AND key = ?", (source_id, key))
         return rows[0][0] if rows else None
 
     def set_source_title(self, article_id: int, name: str) -> None:

@@ -14,19 +14,19 @@ from typing import Self
 
 from newstui.errors import NewstuiError
 from newstui.store import schema
-from newstui.textsafe import clean
+from newstui.textsafe import ACTIVE_HTML, clean
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SORTS = ("date", "source", "title", "rank", "bookmarked")
 
+# The name an article's source goes by: the one it was imported under, else the source's
+# title, else its URL (``s`` is the sources table joined to articles ``a``).
+SOURCE_NAME = "COALESCE(NULLIF(a.source_title, ''), NULLIF(s.title, ''), s.url)"
 ROW_SELECT = (
-    "SELECT a.id, a.title, COALESCE(NULLIF(a.source_title, ''), NULLIF(s.title, ''), s.url), "
-    "a.published, "
-    "a.read, b.article_id IS NOT NULL "
+    f"SELECT a.id, a.title, {SOURCE_NAME}, a.published, a.read, b.article_id IS NOT NULL "
     "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
     "LEFT JOIN bookmarks b ON b.article_id = a.id"
 )
-_SCRIPTS = re.compile(r"<(script|style|iframe|noscript|template)\b.*?</\1\s*>", re.I | re.S)
 _TAGS = re.compile(r"<[^>]*>")
 _BLOCK = re.compile(r"</?(p|div|br|li|h[1-6]|tr|blockquote|pre)\b[^>]*>", re.I)
 
@@ -37,7 +37,7 @@ def plain_text(content: str, content_type: str, limit: int = 200_000) -> str:
         return ""
     content = content[: limit * 2]
     if content_type == "html":
-        content = _SCRIPTS.sub(" ", content)
+        content = ACTIVE_HTML.sub(" ", content)
         content = _BLOCK.sub("\n", content)
         content = html.unescape(_TAGS.sub("", content))
     return clean(content, limit)

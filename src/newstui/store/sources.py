@@ -45,6 +45,8 @@ class SourceStore(Connection):
         "last_success, last_error, last_error_at, failures, gone, retry_after, added"
     )
 
+    _UPDATABLE = frozenset(_SOURCE_COLS.replace(" ", "").split(",")) - {"id", "added"}
+
     def _source_from(self, row: tuple, total: int = 0, unread: int = 0) -> Source:
         s = Source(*row)
         s.gone = bool(s.gone)
@@ -99,26 +101,16 @@ class SourceStore(Connection):
         return out
 
     def update_source(self, source_id: int, **fields: object) -> None:
-        allowed = set(self._SOURCE_COLS.replace(" ", "").split(",")) - {"id", "added"}
-        bad = set(fields) - allowed
-        if bad:
-            raise ValueError(f"unknown source fields {bad}")
-        if not fields:
-            return
-        fields = self._clean_source_fields(fields)
-        sets = ", ".join(f"{k} = ?" for k in fields)
-        with self.write() as c:
-            c.execute(f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id))
+        self.update_sources([(source_id, fields)])
 
     def update_sources(self, updates: Sequence[tuple[int, dict[str, object]]]) -> None:
         """Many ``update_source`` calls in one transaction (a refresh's timestamps).
 
         An update whose new URL another source already has keeps its old URL.
         """
-        allowed = set(self._SOURCE_COLS.replace(" ", "").split(",")) - {"id", "added"}
         for _, fields in updates:
-            if set(fields) - allowed:
-                raise ValueError(f"unknown source fields {set(fields) - allowed}")
+            if set(fields) - self._UPDATABLE:
+                raise ValueError(f"unknown source fields {set(fields) - self._UPDATABLE}")
         with self.write() as c:
             for source_id, fields in updates:
                 fields = self._clean_source_fields(fields)
