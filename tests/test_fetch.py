@@ -162,3 +162,33 @@ def test_limits_from_config() -> None:
 
     cfg = Config(connect_timeout=1, read_timeout=2, feed_deadline=3, max_body_bytes=4)
     assert FetchLimits.from_config(cfg) == FetchLimits(1, 2, 3, 4, 5)
+
+
+def test_errors_quoting_the_server_are_cleaned() -> None:
+    """A reason phrase or Location header with terminal escapes never reaches an error text."""
+    import socket
+    import threading
+
+    from newstui.sources.fetch import FetchLimits, fetch_sync
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        for _ in range(2):
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 500 Oops \x1b[2J\x1b]0;pwned\x07 boom\r\n"
+                             b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        res = fetch_sync(f"http://127.0.0.1:{port}/feed", FetchLimits(deadline=5))
+    finally:
+        listener.close()
+    assert res.error and "Oops" in res.error and "boom" in res.error  # the server was quoted...
+    assert not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in res.error)  # ...cleaned

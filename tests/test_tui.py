@@ -688,3 +688,14 @@ async def test_bottom_of_a_long_list_is_read_from_its_end(tmp_path: Path) -> Non
         assert articles.current_row is not None and articles.current_row.id == whole[-1]
         visible = [articles.row_at(i) for i in range(len(whole) - 20, len(whole))]
         assert [r.id for r in visible if r] == whole[-20:]
+
+
+async def test_double_click_on_the_list_does_not_crash(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        articles = app.screen.query_one(ArticleList)
+        await pilot.click(ArticleList, offset=(10, 2), times=2)
+        await settle(pilot)
+        assert app.is_running and articles.list_query is not None
+        assert articles.query("*") is not None  # Textual's own DOM query still works

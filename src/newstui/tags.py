@@ -48,12 +48,10 @@ def apply_auto_tags(
     as a NewstuiError after the good rules ran when there is no ``on_error``.
     """
     rules, problems = compiled_rules(cfg)
-    wanted = set(article_ids) if article_ids is not None else None
     total = 0
-    if rules and (wanted is None or wanted):
+    if rules and (article_ids is None or article_ids):
         for tag, q in rules:
-            ids = [i for i in lib.article_ids(q) if wanted is None or i in wanted]
-            total += lib.add_tag_to(ids, tag)
+            total += lib.add_tag_to(lib.article_ids(q, within=article_ids), tag)
     for problem in problems:
         if on_error is None:
             raise NewstuiError(problem)

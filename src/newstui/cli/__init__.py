@@ -52,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(func(args) or 0)
     except NewstuiError as exc:
-        print(f"newstui: {exc}", file=sys.stderr)
+        from newstui.textsafe import clean_line
+
+        # Messages can quote a file, a feed or a server: never let them act on the terminal.
+        print(f"newstui: {clean_line(str(exc), 2000)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("newstui: interrupted", file=sys.stderr)

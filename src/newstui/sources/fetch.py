@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 import httpx
 
 from newstui import USER_AGENT
+from newstui.textsafe import clean_line
 
 if TYPE_CHECKING:
     from newstui.config import Config
@@ -206,7 +207,7 @@ async def fetch(
     state = FetchResult(url, None)
     try:
         async with asyncio.timeout(limits.deadline):
-            return await _fetch(client, url, limits, etag, last_modified, state)
+            return _cleaned(await _fetch(client, url, limits, etag, last_modified, state))
     except TimeoutError:
         state.error = f"no complete response within {limits.deadline:g} s"
     except _TooLarge:
@@ -236,7 +237,15 @@ async def fetch(
     except Exception as exc:  # a fetch must never take the refresh down with it
         state.error = f"{type(exc).__name__}: {_reason(exc)}"
     state.body = b""
-    return state
+    return _cleaned(state)
+
+
+def _cleaned(result: FetchResult) -> FetchResult:
+    """Errors quote the server (reason phrases, Location headers): untrusted text, cleaned
+    once here before any face shows it."""
+    if result.error:
+        result.error = clean_line(result.error, 1000)
+    return result
 
 
 def _size(n: int) -> str:

@@ -427,7 +427,9 @@ class _Engine:
         self.report.deleted = apply_retention(self.lib, self.cfg.retention_days)
         new_ids = self.report.new_ids
         if new_ids:
-            self.report.tagged = apply_auto_tags(self.lib, self.cfg, new_ids)
+            self.report.tagged = apply_auto_tags(
+                self.lib, self.cfg, new_ids, on_error=lambda problem: log.warning("%s", problem)
+            )
 
     # ------------------------------------------------------------------ outcomes
     async def _land(self, src: Source, res: FetchResult) -> FeedOutcome:

@@ -316,9 +316,22 @@ class ArticleStore(Connection):
             return self._read("SELECT COUNT(*) FROM articles")[0][0]
         return self._read(f"SELECT COUNT(*) FROM articles a WHERE {q.where}", q.params)[0][0]
 
-    def article_ids(self, query: str | Compiled | None = None) -> list[int]:
+    def article_ids(
+        self, query: str | Compiled | None = None, *, within: Sequence[int] | None = None
+    ) -> list[int]:
+        """Ids of the articles matching ``query`` (only among ``within`` when given)."""
         q = self.compiled(query)
-        return [r[0] for r in self._read(f"SELECT a.id FROM articles a WHERE {q.where}", q.params)]
+        sql = f"SELECT a.id FROM articles a WHERE {q.where}"
+        if within is None:
+            return [r[0] for r in self._read(sql, q.params)]
+        wanted = list(within)
+        found: list[int] = []
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            found.extend(r[0] for r in self._read(
+                f"{sql} AND a.id IN ({','.join('?' * len(chunk))})", [*q.params, *chunk]
+            ))
+        return found
 
     def article(self, article_id: int | str) -> Article:
         try:

@@ -121,7 +121,7 @@ class ArticleList(ScrollView, can_focus=True):
     def __init__(self, reader: Library, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.reader = reader
-        self.query: ListQuery | None = None
+        self.list_query: ListQuery | None = None
         self.count = 0
         self._generation = 0
         self._pages: OrderedDict[int, list[ArticleRow]] = OrderedDict()
@@ -148,11 +148,11 @@ class ArticleList(ScrollView, can_focus=True):
 
     def reload(self) -> None:
         """Run the current query again, keeping the selected article if it is still there."""
-        if self.query is None:
+        if self.list_query is None:
             return
         row = self.current_row
         self.load(
-            self.query.text, self.query.sort,
+            self.list_query.text, self.list_query.sort,
             keep_id=row.id if row else None, anchor=self.cursor,
         )
 
@@ -211,7 +211,7 @@ class ArticleList(ScrollView, can_focus=True):
         if gen != self._generation:
             return
         previous = self.current_row
-        self.query = query
+        self.list_query = query
         self._pages.clear()
         self._pending.clear()
         for i in range(0, len(rows), PAGE):
@@ -242,11 +242,11 @@ class ArticleList(ScrollView, can_focus=True):
             pass
 
     def _count_loaded(self, gen: int, count: int) -> None:
-        if gen != self._generation or self.query is None:
+        if gen != self._generation or self.list_query is None:
             return
         self._query_running = False
         self._set_count(count)
-        self.post_message(self.Loaded(self.query.text, count, True))
+        self.post_message(self.Loaded(self.list_query.text, count, True))
 
     def _set_count(self, count: int) -> None:
         self.count = count
@@ -255,10 +255,10 @@ class ArticleList(ScrollView, can_focus=True):
             self.cursor = max(0, count - 1)
 
     def _request_page(self, page: int) -> None:
-        if page in self._pending or self.query is None:
+        if page in self._pending or self.list_query is None:
             return
         self._pending.add(page)
-        self._load_page(self._generation, self.query, page)
+        self._load_page(self._generation, self.list_query, page)
 
     @work(thread=True, group="list-pages")
     def _load_page(self, gen: int, query: ListQuery, page: int) -> None:
