@@ -169,9 +169,7 @@ def fetch_fulltext(lib: Library, article_id: int, config: Config, *, force: bool
     return asyncio.run(run())
 
 
-async def complete_pending_async(
-    lib: Library, config: Config, *, client: httpx.AsyncClient | None = None
-) -> int:
+async def complete_pending_async(lib: Library, config: Config) -> int:
     """Fetch the full text of every queued bookmark (and retry failed ones). Returns how
     many now have it. For callers already inside an event loop (the refresh)."""
     ids = lib.fulltext_queue(MAX_ATTEMPTS)
@@ -187,13 +185,10 @@ async def complete_pending_async(
             except NewstuiError:  # unbookmarked meanwhile
                 return False
 
-    if client is not None:
-        results = await asyncio.gather(*(one(aid, client) for aid in ids))
-    else:
-        from newstui.sources.fetch import make_client
+    from newstui.sources.fetch import make_client
 
-        async with make_client(limits, max_connections=CONCURRENCY) as own:
-            results = await asyncio.gather(*(one(aid, own) for aid in ids))
+    async with make_client(limits, max_connections=CONCURRENCY) as client:
+        results = await asyncio.gather(*(one(aid, client) for aid in ids))
     return sum(results)
 
 

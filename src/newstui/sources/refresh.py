@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -30,6 +29,7 @@ import httpx
 
 from newstui.config import Config
 from newstui.models import Source
+from newstui.sources.dates import parse_date
 from newstui.sources.feedparse import ParsedFeed
 from newstui.sources.fetch import FetchLimits, FetchResult, fetch, is_http, make_client
 from newstui.store.articles import PreparedRow
@@ -178,19 +178,10 @@ async def refresh_async(
         await engine.run(sources)
     finally:
         engine.close()
-    await _complete_bookmarks(lib, cfg, report)
-    return report
-
-
-async def _complete_bookmarks(lib: Library, cfg: Config, report: RefreshReport) -> None:
-    """Bookmarks made offline get their full text now (checked cheaply before importing)."""
-    from newstui.bookmarks.fulltext import MAX_ATTEMPTS
-
-    if not lib.fulltext_queue(MAX_ATTEMPTS):
-        return
     from newstui.bookmarks.fulltext import complete_pending_async
 
-    report.fulltext = await complete_pending_async(lib, cfg)
+    report.fulltext = await complete_pending_async(lib, cfg)  # bookmarks made offline
+    return report
 
 
 class _ParsePool:
@@ -290,10 +281,10 @@ def retry_after(value: str | None, now: float) -> float | None:
     if value.isdigit():
         delay = float(value)
     else:
-        try:
-            delay = parsedate_to_datetime(value).timestamp() - now
-        except (TypeError, ValueError, IndexError):
+        when = parse_date(value)
+        if when is None:
             return None
+        delay = when - now
     return now + min(max(delay, 0.0), MAX_RETRY_AFTER)
 
 

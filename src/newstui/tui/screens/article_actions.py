@@ -187,13 +187,11 @@ class ArticleActions:
         self.after_change(reload_list="bookmark" in self.current_query)
 
     def _fetch_fulltext(self, article_id: int) -> None:
-        """Fetch a new bookmark's full text now (when this build has the fetcher)."""
+        """Fetch a new bookmark's full text now (the view shows how it went)."""
         if not self.app.network:
             return
-        try:
-            from newstui.bookmarks.fulltext import fetch_fulltext
-        except ImportError:
-            return
+        from newstui.bookmarks.fulltext import fetch_fulltext
+
         lib = Library(self.app.paths.library)
         try:
             fetch_fulltext(lib, article_id, self.app.config_)

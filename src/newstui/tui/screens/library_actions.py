@@ -87,22 +87,21 @@ class LibraryActions:
     def _run_refresh(self, source_ids: list[int] | None) -> None:
         try:
             try:
-                from newstui.sources.refresh import refresh
-            except ImportError:
+                from newstui.sources.refresh import RefreshReport, refresh
+            except ImportError:  # a broken install: say so rather than kill the worker
                 self._say("Refreshing feeds is not available in this build.", "warning")
                 return
 
             shown = {"new": 0, "at": time.monotonic()}
 
-            def progress(report: Any) -> None:
-                done, total = getattr(report, "done", 0), getattr(report, "total", 0)
-                new = getattr(report, "new", 0)
+            def progress(report: RefreshReport) -> None:
                 self.app.call_from_thread(
-                    self._set_status, f"Refreshing {done}/{total} feeds · {new} new"
+                    self._set_status,
+                    f"Refreshing {report.done}/{report.total} feeds · {report.new} new",
                 )
                 # The panes follow as feeds land, at most once a second.
-                if new > shown["new"] and time.monotonic() - shown["at"] >= 1.0:
-                    shown.update(new=new, at=time.monotonic())
+                if report.new > shown["new"] and time.monotonic() - shown["at"] >= 1.0:
+                    shown.update(new=report.new, at=time.monotonic())
                     self.app.call_from_thread(self.after_change, reload_list=True)
 
             lib = Library(self.app.paths.library)
@@ -111,8 +110,8 @@ class LibraryActions:
                 report = refresh(lib, self.app.config_, refs, on_progress=progress)
             finally:
                 lib.close()
-            summary = report.summary() if hasattr(report, "summary") else "refreshed"
-            failed = getattr(report, "failed", [])
+            summary = report.summary()
+            failed = report.failed
             if failed:
                 first = failed[0]
                 summary += f" — {first.label}: {first.error}"
@@ -138,12 +137,10 @@ class LibraryActions:
         return await asyncio.to_thread(self._add_feed_blocking, url.strip())
 
     def _add_feed_blocking(self, url: str) -> str | None:
-        try:
-            from newstui.sources.discover import discover
-            from newstui.sources.fetch import FetchLimits
-            from newstui.sources.refresh import refresh
-        except ImportError:
-            return "Adding feeds is not available in this build."
+        from newstui.sources.discover import discover
+        from newstui.sources.fetch import FetchLimits
+        from newstui.sources.refresh import refresh
+
         cfg = self.app.config_
         try:
             found = discover(url, FetchLimits.from_config(cfg))

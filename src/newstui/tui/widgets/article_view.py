@@ -25,23 +25,9 @@ if TYPE_CHECKING:
 
 MAX_BODY = 300_000  # characters of Markdown shown; the rest is one keypress away (o)
 
-FULLTEXT_WORDS = {
-    "none": "summary only",
-    "pending": "full text being fetched",
-    "fetching": "full text being fetched",
-    "ok": "full text saved",
-    "done": "full text saved",
-    "saved": "full text saved",
-    "failed": "full text could not be fetched",
-    "error": "full text could not be fetched",
-}
-
-
 def fulltext_words(article: Article) -> str:
-    try:
-        from newstui.bookmarks.fulltext import status_line
-    except ImportError:
-        return FULLTEXT_WORDS.get(article.fulltext_status, article.fulltext_status)
+    from newstui.bookmarks.fulltext import status_line
+
     return status_line(article)
 
 
@@ -171,11 +157,6 @@ class ArticleView(VerticalScroll, can_focus=True):
             parts += ["\nNote: ", Content(article.note)]
         status.update(Content.assemble(*parts))
         status.set_class(False, "-hidden")
-
-    def clear(self) -> None:
-        self.article = None
-        for child in self.children:
-            child.set_class(child.id != "article-empty", "-hidden")
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
