@@ -63,18 +63,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.set_defaults(func=cmd_export_bookmarks)
 
 
-def _id(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise NewstuiError(f"no article {raw!r} (ids are numbers; see `newstui list`)") from None
-
-
 def cmd_bookmark(args: argparse.Namespace) -> int:
     from newstui.bookmarks.fulltext import fetch_fulltext, status_line
 
     with library(args) as lib:
-        art = lib.bookmark(lib.article(_id(args.id)).id, note=args.note)
+        art = lib.bookmark(lib.article(args.id).id, note=args.note)
         out(f"bookmarked {art.id}: {art.title}")
         if art.fulltext_status in ("pending", "failed") and not args.no_fetch:
             out("fetching the full text…")
@@ -85,7 +78,7 @@ def cmd_bookmark(args: argparse.Namespace) -> int:
 
 def cmd_unbookmark(args: argparse.Namespace) -> int:
     with library(args) as lib:
-        art = lib.article(_id(args.id))
+        art = lib.article(args.id)
         if not art.bookmarked:
             raise NewstuiError(f"article {art.id} is not bookmarked")
         lib.unbookmark(art.id)
@@ -114,7 +107,7 @@ def cmd_bookmarks(args: argparse.Namespace) -> int:
 
 def cmd_note(args: argparse.Namespace) -> int:
     with library(args) as lib:
-        art = lib.article(_id(args.id))
+        art = lib.article(args.id)
         was = art.bookmarked
         art = lib.bookmark(art.id, note=args.text)
         out(f"{'' if was else 'bookmarked and '}noted {art.id}: {art.note or '(no note)'}")

@@ -81,7 +81,7 @@ def _local_feed(url: str) -> str:
     from newstui.sources.refresh import local_path
 
     path = local_path(url)
-    if path is None or url.lower().startswith(("javascript:", "data:")):
+    if path is None:
         raise NewstuiError(f"not a feed URL: {url!r} (want http://, https://, file:// or a path)")
     if not path.exists():
         hint = f" (did you mean https://{url}?)" if "." in url and "/" not in url else ""

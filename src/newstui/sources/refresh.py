@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import re
 import ssl
 import time
 from collections.abc import Callable, Sequence
@@ -37,6 +38,7 @@ from newstui.store.library import Library
 from newstui.store.retention import cutoff
 
 log = logging.getLogger(__name__)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")  # a URL scheme (a drive letter is one letter)
 PARSE_TIMEOUT = 60.0  # one document; a pathological one must not hang the refresh
 GROUP_COMMIT = 64  # feeds at most in one transaction
 MAX_RETRY_AFTER = 7 * 86_400.0
@@ -295,7 +297,7 @@ def local_path(url: str) -> Path | None:
         if parts.netloc not in ("", "localhost"):
             return None
         return Path(unquote(parts.path))
-    if "://" in url:
+    if _SCHEME.match(url):  # http:, javascript:, data: ... are never files
         return None
     return Path(url).expanduser()
 

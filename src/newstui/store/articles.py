@@ -12,7 +12,13 @@ from typing import NamedTuple
 from newstui.errors import NotFound
 from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
 from newstui.query import Compiled, compile_query
-from newstui.store.connection import ROW_SELECT, SOURCE_NAME, Connection, fold_name, plain_text
+from newstui.store.connection import (
+    ROW_SELECT,
+    SOURCE_NAME,
+    Connection,
+    fold_name,
+    index_texts,
+)
 from newstui.textsafe import clean, clean_line, clean_names, safe_url
 
 
@@ -64,7 +70,7 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
     if not key:
         basis = f"{source_url}\x00{title}\x00{'' if estimated else published}"
         key = "sha1:" + hashlib.sha1(basis.encode("utf-8", "replace")).hexdigest()
-    body = plain_text(content or summary, ctype)
+    summary_text, body = index_texts(summary, content, ctype)
     # Fields joined by a separator that clean() keeps out of every one of them (0x1f).
     digest = hashlib.sha1(
         "\x1f".join(
@@ -74,8 +80,7 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
         ).encode("utf-8", "surrogatepass")
     ).hexdigest()
     return PreparedRow(key, digest, title, link, author, summary, content, ctype, published,
-                       int(estimated), item.updated, enclosures, cats, tags, body,
-                       plain_text(summary, ctype, 20_000) if content else "")
+                       int(estimated), item.updated, enclosures, cats, tags, body, summary_text)
 
 
 def _flip(term: str) -> str:

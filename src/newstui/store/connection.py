@@ -43,6 +43,13 @@ def plain_text(content: str, content_type: str, limit: int = 200_000) -> str:
     return clean(content, limit)
 
 
+def index_texts(summary: str, content: str, content_type: str) -> tuple[str, str]:
+    """(summary, body) as the search index holds them; a summary that stands in for a
+    missing body is indexed once, as the body."""
+    body = plain_text(content or summary, content_type)
+    return (plain_text(summary, content_type, 20_000) if content else ""), body
+
+
 def fold_name(name: str) -> str:
     return name.casefold()
 

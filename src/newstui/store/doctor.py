@@ -12,7 +12,8 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from newstui.errors import NewstuiError
-from newstui.store.library import Library, plain_text
+from newstui.store.connection import index_texts
+from newstui.store.library import Library
 
 _MAX_PROBLEMS = 20  # integrity_check can list thousands of lines; a summary is enough
 
@@ -109,8 +110,7 @@ def rebuild_search_index(lib: Library) -> int:
         n = 0
         batch: list[tuple] = []
         for aid, title, author, summary, content, ctype in rows:
-            batch.append((aid, title, author, plain_text(summary, ctype, 20_000),
-                          plain_text(content or summary, ctype)))
+            batch.append((aid, title, author, *index_texts(summary, content, ctype)))
             if len(batch) >= 500:
                 n += _insert(c, batch)
         n += _insert(c, batch)
