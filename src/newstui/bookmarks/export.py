@@ -123,7 +123,9 @@ def markdown_document(art: Article) -> str:
     return f"---\n{head}---\n\n{article_body(art).strip()}\n"
 
 
-def record(lib: Library, art: Article) -> dict[str, object]:
+def record(lib: Library, art: Article, *, body: bool = True) -> dict[str, object]:
+    """One bookmark as a JSON-ready dict; ``body`` adds the Markdown body (converting HTML
+    costs time, so a plain listing leaves it out)."""
     rec = lib.records(ids=[art.id])[0]
     rec.update({
         "user_tags": [t.name for t in art.tags if t.origin == "user"],
@@ -131,8 +133,9 @@ def record(lib: Library, art: Article) -> dict[str, object]:
         "bookmarked_at": iso(art.bookmarked_at),
         "summary": art.summary,
         "fulltext_status": art.fulltext_status,
-        "body_markdown": article_body(art),
     })
+    if body:
+        rec["body_markdown"] = article_body(art)
     return rec
 
 

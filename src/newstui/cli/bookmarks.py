@@ -93,8 +93,7 @@ def cmd_bookmarks(args: argparse.Namespace) -> int:
     with library(args) as lib:
         for art in bookmarked_articles(lib):
             if args.format == "json":
-                rec = record(lib, art)
-                del rec["body_markdown"]
+                rec = record(lib, art, body=False)
                 sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 continue
             full = {"ok": "F", "pending": "…", "failed": "!"}.get(art.fulltext_status, " ")
