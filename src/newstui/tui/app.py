@@ -122,7 +122,7 @@ class NewstuiApp(App[None]):
 
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
-                screen.save_state()
+                screen.save_state(write=False)  # on_unmount writes it, once
         self.exit()
 
     def on_unmount(self) -> None:

@@ -261,7 +261,8 @@ class MainScreen(ArticleActions, LibraryActions, Screen[None]):
         if reload_list:
             self.reload_list(keep=True)
 
-    def save_state(self) -> None:
+    def save_state(self, *, write: bool = True) -> None:
+        """Put the filter, search, sort and selection into the app's state (and save it)."""
         state = self.app.state  # type: ignore[attr-defined]
         state.filter = self.filter.query
         state.filter_label = self.filter.label
@@ -272,4 +273,5 @@ class MainScreen(ArticleActions, LibraryActions, Screen[None]):
         if row is not None:
             state.selected_id = row.id
             state.cursor = articles.cursor
-        self.app.save_state()  # type: ignore[attr-defined]
+        if write:
+            self.app.save_state()  # type: ignore[attr-defined]
