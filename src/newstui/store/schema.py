@@ -100,7 +100,12 @@ ALTER TABLE bookmarks ADD COLUMN fulltext_error TEXT;
 ALTER TABLE bookmarks ADD COLUMN fulltext_attempts INTEGER NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: list[str] = [V1, V2]
+# Titles made from the opening words of an entry that had none are marked as such.
+TITLE_DERIVED = """
+ALTER TABLE articles ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: list[str] = [V1, V2, TITLE_DERIVED]
 LATEST = len(MIGRATIONS)
 
 
