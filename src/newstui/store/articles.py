@@ -48,14 +48,15 @@ DERIVED_TITLE_CHARS = 80
 
 
 def opening_words(text: str, limit: int = DERIVED_TITLE_CHARS) -> str:
-    """The first words of ``text`` on one line, cut at a word boundary within ``limit``
-    characters ("…" marks the cut). "" when the text has no words."""
+    """The first words of ``text`` on one line, at most ``limit`` characters, cut at a
+    word boundary ("…" marks the cut and counts). "" when the text has no words."""
     line = clean_line(text, limit * 4)
     if len(line) <= limit:
         return line
-    cut = line[: limit + 1]
+    room = limit - 1  # for the "…"
+    cut = line[: room + 1]  # a space right after the room still ends a word inside it
     space = cut.rfind(" ")
-    head = cut[:space] if space > limit // 3 else line[:limit]  # one very long word: cut it
+    head = cut[:space] if space > room // 3 else line[:room]  # one very long word: cut it
     return head.rstrip(" ,;:.-–—") + "…"
 
 
