@@ -54,7 +54,7 @@ def wide_encoding(data: bytes) -> str | None:
     head = data[:4]
     if len(head) < 4 or bom_encoding(data):
         return None
-    zeros = tuple(b == 0 for b in head)
+    zeros = (head[0] == 0, head[1] == 0, head[2] == 0, head[3] == 0)
     return {
         (True, True, True, False): "utf-32-be",
         (False, True, True, True): "utf-32-le",
@@ -137,15 +137,15 @@ def decode_text(data: bytes) -> str:
     wide = bom_encoding(data) or wide_encoding(data)
     if wide and wide != "utf-8-sig":
         try:
-            text = data.decode(wide)
+            wide_text = data.decode(wide)
         except UnicodeDecodeError:
             raise SkipFile(f"cannot decode {wide.upper()} text") from None
-        return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        return wide_text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
     if looks_binary(data):
         raise SkipFile("binary file, not text")
-    text = None
+    text: str | None = None
     for codec in ("utf-8", declared_encoding(data), "cp1252"):
         if codec is None:
             continue
