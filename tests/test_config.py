@@ -17,8 +17,9 @@ from newstui.config import SETTINGS, Config
 from newstui.errors import NewstuiError
 
 README = Path(__file__).parent.parent / "README.md"
-FEEDS_KEYS = "max_in_flight, per_host, feed_deadline, connect_timeout, read_timeout, max_body_bytes, " \
-             "retention_days"
+FEEDS_KEYS = (
+    "max_in_flight, per_host, feed_deadline, connect_timeout, read_timeout, max_body_bytes, retention_days"
+)
 
 
 def write(data_dir: Path, text: str | bytes) -> Path:
@@ -42,9 +43,7 @@ def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
 
 
 # ----------------------------------------------------------------- unknown keys
-def test_unknown_key_names_the_file_the_key_the_allowed_keys_and_the_near_miss(
-    cli, data_dir: Path
-) -> None:
+def test_unknown_key_names_the_file_the_key_the_allowed_keys_and_the_near_miss(cli, data_dir: Path) -> None:
     path = write(data_dir, "[feeds]\nper_host = 4\npre_host = 3\n")
     line = one_line_error(cli("config"))
     assert line == (
@@ -91,8 +90,10 @@ def test_a_setting_in_the_wrong_table_says_where_it_belongs(cli, data_dir: Path)
         ("[feeds]\nper_host = 2.5\n", "feeds.per_host must be an integer, not a number (2.5)"),
         ("[feeds]\nper_host = true\n", "feeds.per_host must be an integer, not a boolean (true)"),
         ('[feeds]\nfeed_deadline = "30s"\n', 'feeds.feed_deadline must be a number, not a string ("30s")'),
-        ('[ui]\nmark_read_on_open = "yes"\n',
-         'ui.mark_read_on_open must be true or false, not a string ("yes")'),
+        (
+            '[ui]\nmark_read_on_open = "yes"\n',
+            'ui.mark_read_on_open must be true or false, not a string ("yes")',
+        ),
         ("[ui]\ntheme = 3\n", "ui.theme must be a string, not an integer (3)"),
         ("[ui]\ntheme = [1, 2]\n", "ui.theme must be a string, not an array"),
         ("[ui]\ntheme = 1979-05-27\n", "ui.theme must be a string, not a date or time (1979-05-27)"),
@@ -101,12 +102,18 @@ def test_a_setting_in_the_wrong_table_says_where_it_belongs(cli, data_dir: Path)
         ("[feeds]\nper_host = 0\n", "feeds.per_host must be at least 1, not 0"),
         ("[feeds]\nread_timeout = 0\n", "feeds.read_timeout must be more than 0, not 0.0"),
         ("[tag]\npayments = 1\n", "tag.payments must be a string (a query), not an integer (1)"),
-        ('[searches]\n"Unread news" = true\n',
-         'searches."Unread news" must be a string (a query), not a boolean (true)'),
-        ("[keys]\nbookmark = 66\n",
-         "keys.bookmark must be a string (a key or comma-separated keys), not an integer (66)"),
-        ('[keys]\nbookmark = ["B"]\n',
-         "keys.bookmark must be a string (a key or comma-separated keys), not an array"),
+        (
+            '[searches]\n"Unread news" = true\n',
+            'searches."Unread news" must be a string (a query), not a boolean (true)',
+        ),
+        (
+            "[keys]\nbookmark = 66\n",
+            "keys.bookmark must be a string (a key or comma-separated keys), not an integer (66)",
+        ),
+        (
+            '[keys]\nbookmark = ["B"]\n',
+            "keys.bookmark must be a string (a key or comma-separated keys), not an array",
+        ),
         ('[keys]\nbookmark = " "\n', "keys.bookmark must name at least one key"),
         ("ui = 1\n", "ui must be a table ([ui]), not an integer (1)"),
     ],
@@ -170,15 +177,26 @@ def test_a_good_file_sets_what_it_names_and_leaves_the_rest(tmp_path: Path) -> N
     assert cfg.keys == {"bookmark": "B", "next": "j,down"}
     assert cfg.auto_tags == {"rust lang": "rust"} and cfg.saved_searches == {}
     assert set_here == {
-        "feeds.feed_deadline", "feeds.per_host", "ui.images", "ui.collapse_duplicates",
-        "images.cache_mb", "images.max_mb", "keys.bookmark", "keys.next", "tag.rust lang",
+        "feeds.feed_deadline",
+        "feeds.per_host",
+        "ui.images",
+        "ui.collapse_duplicates",
+        "images.cache_mb",
+        "images.max_mb",
+        "keys.bookmark",
+        "keys.next",
+        "tag.rust lang",
     }
 
 
 def test_defaults_of_the_reserved_settings() -> None:
     cfg = Config()
     assert (cfg.images, cfg.collapse_duplicates, cfg.image_cache_mb, cfg.image_max_mb, cfg.keys) == (
-        "blocks", True, 200, 5, {}
+        "blocks",
+        True,
+        200,
+        5,
+        {},
     )
 
 
@@ -240,12 +258,19 @@ def test_config_command_names_the_environment_and_the_defaults(tmp_path: Path) -
     cfg_file.write_text("[feeds]\nretention_days = 0\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(xdg_config), NO_COLOR="1")
-    done = subprocess.run([*newstui_command(), "config", "--format", "json"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(
+        [*newstui_command(), "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["files"]["config"] == {
-        "path": str(cfg_file), "from": "environment (XDG_CONFIG_HOME)", "exists": True
+        "path": str(cfg_file),
+        "from": "environment (XDG_CONFIG_HOME)",
+        "exists": True,
     }
     assert doc["files"]["library"]["from"] == "default"
     assert doc["files"]["library"]["path"].startswith(str(home))

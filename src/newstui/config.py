@@ -179,8 +179,7 @@ def _check_top_level(path: Path, data: Mapping[str, object]) -> None:
                     home = [s.table for s in SETTINGS if s.key == name]
                     hint = f" ('{name}' belongs in [{home[0]}])" if home else _near(name, known)
                     raise NewstuiError(
-                        f"{path}: unknown key '{name}' in [{key}]{hint}; "
-                        f"allowed there: {', '.join(known)}"
+                        f"{path}: unknown key '{name}' in [{key}]{hint}; allowed there: {', '.join(known)}"
                     )
 
 
@@ -191,9 +190,7 @@ def _checked(path: Path, setting: Setting, value: object) -> Scalar:
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value, ok = float(value), True
     if not ok:
-        raise NewstuiError(
-            f"{path}: {setting.name} must be {_TYPE_NAMES[kind]}, not {_kind(value)}"
-        )
+        raise NewstuiError(f"{path}: {setting.name} must be {_TYPE_NAMES[kind]}, not {_kind(value)}")
     if setting.choices and value not in setting.choices:
         raise NewstuiError(
             f"{path}: {setting.name} must be one of {', '.join(map(_quote, setting.choices))}, "
@@ -203,9 +200,7 @@ def _checked(path: Path, setting: Setting, value: object) -> Scalar:
         if setting.positive and value <= 0:
             raise NewstuiError(f"{path}: {setting.name} must be more than 0, not {value}")
         if setting.minimum is not None and value < setting.minimum:
-            raise NewstuiError(
-                f"{path}: {setting.name} must be at least {setting.minimum:g}, not {value}"
-            )
+            raise NewstuiError(f"{path}: {setting.name} must be at least {setting.minimum:g}, not {value}")
     assert isinstance(value, bool | int | float | str)
     return value
 

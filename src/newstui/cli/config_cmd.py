@@ -18,9 +18,7 @@ DEFAULT = "default"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "config", help="show the effective config and where each value came from"
-    )
+    p = sub.add_parser("config", help="show the effective config and where each value came from")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_config)
 
@@ -38,13 +36,11 @@ def cmd_config(args: argparse.Namespace) -> int:
         entries: dict[str, str] = getattr(cfg, table.attr)
         tables[table.key] = {name: (value, file_origin) for name, value in entries.items()}
     if args.format == "json":
-        out(json.dumps({
-            "files": files,
-            "settings": {
-                table: {key: {"value": value, "from": origin} for key, (value, origin) in rows.items()}
-                for table, rows in tables.items()
-            },
-        }, indent=2, ensure_ascii=False))
+        settings = {
+            table: {key: {"value": value, "from": origin} for key, (value, origin) in rows.items()}
+            for table, rows in tables.items()
+        }
+        out(json.dumps({"files": files, "settings": settings}, indent=2, ensure_ascii=False))
         return 0
     for name, info in files.items():
         state = "" if info["exists"] else ", not present"
