@@ -82,9 +82,6 @@ _TYPE_NAMES: dict[type, str] = {
     dict: "a table",
     list: "an array",
 }
-_VALUE_NAMES: dict[type, str] = {bool: "a boolean"}  # "not true or false (true)" reads badly
-
-
 @dataclass
 class Config:
     """The effective settings. ``Config()`` is every default; :meth:`load` reads a file."""
@@ -227,13 +224,13 @@ def _near(word: str, choices: list[str], shape: str = "'{}'") -> str:
 
 
 def _kind(value: object) -> str:
-    """What a TOML value is, for messages: ``a string ("6")``."""
-    for kind in (bool, int, float, str, dict, list):
-        if isinstance(value, kind):
-            if kind in (dict, list):
-                return _TYPE_NAMES[kind]
-            shown = _quote(value) if isinstance(value, str) else format_value(value)
-            return f"{_VALUE_NAMES.get(kind, _TYPE_NAMES[kind])} ({shown[:40]})"
+    """What a TOML value is, for messages: ``a string ("6")``, ``an array``."""
+    if isinstance(value, dict | list):
+        return _TYPE_NAMES[type(value)]
+    if isinstance(value, bool):
+        return f"a boolean ({format_value(value)})"  # "not true or false (true)" reads badly
+    if isinstance(value, int | float | str):
+        return f"{_TYPE_NAMES[type(value)]} ({format_value(value)[:40]})"
     return f"a date or time ({value})"
 
 

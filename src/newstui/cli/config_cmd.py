@@ -17,7 +17,7 @@ from newstui.paths import Paths
 DEFAULT = "default"
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("config", help="show the effective config and where each value came from")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_config)
@@ -37,17 +37,17 @@ def cmd_config(args: argparse.Namespace) -> int:
         tables[table.key] = {name: (value, file_origin) for name, value in entries.items()}
     if args.format == "json":
         settings = {
-            table: {key: {"value": value, "from": origin} for key, (value, origin) in rows.items()}
-            for table, rows in tables.items()
+            name: {key: {"value": value, "from": origin} for key, (value, origin) in rows.items()}
+            for name, rows in tables.items()
         }
         out(json.dumps({"files": files, "settings": settings}, indent=2, ensure_ascii=False))
         return 0
     for name, info in files.items():
         state = "" if info["exists"] else ", not present"
         out(f"# {name + ':':<8} {info['path']}  (from {info['from']}{state})")
-    for table, rows in tables.items():
+    for name, rows in tables.items():
         out()
-        out(f"[{table}]")
+        out(f"[{name}]")
         if not rows:
             out("# (none)")
         lines = [(f"{format_key(k)} = {format_value(v)}", origin) for k, (v, origin) in rows.items()]
