@@ -82,6 +82,8 @@ _TYPE_NAMES: dict[type, str] = {
     dict: "a table",
     list: "an array",
 }
+
+
 @dataclass
 class Config:
     """The effective settings. ``Config()`` is every default; :meth:`load` reads a file."""
