@@ -21,7 +21,8 @@ from newstui.errors import NewstuiError
 from newstui.models import Article
 from newstui.render import article_body, format_date
 from newstui.sources.dates import iso
-from newstui.store.library import Library, plain_text
+from newstui.plaintext import plain_text
+from newstui.store.library import Library
 from newstui.textsafe import clean_line
 
 FORMATS = ("markdown", "html", "json")
