@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from newstui.errors import NotFound
-from newstui.plaintext import index_texts
 from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
+from newstui.plaintext import index_texts
 from newstui.query import Compiled, compile_query
 from newstui.store.connection import (
     ROW_SELECT,

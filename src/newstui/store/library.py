@@ -8,9 +8,9 @@ is assembled from one part per concern (``store/sources.py``, ``articles.py``, `
 
 from __future__ import annotations
 
+from newstui.plaintext import plain_text
 from newstui.store.articles import ArticleStore
 from newstui.store.bookmarks import BookmarkStore
-from newstui.plaintext import plain_text
 from newstui.store.connection import SORTS, SQLITE_MAGIC
 from newstui.store.journal import JournalStore
 from newstui.store.labels import LabelStore
