@@ -54,7 +54,7 @@ def wide_encoding(data: bytes) -> str | None:
     head = data[:4]
     if len(head) < 4 or bom_encoding(data):
         return None
-    zeros = tuple(b == 0 for b in head)
+    zeros = (head[0] == 0, head[1] == 0, head[2] == 0, head[3] == 0)
     return {
         (True, True, True, False): "utf-32-be",
         (False, True, True, True): "utf-32-le",
@@ -145,15 +145,15 @@ def decode_text(data: bytes) -> str:
         data = data[3:]
     if looks_binary(data):
         raise SkipFile("binary file, not text")
-    text = None
+    decoded: str | None = None
     for codec in ("utf-8", declared_encoding(data), "cp1252"):
         if codec is None:
             continue
         try:
-            text = data.decode(codec)
+            decoded = data.decode(codec)
             break
         except UnicodeDecodeError:
             continue
-    if text is None:
-        text = data.decode("latin-1")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    if decoded is None:
+        decoded = data.decode("latin-1")
+    return decoded.replace("\r\n", "\n").replace("\r", "\n")
