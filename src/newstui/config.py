@@ -24,6 +24,7 @@ class Config:
     theme: str = ""
     auto_tags: dict[str, str] = field(default_factory=dict)
     saved_searches: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s), the [keys] table
 
     @classmethod
     def load(cls, path: Path) -> Config:
@@ -55,4 +56,7 @@ class Config:
         searches = data.get("searches", data.get("saved_searches", {}))
         if isinstance(searches, dict):
             cfg.saved_searches = {str(k): str(v) for k, v in searches.items()}
+        keys = data.get("keys", {})
+        if isinstance(keys, dict):
+            cfg.keys = {str(k): str(v) for k, v in keys.items()}
         return cfg
