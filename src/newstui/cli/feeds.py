@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from newstui.cli.context import config, library, out, warn
+from newstui.cli.context import EXIT_PARTIAL, config, library, out, warn
 
 # `newstui export WHAT`: other command modules add their WHAT here (bookmarks registers
 # after feeds, so this is set by then).
@@ -44,7 +44,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from newstui.cli import EXIT_PARTIAL
     from newstui.core.feeds import subscribe
 
     with library(args) as lib:
@@ -72,7 +71,6 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from newstui.cli import EXIT_PARTIAL
     from newstui.core.feeds import refresh
 
     cfg = config(args)
