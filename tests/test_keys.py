@@ -8,12 +8,12 @@ from textual.widgets._footer import FooterKey
 
 from newstui.config import Config
 from newstui.paths import Paths
-from newstui.screenshots import settle
 from newstui.store.library import Library
 from newstui.tui.commands import commands_for
 from newstui.tui.screens.help import HelpScreen
 from newstui.tui.screens.main import MainScreen
 from newstui.tui.widgets.article_list import ArticleList
+from support import settle
 from test_tui_support import make_app
 
 pytest_plugins = ["test_tui_support"]  # the demo library fixtures
@@ -32,8 +32,16 @@ def test_every_binding_has_an_id() -> None:
     from newstui.tui.widgets.search_bar import SearchBar
 
     ids = []
-    for cls in (NewstuiApp, MainScreen, ArticleList, ArticleView, FilterPane, SearchBar, HelpScreen,
-                InputDialog):
+    for cls in (
+        NewstuiApp,
+        MainScreen,
+        ArticleList,
+        ArticleView,
+        FilterPane,
+        SearchBar,
+        HelpScreen,
+        InputDialog,
+    ):
         for b in cls.BINDINGS:
             assert b.id, (cls.__name__, b.action)  # type: ignore[union-attr]
             ids.append(b.id)  # type: ignore[union-attr]

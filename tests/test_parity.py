@@ -19,11 +19,11 @@ from textual.widgets import Input
 from feedserver import FeedServer, server_fixture  # noqa: F401
 from newstui.config import Config
 from newstui.paths import Paths
-from newstui.screenshots import settle
 from newstui.store.library import Library
 from newstui.tui.app import NewstuiApp
 from newstui.tui.screens.dialogs import InputDialog
 from newstui.tui.widgets.search_bar import SearchBar
+from support import settle
 
 CONFIG = '[tag]\nimported = "paritynote"\n'
 
@@ -35,8 +35,9 @@ def rss(n: int) -> bytes:
         "<category>news</category></item>"
         for i in range(n)
     )
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Parity feed</title>{items}'
-            "</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Parity feed</title>{items}</channel></rss>'
+    ).encode()
 
 
 @pytest.fixture
@@ -70,10 +71,18 @@ def library_state(db: Path) -> dict[str, object]:
         articles = []
         for row in lib.list_articles(limit=None):
             a = lib.article(row.id)
-            articles.append((
-                a.source, a.key, a.title, a.read, a.bookmarked, a.note, a.fulltext_status,
-                sorted((t.name, t.origin) for t in a.tags),
-            ))
+            articles.append(
+                (
+                    a.source,
+                    a.key,
+                    a.title,
+                    a.read,
+                    a.bookmarked,
+                    a.note,
+                    a.fulltext_status,
+                    sorted((t.name, t.origin) for t in a.tags),
+                )
+            )
         return {"sources": sources, "articles": sorted(articles)}
 
 
@@ -148,10 +157,13 @@ async def test_cli_and_reader_leave_the_same_library(
     assert by_tui == by_cli
     marked, undone = by_cli
     # ...and that state is the scenario's, not two faces agreeing on nothing.
-    assert [(s[0], s[4]) for s in marked["sources"]] == sorted([
-        (site["good"], False), (site["failing"].replace("/blog/", "/gone.xml"), True),
-        (site["folder"], False),
-    ])
+    assert [(s[0], s[4]) for s in marked["sources"]] == sorted(
+        [
+            (site["good"], False),
+            (site["failing"].replace("/blog/", "/gone.xml"), True),
+            (site["folder"], False),
+        ]
+    )
     articles = marked["articles"]
     assert len(articles) == 4 and all(a[3] for a in articles)
     [note] = [a for a in undone["articles"] if "paritynote" in a[2]]

@@ -10,9 +10,7 @@ import pytest
 from newstui.errors import Interrupted, LibraryError, NewstuiError
 from newstui.store.library import Library
 
-ENDLESS = (
-    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n"
-)
+ENDLESS = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n"
 
 
 def test_a_failed_read_or_write_is_a_library_error(lib: Library) -> None:

@@ -116,5 +116,5 @@ def source_settings(
     if category is not None:
         fields["category"] = category
     if fields:
-        lib.update_source(src.id, **fields)
+        lib.update_sources([(src.id, fields)])
     return lib.source(src.id)

@@ -18,9 +18,7 @@ def tag_diff(current: Sequence[str], wanted: Sequence[str]) -> tuple[list[str], 
     return add, remove
 
 
-def edit_tags(
-    lib: Library, ref: int | str, add: Iterable[str] = (), remove: Iterable[str] = ()
-) -> Article:
+def edit_tags(lib: Library, ref: int | str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Article:
     """Add user tags to and remove tags from one article; returns it as it is now."""
     return lib.tag(lib.article(ref).id, add=add, remove=remove)
 

@@ -7,15 +7,15 @@ in effect (after the config's ``[keys]``). A new binding is in the palette by be
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.dom import DOMNode
 
-from newstui.tui.screens.help import key_label
+from newstui.tui.keys import key_label
 
 
 @dataclass
@@ -25,14 +25,19 @@ class Command:
     run: Callable[[], object]
 
 
+# Something that runs an action by name: ``App.run_action`` or a widget's ``run_action``.
+ActionRunner = Callable[[str], Awaitable[Any]]
+
+
 def commands_for(
-    sources: list[tuple[DOMNode, list[BindingType]]], keymap: Mapping[str, str]
+    sources: list[tuple[ActionRunner, list[BindingType]]], keymap: Mapping[str, str]
 ) -> list[Command]:
-    """One command per described binding of each (node, bindings): running it runs the
-    binding's action on that node. Repeated actions (a key and its alias) appear once."""
+    """One command per described binding of each (runner, bindings): running it runs the
+    binding's action with that runner (the node that owns the binding). Repeated actions
+    (a key and its alias) appear once."""
     out: list[Command] = []
     seen: set[str] = set()
-    for node, bindings in sources:
+    for run_action, bindings in sources:
         for b in bindings:
             if not isinstance(b, Binding) or not b.description or b.action == "command_palette":
                 continue
@@ -41,7 +46,7 @@ def commands_for(
             seen.add(b.action)
             keys = key_label(keymap.get(b.id or "", b.key))
             words = b.tooltip or b.description
-            out.append(Command(b.description, f"{words} ({keys})", partial(node.run_action, b.action)))
+            out.append(Command(b.description, f"{words} ({keys})", partial(run_action, b.action)))
     return out
 
 
@@ -64,5 +69,10 @@ class BindingCommands(Provider):
         for command in self._commands():
             score = max(matcher.match(command.title), matcher.match(command.help) * 0.5)
             if score > 0:
-                yield Hit(score, matcher.highlight(command.title), command.run, text=command.title,
-                          help=command.help)
+                yield Hit(
+                    score,
+                    matcher.highlight(command.title),
+                    command.run,
+                    text=command.title,
+                    help=command.help,
+                )

@@ -31,8 +31,13 @@ class ReaderContext:
     @classmethod
     def open(cls, paths: Paths, config: Config, *, network: bool = True) -> ReaderContext:
         return cls(
-            paths, config, Library(paths.library), Library(paths.library), Library(paths.library),
-            UIState.load(paths.state), network,
+            paths,
+            config,
+            Library(paths.library),
+            Library(paths.library),
+            Library(paths.library),
+            UIState.load(paths.state),
+            network,
         )
 
     def open_library(self) -> Library:

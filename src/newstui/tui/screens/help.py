@@ -12,17 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from newstui import query
-
-KEY_NAMES = {
-    "down": "↓", "up": "↑", "left": "←", "right": "→", "enter": "Enter", "escape": "Esc",
-    "tab": "Tab", "shift+tab": "Shift+Tab", "home": "Home", "end": "End",
-    "pagedown": "PgDn", "pageup": "PgUp", "space": "Space", "question_mark": "?",
-    "slash": "/", "ctrl+p": "Ctrl+P",
-}
-
-
-def key_label(keys: str) -> str:
-    return " ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
+from newstui.tui.keys import key_label
 
 
 def binding_rows(

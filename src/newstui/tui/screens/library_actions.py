@@ -136,7 +136,8 @@ class LibraryActions:
         elif done.first_error is not None:
             self.host.say(
                 f"Added {label}, but its first fetch failed: {done.first_error} "
-                "(kept; the next refresh tries again)", "warning",
+                "(kept; the next refresh tries again)",
+                "warning",
             )
         else:
             self.host.say(f"Added {label} ({done.report.new if done.report else 0} articles)")

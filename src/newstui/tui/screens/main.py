@@ -14,13 +14,13 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from newstui.query import describe
+from newstui.tui.commands import ActionRunner
 from newstui.tui.context import ReaderContext
 from newstui.tui.links import openable
 from newstui.tui.screens.article_actions import ArticleActions
@@ -144,12 +144,16 @@ class MainScreen(Screen[None]):
         self.app.copy_to_clipboard(safe)
         self.notify("Copied the link.", timeout=2)
 
-    def palette_sources(self) -> list[tuple[DOMNode, list[BindingType]]]:
+    def palette_sources(self) -> list[tuple[ActionRunner, list[BindingType]]]:
         """Whose bindings the command palette offers (``tui/commands.py``): the app's,
         this screen's, and the list's open/top/bottom (not its cursor keys)."""
         wanted = ("open", "top", "bottom")
         listing = [b for b in ArticleList.BINDINGS if isinstance(b, Binding) and b.action in wanted]
-        return [(self.app, list(self.app.BINDINGS)), (self, list(self.BINDINGS)), (self, listing)]
+        return [
+            (self.app.run_action, list(self.app.BINDINGS)),
+            (self.run_action, list(self.BINDINGS)),
+            (self.run_action, listing),
+        ]
 
     # ---------------------------------------------------------------- actions
     def action_bookmark(self) -> None:
