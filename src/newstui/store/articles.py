@@ -13,6 +13,7 @@ from newstui.errors import NotFound
 from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
 from newstui.plaintext import index_texts
 from newstui.query import Compiled, compile_query
+from newstui.render import iso
 from newstui.store.connection import (
     ROW_SELECT,
     SOURCE_NAME,
@@ -299,8 +300,6 @@ class ArticleStore(Connection):
         """Articles as plain dicts (the CLI's JSON lines): id, title, author, source, link,
         published (ISO 8601), categories, tags, read, bookmarked, title_derived (the title
         is the opening of the text: the entry had none)."""
-        from newstui.sources.dates import iso
-
         if ids is not None:
             order = list(ids)  # unknown ids are left out below
         else:
@@ -350,6 +349,11 @@ class ArticleStore(Connection):
         if q.is_everything:
             return self._read("SELECT COUNT(*) FROM articles")[0][0]
         return self._read(f"SELECT COUNT(*) FROM articles a WHERE {q.where}", q.params)[0][0]
+
+    def warm_search(self) -> None:
+        """Page the search index in with one cheap search, so the first search typed does
+        not pay for the cold start."""
+        self.count('"newstuiwarmup"')
 
     def article_ids(
         self, query: str | Compiled | None = None, *, within: Sequence[int] | None = None
