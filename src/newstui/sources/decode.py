@@ -137,23 +137,23 @@ def decode_text(data: bytes) -> str:
     wide = bom_encoding(data) or wide_encoding(data)
     if wide and wide != "utf-8-sig":
         try:
-            wide_text = data.decode(wide)
+            text = data.decode(wide)
         except UnicodeDecodeError:
             raise SkipFile(f"cannot decode {wide.upper()} text") from None
-        return wide_text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
     if looks_binary(data):
         raise SkipFile("binary file, not text")
-    text: str | None = None
+    decoded: str | None = None
     for codec in ("utf-8", declared_encoding(data), "cp1252"):
         if codec is None:
             continue
         try:
-            text = data.decode(codec)
+            decoded = data.decode(codec)
             break
         except UnicodeDecodeError:
             continue
-    if text is None:
-        text = data.decode("latin-1")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    if decoded is None:
+        decoded = data.decode("latin-1")
+    return decoded.replace("\r\n", "\n").replace("\r", "\n")

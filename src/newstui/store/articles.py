@@ -11,14 +11,16 @@ from typing import NamedTuple
 
 from newstui.errors import NotFound
 from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
+from newstui.plaintext import index_texts
 from newstui.query import Compiled, compile_query
+from newstui.render import iso
 from newstui.store.connection import (
     ROW_SELECT,
     SOURCE_NAME,
     Connection,
     fold_name,
-    index_texts,
 )
+from newstui.store.journal import record
 from newstui.textsafe import clean, clean_line, clean_names, safe_url
 
 
@@ -298,8 +300,6 @@ class ArticleStore(Connection):
         """Articles as plain dicts (the CLI's JSON lines): id, title, author, source, link,
         published (ISO 8601), categories, tags, read, bookmarked, title_derived (the title
         is the opening of the text: the entry had none)."""
-        from newstui.sources.dates import iso
-
         if ids is not None:
             order = list(ids)  # unknown ids are left out below
         else:
@@ -349,6 +349,11 @@ class ArticleStore(Connection):
         if q.is_everything:
             return self._read("SELECT COUNT(*) FROM articles")[0][0]
         return self._read(f"SELECT COUNT(*) FROM articles a WHERE {q.where}", q.params)[0][0]
+
+    def warm_search(self) -> None:
+        """Page the search index in with one cheap search, so the first search typed does
+        not pay for the cold start."""
+        self.count('"newstuiwarmup"')
 
     def article_ids(
         self, query: str | Compiled | None = None, *, within: Sequence[int] | None = None
@@ -414,8 +419,10 @@ class ArticleStore(Connection):
             raise NotFound(f"no article {aid}")
 
     # -------------------------------------------------------------- read state
-    def set_read(self, ids: int | Iterable[int], read: bool = True) -> list[int]:
-        """Mark articles read or unread; returns the ids whose state changed (for undo)."""
+    def set_read(self, ids: int | Iterable[int], read: bool = True, *, journal: bool = True) -> list[int]:
+        """Mark articles read or unread; returns the ids whose state changed (for undo).
+
+        Each change is journaled (one entry per article) in the same transaction."""
         id_list = [ids] if isinstance(ids, int) else list(ids)
         changed: list[int] = []
         with self.write() as c:
@@ -431,16 +438,24 @@ class ArticleStore(Connection):
                         (int(read), time.time() if read else None, *chunk, int(read)),
                     )
                 )
+            record(c, _read_changes(changed, read), enabled=journal)
         return changed
 
-    def mark_all_read(self, query: str | Compiled | None = None) -> list[int]:
+    def mark_all_read(self, query: str | Compiled | None = None, *, journal: bool = True) -> list[int]:
         """Mark everything matching ``query`` read; returns the ids that changed (for undo)."""
         q = self.compiled(query)
         with self.write() as c:
-            return [
+            changed = [
                 r[0] for r in c.execute(
                     f"UPDATE articles AS a SET read = 1, read_at = ? WHERE a.read = 0 AND {q.where} "
                     "RETURNING id",
                     (time.time(), *q.params),
                 )
             ]
+            record(c, _read_changes(changed, True), enabled=journal)
+            return changed
+
+
+def _read_changes(ids: Iterable[int], read: bool) -> Iterable[tuple[str, int, None, str, str]]:
+    old, new = ("0", "1") if read else ("1", "0")
+    return (("read", aid, None, old, new) for aid in ids)
