@@ -221,6 +221,8 @@ def parse_json_feed(body: bytes, url: str = "") -> ParsedFeed:
         data = json.loads(body)  # bytes: json detects UTF-8/16/32 and skips a UTF-8 BOM
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FeedError(f"not a JSON Feed: {exc}") from None
+    except RecursionError:
+        raise FeedError("not a JSON Feed: nested too deeply") from None
     if not isinstance(data, dict):
         raise FeedError("not a JSON Feed (not a JSON object)")
     version = data.get("version")

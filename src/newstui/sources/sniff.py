@@ -54,7 +54,7 @@ def is_json_feed(data: bytes) -> bool:
         return True
     try:
         doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurd nesting
         return False
     return isinstance(doc, dict) and isinstance(doc.get("items"), list)
 
