@@ -15,9 +15,7 @@ from newstui.sources.decode import bom_encoding, wide_encoding
 HEAD = 16_384  # bytes looked at
 # What may come before the root element: white space, the XML declaration, processing
 # instructions, comments and a DOCTYPE (with or without an internal subset).
-_PROLOG = re.compile(
-    r"\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>", re.S | re.I
-)
+_PROLOG = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>", re.S | re.I)
 _ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
 FEED_ROOTS = frozenset({"rss", "feed", "rdf", "channel"})
 
