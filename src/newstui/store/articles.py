@@ -83,6 +83,35 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
                        int(estimated), item.updated, enclosures, cats, tags, body, summary_text)
 
 
+FTS_INSERT = "INSERT INTO articles_fts (rowid, title, author, summary, body) VALUES (?,?,?,?,?)"
+_FTS_DELETE = (
+    "INSERT INTO articles_fts (articles_fts, rowid, title, author, summary, body) "
+    "VALUES ('delete', ?, ?, ?, ?, ?)"
+)
+
+
+def unindex(c: sqlite3.Connection, ids: Iterable[int]) -> None:
+    """Take articles out of the search index; call it before their rows change or go.
+
+    The index keeps no copy of the texts (contentless), so FTS5's 'delete' command gets the
+    text it indexed, recomputed from the row. Ids not in the index are skipped: deleting
+    one would corrupt the index's totals."""
+    wanted = list(ids)
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = c.execute(
+            "SELECT id, title, author, summary, content, content_type FROM articles "
+            f"WHERE id IN ({marks}) AND id IN (SELECT id FROM articles_fts_docsize)",
+            chunk,
+        ).fetchall()
+        c.executemany(
+            _FTS_DELETE,
+            [(aid, title, author, *index_texts(summary, content, ctype))
+             for aid, title, author, summary, content, ctype in rows],
+        )
+
+
 def _flip(term: str) -> str:
     """One ORDER BY term in the other direction."""
     if term.endswith(" DESC"):
@@ -154,6 +183,7 @@ class ArticleStore(Connection):
                 labels.append((aid, cats, tags))
                 fts.append((aid, title, author, summary_text, body))
             if updates:
+                unindex(c, [aid for (aid,) in changed_ids])  # needs the rows' old texts
                 # An estimated date (the source gave none) keeps the first one seen.
                 c.executemany(
                     "UPDATE articles SET hash=?, title=?, link=?, author=?, summary=?, content=?, "
@@ -162,16 +192,12 @@ class ArticleStore(Connection):
                     "enclosures=? WHERE id=?",
                     [(*u[:7], u[8], u[7], u[8], u[9], u[10], u[11]) for u in updates],
                 )
-                c.executemany("DELETE FROM articles_fts WHERE rowid = ?", changed_ids)
                 c.executemany("DELETE FROM article_categories WHERE article_id = ?", changed_ids)
                 c.executemany(
                     "DELETE FROM article_tags WHERE article_id = ? AND origin = 'source'",
                     changed_ids,
                 )
-            c.executemany(
-                "INSERT INTO articles_fts (rowid, title, author, summary, body) VALUES (?,?,?,?,?)",
-                fts,
-            )
+            c.executemany(FTS_INSERT, fts)
             self._write_labels(c, labels)
         return result
 
