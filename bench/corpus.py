@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -46,6 +46,22 @@ plans opens closes wins loses builds approves rejects delays expands reduces rai
 warns announces launches finds shows reveals grows falls rises returns moves starts ends
 """.split()
 _WORDS = [w for w in _WORDS if not set(w) & set("jqxz")]
+
+
+def _rare_words(n: int) -> list[str]:
+    """``n`` made-up words (no j, q, x or z), most of them rare in the corpus."""
+    rng = random.Random("newstui-bench-vocabulary")
+    onsets, vowels = "bcdfghklmnprstvw", "aeiou"
+    out: dict[str, None] = {}
+    while len(out) < n:
+        syllables = rng.randint(2, 4)
+        out["".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(syllables))] = None
+    return [w for w in out if w not in _WORDS]
+
+
+_RARE = _rare_words(40_000)
+RARE_SHARE = 0.12  # share of running words drawn from the rare vocabulary
+MINUTES_APART = 3  # articles are this far apart in time: 1M articles span about 5.7 years
 
 CATEGORY_POOL = [
     "Politics", "Economy", "Culture", "Science", "Sports", "Health", "Travel", "Technology",
@@ -100,13 +116,21 @@ class Feed:
         return f"feed{self.index:04d}.{'rss' if self.fmt == 'rss' else 'atom'}"
 
 
-def _sentence(rng: random.Random, lo: int = 8, hi: int = 18) -> str:
-    words = [rng.choice(_WORDS) for _ in range(rng.randint(lo, hi))]
+def _word(rng: random.Random) -> str:
+    """A word: common ones uniformly, rare ones with a long tail (word k ~ k^-2/3 density)."""
+    r = rng.random()
+    if r >= RARE_SHARE:
+        return _WORDS[int((r - RARE_SHARE) / (1 - RARE_SHARE) * len(_WORDS))]
+    return _RARE[int(len(_RARE) * (r / RARE_SHARE) ** 3)]
+
+
+def _sentence(rng: random.Random, lo: int = 6, hi: int = 20) -> str:
+    words = [_word(rng) for _ in range(rng.randint(lo, hi))]
     return " ".join(words).capitalize() + "."
 
 
 def _paragraph(rng: random.Random) -> str:
-    return " ".join(_sentence(rng) for _ in range(rng.randint(3, 5)))
+    return " ".join(_sentence(rng) for _ in range(rng.randint(2, 6)))
 
 
 def _title(rng: random.Random, uid: int, planted: str | None = None) -> str:
@@ -142,9 +166,18 @@ def build_feeds(
     seed: int = 1,
     base_url: str = "http://127.0.0.1:9",
 ) -> list[Feed]:
+    return list(iter_feeds(n_sources, per_source, seed, base_url))
+
+
+def iter_feeds(
+    n_sources: int,
+    per_source: int | Sequence[int],
+    seed: int = 1,
+    base_url: str = "http://127.0.0.1:9",
+) -> Iterator[Feed]:
+    """The feeds one at a time (a million articles do not fit in memory at once)."""
     counts = [per_source] * n_sources if isinstance(per_source, int) else list(per_source)
     plants = planted_uids(n_sources, counts)
-    feeds: list[Feed] = []
     for s in range(n_sources):
         rng = random.Random(f"{seed}-feed-{s}")
         fmt = "rss" if s % 2 == 0 else "atom"
@@ -152,8 +185,7 @@ def build_feeds(
         for e in range(counts[s]):
             uid = _uid(s, e, n_sources)
             feed.articles.append(_article(rng, uid, plants.get(uid), feed.site, tags=[]))
-        feeds.append(feed)
-    return feeds
+        yield feed
 
 
 def _article(
@@ -166,10 +198,11 @@ def _article(
         guid=f"urn:newstui-bench:{uid:06d}",
         author=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
         city=rng.choice(CITIES),
-        published=BASE_TIME - timedelta(minutes=uid),
+        published=BASE_TIME - timedelta(minutes=uid * MINUTES_APART),
         categories=rng.sample(CATEGORY_POOL, rng.randint(1, 3)),
         tags=tags,
-        paragraphs=[_paragraph(rng) for _ in range(3)],
+        # Teasers and whole articles: 1 to 6 paragraphs (about 0.3 to 5 kB of text).
+        paragraphs=[_paragraph(rng) for _ in range(rng.choice((1, 1, 2, 3, 3, 4, 6)))],
     )
 
 
@@ -233,7 +266,7 @@ def feed_bytes(feed: Feed) -> bytes:
     return rss_xml(feed) if feed.fmt == "rss" else atom_xml(feed)
 
 
-def write_feeds(feeds: Sequence[Feed], out: Path) -> list[Path]:
+def write_feeds(feeds: Iterable[Feed], out: Path) -> list[Path]:
     """Write every feed to ``out``; file mtimes are the feed's newest entry date."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -67,6 +67,15 @@ def code_hash() -> str:
     return h.hexdigest()[:10]
 
 
+@functools.lru_cache(maxsize=1)
+def schema_hash() -> str:
+    """Changes when the library schema changes (the key of the big, build-once libraries)."""
+    return hashlib.sha1((REPO / "src/newstui/store/schema.py").read_bytes()).hexdigest()[:10]
+
+
+BUILD_ONCE = 1_000_000  # libraries this big are keyed by the schema, not the whole code
+
+
 def server_corpus(n_sources: int, n_articles: int, seed: int) -> Path:
     """Feed files for the server (cached): ``.../feeds/feedNNNN.{rss,atom}``."""
     root = CACHE / f"served-{n_sources}x{n_articles}-s{seed}"
@@ -119,12 +128,14 @@ def build_library(
     """A library of ``n_articles`` in ``n_sources`` feeds (plus 1% local articles tagged x).
 
     Built once with ``newstui import FEEDS_DIR TEXTS_DIR`` and cached under
-    ``bench/.cache`` keyed by sizes, seed and the newstui source hash; ``reuse`` takes any
-    cached library of the same sizes even if newstui has changed since.
+    ``bench/.cache`` keyed by sizes, seed and the newstui source hash (from ``BUILD_ONCE``
+    articles on, the schema's hash: a newer newstui migrates it on open); ``reuse`` takes
+    any cached library of the same sizes even if newstui has changed since.
     """
     tagged = max(1, n_articles // 100)
     key = f"lib-{n_sources}x{n_articles}-t{tagged}-s{seed}"
-    root = CACHE / f"{key}-{code_hash()}"
+    stamp = f"schema-{schema_hash()}" if n_articles >= BUILD_ONCE else code_hash()
+    root = CACHE / f"{key}-{stamp}"
     candidates = [root]
     if reuse:
         candidates += sorted(CACHE.glob(f"{key}-*"), key=lambda p: p.stat().st_mtime,
@@ -138,8 +149,7 @@ def build_library(
         shutil.rmtree(old, ignore_errors=True)
     root.mkdir(parents=True)
     counts = corpus.spread(n_articles - tagged, n_sources)
-    feeds = corpus.build_feeds(n_sources, counts, seed)
-    corpus.write_feeds(feeds, root / "feeds")
+    corpus.write_feeds(corpus.iter_feeds(n_sources, counts, seed), root / "feeds")
     corpus.write_text_articles(root / "texts", tagged, seed, tag_x_every=1)
     data = root / "data"
     t0 = time.perf_counter()
@@ -152,6 +162,8 @@ def build_library(
         raise Unavailable(f"building the library failed: import {m.reason()}")
     plants = corpus.planted_uids(n_sources, counts)
     info = {
+        "feed_bytes": sum(p.stat().st_size for p in (root / "feeds").iterdir())
+        + sum(p.stat().st_size for p in (root / "texts").iterdir()),
         "sources": n_sources,
         "articles": n_articles,
         "tagged_x": tagged,
