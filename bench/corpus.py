@@ -129,8 +129,20 @@ def _sentence(rng: random.Random, lo: int = 6, hi: int = 20) -> str:
     return " ".join(words).capitalize() + "."
 
 
+_POOL: list[str] = []
+
+
 def _paragraph(rng: random.Random) -> str:
-    return " ".join(_sentence(rng) for _ in range(rng.randint(2, 6)))
+    """2-6 sentences: most from a shared pool (a million articles are written in minutes,
+    not hours), one in two paragraphs with a fresh sentence that carries rarer words."""
+    if not _POOL:
+        pool_rng = random.Random("newstui-bench-sentences")
+        _POOL.extend(_sentence(pool_rng) for _ in range(50_000))
+    n = rng.randint(2, 6)
+    parts = [_POOL[int(rng.random() * len(_POOL))] for _ in range(n)]
+    if rng.random() < 0.5:
+        parts[-1] = _sentence(rng)
+    return " ".join(parts)
 
 
 def _title(rng: random.Random, uid: int, planted: str | None = None) -> str:

@@ -24,6 +24,7 @@ class Row:
     met: bool | None = None
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    extra: dict[str, object] = field(default_factory=dict)  # figures beyond the timings
 
     @property
     def median(self) -> float | None:
@@ -61,6 +62,8 @@ def _num(value: float | None, unit: str) -> str:
         return f"{value:.1f} ms"
     if unit == "MB":
         return f"{value:.1f} MB"
+    if unit == "x":
+        return f"{value:.2f}x"
     return f"{value:.3g}"
 
 

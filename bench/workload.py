@@ -134,7 +134,9 @@ def build_library(
     """
     tagged = max(1, n_articles // 100)
     key = f"lib-{n_sources}x{n_articles}-t{tagged}-s{seed}"
-    stamp = f"schema-{schema_hash()}" if n_articles >= BUILD_ONCE else code_hash()
+    corpus_hash = hashlib.sha1(Path(corpus.__file__).read_bytes()).hexdigest()[:6]
+    stamp = (f"schema-{schema_hash()}-c{corpus_hash}" if n_articles >= BUILD_ONCE
+             else code_hash())
     root = CACHE / f"{key}-{stamp}"
     candidates = [root]
     if reuse:
@@ -173,6 +175,12 @@ def build_library(
     }
     info_file.write_text(json.dumps(info, indent=1))
     return Library(data, info)
+
+
+def corpus_bytes(lib: Library) -> int:
+    """Size of the feed and text files a cached library was imported from."""
+    root = lib.data_dir.parent
+    return sum(p.stat().st_size for d in ("feeds", "texts") for p in (root / d).iterdir())
 
 
 def copy_library(lib: Library, dest: Path) -> Path:
