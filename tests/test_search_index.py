@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from newstui.models import ArticleIn
-from newstui.store import schema
+from newstui.store import articles, schema
 from newstui.store.doctor import diagnose, search_index_problems
 from newstui.store.library import Library
 from newstui.store.retention import apply_retention
@@ -88,3 +90,48 @@ def test_doctor_rebuild_keeps_the_index_contentless(lib: Library) -> None:
     assert "content" in _fts_sql(lib) and "articles_fts_content" not in {
         r[0] for r in lib._read("SELECT name FROM sqlite_master")
     }
+
+
+@pytest.fixture
+def crowded(lib: Library) -> Library:
+    """Many matches for 'walrus', with equal dates, read ones and another word mixed in."""
+    src, _ = lib.add_source("https://e.example/feed")
+    items = [
+        ArticleIn(f"Walrus {'pelican ' if i % 3 == 0 else ''}item {i}", guid=str(i),
+                  published=1.7e9 + (i // 4) * 60)
+        for i in range(400)
+    ]
+    items += [ArticleIn(f"Quiet item {i}", guid=f"q{i}", published=1.7e9 + i * 7)
+              for i in range(400)]
+    ids = lib.upsert_articles(src.id, items).new_ids
+    lib.set_read(ids[::5])
+    return lib
+
+
+@pytest.mark.parametrize("query", ["walrus", "walrus is:unread", "walrus -pelican",
+                                   "walrus pelican", "wal", "item walrus"])
+def test_walking_by_date_finds_the_same_pages(
+    crowded: Library, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    everything = [r.id for r in crowded.list_articles(query, limit=None)]
+    assert everything
+    monkeypatch.setattr(articles, "WALK_FROM", 10)
+    calls: list[int] = []
+    real = Library._newest_by_walking
+
+    def spy(self, q, limit, offset):  # noqa: ANN001, ANN202
+        out = real(self, q, limit, offset)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(Library, "_newest_by_walking", spy)
+    for offset, limit in ((0, 10), (0, 100), (37, 20), (len(everything) - 5, 10)):
+        page = [r.id for r in crowded.list_articles(query, limit=limit, offset=offset)]
+        assert page == everything[offset : offset + limit], (query, offset, limit)
+    assert any(calls), "the walk never answered"
+
+
+def test_count_of_one_word_comes_from_the_index(crowded: Library) -> None:
+    assert crowded.count("walrus") == 400
+    assert crowded.count("walrus is:unread") == 320
+    assert crowded.count("pelican") == len(range(0, 400, 3))

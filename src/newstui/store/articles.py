@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from newstui.errors import NotFound
 from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
-from newstui.query import Compiled, compile_query
+from newstui.query import FTS_MEMBER, Compiled, compile_query
 from newstui.store.connection import (
     ROW_SELECT,
     SOURCE_NAME,
@@ -110,6 +110,15 @@ def unindex(c: sqlite3.Connection, ids: Iterable[int]) -> None:
             [(aid, title, author, *index_texts(summary, content, ctype))
              for aid, title, author, summary, content, ctype in rows],
         )
+
+
+# The same condition as FTS_MEMBER, asked of one article at a time: walking the date index
+# newest first, a common word fills a page after a few hundred probes, where the IN form
+# would first collect every match (hundreds of thousands at a million articles).
+_FTS_PROBE = "EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? AND rowid = a.id)"
+# Below this many matches collecting them all is cheap; above it, walking by date pays.
+WALK_FROM = 5_000
+WALK_LIMIT = 40_000  # the most rows a walk looks at before collecting the matches instead
 
 
 def _flip(term: str) -> str:
@@ -254,6 +263,10 @@ class ArticleStore(Connection):
         list order): the last pages of a long list cost as little as the first ones, where
         a large OFFSET would walk the whole index."""
         q = self.compiled(query)
+        if sort == "date" and not from_end and limit is not None and FTS_MEMBER in q.where:
+            walked = self._newest_by_walking(q, limit, offset)
+            if walked is not None:
+                return walked
         params: list[object] = []
         sql = ROW_SELECT
         if sort == "rank" and q.rank_match:
@@ -285,6 +298,41 @@ class ArticleStore(Connection):
         if from_end:
             rows.reverse()
         return [ArticleRow(r[0], r[1], r[2] or "", r[3], bool(r[4]), bool(r[5])) for r in rows]
+
+    def _newest_by_walking(
+        self, q: Compiled, limit: int, offset: int
+    ) -> list[ArticleRow] | None:
+        """A date-sorted page of a search with many matches, found by walking the newest
+        articles and probing the index for each, in growing windows; None when the search
+        has few matches or the page is not found within ``WALK_LIMIT`` rows (the caller
+        then collects the matches)."""
+        if not q.rank_match:
+            return None
+        many = self._read(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? "
+            "LIMIT ?)", (q.rank_match, WALK_FROM),
+        )[0][0]
+        if many < WALK_FROM:
+            return None
+        where = q.where.replace(FTS_MEMBER, _FTS_PROBE)
+        window = 4 * (offset + limit)
+        while window <= WALK_LIMIT:
+            edge = self._read(
+                "SELECT published FROM articles ORDER BY published DESC LIMIT 1 OFFSET ?",
+                (window,),
+            )
+            sql = f"{ROW_SELECT} WHERE {where}"
+            params: list[object] = [*q.params]
+            if edge:  # else the window holds the whole library
+                sql = f"{ROW_SELECT} WHERE a.published >= ? AND {where}"
+                params.insert(0, edge[0][0])
+            sql += " ORDER BY a.published DESC, a.id DESC LIMIT ? OFFSET ?"
+            rows = self._read(sql, [*params, limit, offset])
+            if len(rows) == limit or not edge:
+                return [ArticleRow(r[0], r[1], r[2] or "", r[3], bool(r[4]), bool(r[5]))
+                        for r in rows]
+            window *= 4
+        return None
 
     def records(
         self,
@@ -345,6 +393,12 @@ class ArticleStore(Connection):
         q = self.compiled(query)
         if q.is_everything:
             return self._read("SELECT COUNT(*) FROM articles")[0][0]
+        if q.where == FTS_MEMBER:
+            # One search term: the index holds exactly the articles (doctor keeps it so),
+            # so its own count needs no article row.
+            return self._read(
+                "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", q.params
+            )[0][0]
         return self._read(f"SELECT COUNT(*) FROM articles a WHERE {q.where}", q.params)[0][0]
 
     def article_ids(
