@@ -758,4 +758,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "total_seconds": round(total, 1),
     })
     print(f"\nwrote {out} ({total:.0f} s)")
+    if not args.smoke and args.out is None:
+        try:
+            from bench import plot
+
+            rows_by_id, _ = plot.load_rows([out])
+            print(f"drew {plot.draw(rows_by_id, asdict(sizes), plot.BENCH_DIR / 'curves.svg')}")
+        except ImportError:
+            print("no matplotlib: `pip install -e '.[bench]'` to draw bench/curves.svg")
     return 0
