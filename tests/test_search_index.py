@@ -135,3 +135,19 @@ def test_count_of_one_word_comes_from_the_index(crowded: Library) -> None:
     assert crowded.count("walrus") == 400
     assert crowded.count("walrus is:unread") == 320
     assert crowded.count("pelican") == len(range(0, 400, 3))
+
+
+def test_a_summary_equal_to_the_content_is_kept_once(lib: Library) -> None:
+    src, _ = lib.add_source("https://e.example/feed")
+    body = "<p>Narwhal tusks explained</p>"
+    item = ArticleIn("Tusks", guid="t", summary=body, content=body, content_type="html")
+    aid = lib.upsert_articles(src.id, [item]).new_ids[0]
+    art = lib.article(aid)
+    assert art.content == body and art.summary == ""
+    assert lib.count("narwhal") == 1
+    # The same entry again is unchanged, not rewritten.
+    assert lib.upsert_articles(src.id, [item]).unchanged == 1
+    other = ArticleIn("Lead", guid="l", summary="<p>Short lead</p>", content=body,
+                      content_type="html")
+    kept = lib.article(lib.upsert_articles(src.id, [other]).new_ids[0])
+    assert kept.summary == "<p>Short lead</p>"

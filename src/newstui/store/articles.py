@@ -70,7 +70,6 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
     if not key:
         basis = f"{source_url}\x00{title}\x00{'' if estimated else published}"
         key = "sha1:" + hashlib.sha1(basis.encode("utf-8", "replace")).hexdigest()
-    summary_text, body = index_texts(summary, content, ctype)
     # Fields joined by a separator that clean() keeps out of every one of them (0x1f).
     digest = hashlib.sha1(
         "\x1f".join(
@@ -79,6 +78,12 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
              "\x1e".join(cats), "\x1e".join(tags))
         ).encode("utf-8", "surrogatepass")
     ).hexdigest()
+    if summary == content:
+        # feedparser gives an Atom entry without a summary its content as the summary too:
+        # kept (and indexed) once, as the body. The digest above still sees both, so
+        # libraries made before this are not rewritten on the next refresh.
+        summary = ""
+    summary_text, body = index_texts(summary, content, ctype)
     return PreparedRow(key, digest, title, link, author, summary, content, ctype, published,
                        int(estimated), item.updated, enclosures, cats, tags, body, summary_text)
 
