@@ -117,13 +117,13 @@ def unindex(c: sqlite3.Connection, ids: Iterable[int]) -> None:
         )
 
 
-# The same condition as FTS_MEMBER, asked of one article at a time: walking the date index
-# newest first, a common word fills a page after a few hundred probes, where the IN form
-# would first collect every match (hundreds of thousands at a million articles).
-_FTS_PROBE = "EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? AND rowid = a.id)"
-# Below this many matches collecting them all is cheap; above it, walking by date pays.
-WALK_FROM = 5_000
-WALK_LIMIT = 40_000  # the most rows a walk looks at before collecting the matches instead
+# A search with many matches, sorted by date, is served from the date index: SQLite
+# collects the matching ids once and reads article rows only for the page. Left to itself
+# it would read every matching row (wide rows: the published date sits after the texts)
+# and sort them all, seconds for a common word. Few matches: reading them is cheaper than
+# walking the index, so the plan depends on a capped count of the matches.
+_FTS_BY_DATE = "+" + FTS_MEMBER  # the unary + keeps the planner off rowid lookups
+MANY_MATCHES = 2_000
 
 
 def _flip(term: str) -> str:
@@ -268,10 +268,11 @@ class ArticleStore(Connection):
         list order): the last pages of a long list cost as little as the first ones, where
         a large OFFSET would walk the whole index."""
         q = self.compiled(query)
-        if sort == "date" and not from_end and limit is not None and FTS_MEMBER in q.where:
-            walked = self._newest_by_walking(q, limit, offset)
-            if walked is not None:
-                return walked
+        where = q.where
+        if sort == "date" and limit is not None and FTS_MEMBER in where and (
+            self._many_matches(q)
+        ):
+            where = where.replace(FTS_MEMBER, _FTS_BY_DATE)
         params: list[object] = []
         sql = ROW_SELECT
         if sort == "rank" and q.rank_match:
@@ -280,7 +281,7 @@ class ArticleStore(Connection):
                 " r ON r.rid = a.id"
             )
             params.append(q.rank_match)
-        sql += f" WHERE {q.where}"
+        sql += f" WHERE {where}"
         params.extend(q.params)
         newest = ["a.published DESC", "a.id DESC"]
         if sort == "rank" and q.rank_match:
@@ -304,40 +305,14 @@ class ArticleStore(Connection):
             rows.reverse()
         return [ArticleRow(r[0], r[1], r[2] or "", r[3], bool(r[4]), bool(r[5])) for r in rows]
 
-    def _newest_by_walking(
-        self, q: Compiled, limit: int, offset: int
-    ) -> list[ArticleRow] | None:
-        """A date-sorted page of a search with many matches, found by walking the newest
-        articles and probing the index for each, in growing windows; None when the search
-        has few matches or the page is not found within ``WALK_LIMIT`` rows (the caller
-        then collects the matches)."""
+    def _many_matches(self, q: Compiled) -> bool:
+        """Whether the search words of ``q`` match at least ``MANY_MATCHES`` articles."""
         if not q.rank_match:
-            return None
-        many = self._read(
+            return False
+        return self._read(
             "SELECT COUNT(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? "
-            "LIMIT ?)", (q.rank_match, WALK_FROM),
-        )[0][0]
-        if many < WALK_FROM:
-            return None
-        where = q.where.replace(FTS_MEMBER, _FTS_PROBE)
-        window = 4 * (offset + limit)
-        while window <= WALK_LIMIT:
-            edge = self._read(
-                "SELECT published FROM articles ORDER BY published DESC LIMIT 1 OFFSET ?",
-                (window,),
-            )
-            sql = f"{ROW_SELECT} WHERE {where}"
-            params: list[object] = [*q.params]
-            if edge:  # else the window holds the whole library
-                sql = f"{ROW_SELECT} WHERE a.published >= ? AND {where}"
-                params.insert(0, edge[0][0])
-            sql += " ORDER BY a.published DESC, a.id DESC LIMIT ? OFFSET ?"
-            rows = self._read(sql, [*params, limit, offset])
-            if len(rows) == limit or not edge:
-                return [ArticleRow(r[0], r[1], r[2] or "", r[3], bool(r[4]), bool(r[5]))
-                        for r in rows]
-            window *= 4
-        return None
+            "LIMIT ?)", (q.rank_match, MANY_MATCHES),
+        )[0][0] >= MANY_MATCHES
 
     def records(
         self,
