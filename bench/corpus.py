@@ -64,24 +64,94 @@ RARE_SHARE = 0.12  # share of running words drawn from the rare vocabulary
 MINUTES_APART = 3  # articles are this far apart in time: 1M articles span about 5.7 years
 
 CATEGORY_POOL = [
-    "Politics", "Economy", "Culture", "Science", "Sports", "Health", "Travel", "Technology",
-    "Local", "Weather", "Education", "Transport", "Environment", "Media", "Food", "Housing",
+    "Politics",
+    "Economy",
+    "Culture",
+    "Science",
+    "Sports",
+    "Health",
+    "Travel",
+    "Technology",
+    "Local",
+    "Weather",
+    "Education",
+    "Transport",
+    "Environment",
+    "Media",
+    "Food",
+    "Housing",
 ]
 TAG_POOL = [
-    "x", "update", "analysis", "interview", "opinion", "photo", "brief", "longread",
-    "feature", "live", "review", "data",
+    "x",
+    "update",
+    "analysis",
+    "interview",
+    "opinion",
+    "photo",
+    "brief",
+    "longread",
+    "feature",
+    "live",
+    "review",
+    "data",
 ]
 FIRST_NAMES = [
-    "Anna", "Ben", "Clara", "David", "Elena", "Frida", "Greta", "Hannes", "Ida", "Karl",
-    "Lena", "Martin", "Nora", "Oskar", "Paula", "Rosa", "Simon", "Tilda", "Ulla", "Vera",
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Elena",
+    "Frida",
+    "Greta",
+    "Hannes",
+    "Ida",
+    "Karl",
+    "Lena",
+    "Martin",
+    "Nora",
+    "Oskar",
+    "Paula",
+    "Rosa",
+    "Simon",
+    "Tilda",
+    "Ulla",
+    "Vera",
 ]
 LAST_NAMES = [
-    "Berger", "Fischer", "Hartmann", "Keller", "Lange", "Meier", "Neumann", "Roth",
-    "Schmidt", "Vogel", "Wagner", "Weber", "Brandt", "Hoffmann", "Richter", "Sommer",
+    "Berger",
+    "Fischer",
+    "Hartmann",
+    "Keller",
+    "Lange",
+    "Meier",
+    "Neumann",
+    "Roth",
+    "Schmidt",
+    "Vogel",
+    "Wagner",
+    "Weber",
+    "Brandt",
+    "Hoffmann",
+    "Richter",
+    "Sommer",
 ]
 CITIES = [
-    "Berlin", "Hamburg", "Bremen", "Dresden", "Bochum", "Hannover", "Bonn", "Kiel",
-    "Rostock", "Potsdam", "Erfurt", "Halle", "Essen", "Dortmund", "Stuttgart", "Ulm",
+    "Berlin",
+    "Hamburg",
+    "Bremen",
+    "Dresden",
+    "Bochum",
+    "Hannover",
+    "Bonn",
+    "Kiel",
+    "Rostock",
+    "Potsdam",
+    "Erfurt",
+    "Halle",
+    "Essen",
+    "Dortmund",
+    "Stuttgart",
+    "Ulm",
 ]
 
 
@@ -200,9 +270,7 @@ def iter_feeds(
         yield feed
 
 
-def _article(
-    rng: random.Random, uid: int, planted: str | None, site: str, tags: list[str]
-) -> Article:
+def _article(rng: random.Random, uid: int, planted: str | None, site: str, tags: list[str]) -> Article:
     return Article(
         uid=uid,
         title=_title(rng, uid, planted),
@@ -253,7 +321,7 @@ def atom_xml(feed: Feed) -> bytes:
         entries.append(
             "<entry>"
             f"<title>{escape(a.title)}</title>"
-            f"<link rel=\"alternate\" href={quoteattr(a.link)}/>"
+            f'<link rel="alternate" href={quoteattr(a.link)}/>'
             f"<id>{escape(a.guid)}</id>"
             f"<published>{stamp}</published><updated>{stamp}</updated>"
             f"<author><name>{escape(a.author)}</name></author>"
@@ -266,11 +334,9 @@ def atom_xml(feed: Feed) -> bytes:
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<feed xmlns="http://www.w3.org/2005/Atom">\n'
         f"<title>{escape(feed.title)}</title>\n"
-        f"<link rel=\"alternate\" href={quoteattr(feed.site)}/>\n"
+        f'<link rel="alternate" href={quoteattr(feed.site)}/>\n'
         f"<id>urn:newstui-bench:feed:{feed.index}</id>\n"
-        f"<updated>{updated.replace('+00:00', 'Z')}</updated>\n"
-        + "".join(entries)
-        + "</feed>\n"
+        f"<updated>{updated.replace('+00:00', 'Z')}</updated>\n" + "".join(entries) + "</feed>\n"
     ).encode()
 
 
@@ -331,15 +397,13 @@ def write_opml(out: Path, entries: Sequence[tuple[str, str, str]]) -> Path:
     body = []
     for title, url, category in entries:
         body.append(
-            f"<outline type=\"rss\" text={quoteattr(title)} title={quoteattr(title)} "
+            f'<outline type="rss" text={quoteattr(title)} title={quoteattr(title)} '
             f"xmlUrl={quoteattr(url)} category={quoteattr(category)}/>"
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         '<?xml version="1.0" encoding="utf-8"?>\n<opml version="2.0">\n'
-        "<head><title>newstui benchmark</title></head>\n<body>\n"
-        + "\n".join(body)
-        + "\n</body>\n</opml>\n",
+        "<head><title>newstui benchmark</title></head>\n<body>\n" + "\n".join(body) + "\n</body>\n</opml>\n",
         encoding="utf-8",
     )
     return out
@@ -351,9 +415,7 @@ def host_for(index: int, feeds_per_host: int) -> str:
 
 
 def feed_urls(feeds: Sequence[Feed], port: int, feeds_per_host: int) -> list[str]:
-    return [
-        f"http://{host_for(f.index, feeds_per_host)}:{port}/feeds/{f.filename}" for f in feeds
-    ]
+    return [f"http://{host_for(f.index, feeds_per_host)}:{port}/feeds/{f.filename}" for f in feeds]
 
 
 def spread(total: int, n_sources: int) -> list[int]:

@@ -28,8 +28,9 @@ def load_rows(paths: Sequence[Path]) -> tuple[dict[str, dict], dict]:
     return rows, meta
 
 
-def _points(rows: dict[str, dict], pairs: Sequence[tuple[str, float]],
-            key: str = "median") -> tuple[list[float], list[float]]:
+def _points(
+    rows: dict[str, dict], pairs: Sequence[tuple[str, float]], key: str = "median"
+) -> tuple[list[float], list[float]]:
     xs, ys = [], []
     for rid, x in pairs:
         row = rows.get(rid)
@@ -47,8 +48,11 @@ def draw(rows: dict[str, dict], sizes: dict, out: Path) -> Path:
 
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
     (paint, search), (refresh, imp) = axes
-    small, lib, scale = (sizes.get("small_articles", 1000), sizes.get("lib_articles", 100_000),
-                         sizes.get("scale_articles", 1_000_000))
+    small, lib, scale = (
+        sizes.get("small_articles", 1000),
+        sizes.get("lib_articles", 100_000),
+        sizes.get("scale_articles", 1_000_000),
+    )
 
     xs, ys = _points(rows, [("P1b", small), ("P1", lib), ("P1m", scale)])
     paint.plot(xs, ys, "o-", label="newstui")
@@ -56,38 +60,57 @@ def draw(rows: dict[str, dict], sizes: dict, out: Path) -> Path:
         b1 = rows["B1"]["median"]
         paint.axhline(b1, color="grey", ls=":", label="bare Textual app")
         paint.axhline(1.5 * b1, color="tab:red", ls="--", lw=0.8, label="target 1.5x bare")
-    paint.set(xscale="log", title="First paint", xlabel="articles in the library",
-              ylabel="seconds", ylim=(0, None))
+    paint.set(
+        xscale="log", title="First paint", xlabel="articles in the library", ylabel="seconds", ylim=(0, None)
+    )
 
-    for key, label, style in (("median", "keystroke, median", "o-"),
-                              ("max", "keystroke, worst", "s--")):
+    for key, label, style in (("median", "keystroke, median", "o-"), ("max", "keystroke, worst", "s--")):
         xs, ys = _points(rows, [("P2", lib), ("P2m", scale)], key)
         search.plot(xs, ys, style, label=label)
-    counts = [(x, max(rows[r].get("extra", {}).get("count_ms") or [0]))
-              for r, x in (("P2", lib), ("P2m", scale)) if r in rows]
+    counts = [
+        (x, max(rows[r].get("extra", {}).get("count_ms") or [0]))
+        for r, x in (("P2", lib), ("P2m", scale))
+        if r in rows
+    ]
     if counts:
-        search.plot([c[0] for c in counts], [c[1] for c in counts], "^-.",
-                    label="exact count of a common word, worst")
+        search.plot(
+            [c[0] for c in counts], [c[1] for c in counts], "^-.", label="exact count of a common word, worst"
+        )
     search.axhline(50, color="tab:red", ls="--", lw=0.8, label="target 50 ms median")
-    search.set(xscale="log", yscale="log", title="Search as you type",
-               xlabel="articles in the library", ylabel="milliseconds")
+    search.set(
+        xscale="log",
+        yscale="log",
+        title="Search as you type",
+        xlabel="articles in the library",
+        ylabel="milliseconds",
+    )
 
     feeds, big = sizes.get("feeds", 500), sizes.get("big_feeds", 2000)
     xs, ys = _points(rows, [("P3", feeds), ("P8", big)])
     refresh.plot(xs, ys, "o-", label="newstui first refresh")
     xs, ys = _points(rows, [("F3", feeds), ("F8", big)])
     refresh.plot(xs, ys, "s:", color="grey", label="floor: bare fetch + parse")
-    refresh.set(title="Refresh (loopback server, 100-300 ms latency)", xlabel="feeds",
-                ylabel="seconds", ylim=(0, None))
+    refresh.set(
+        title="Refresh (loopback server, 100-300 ms latency)",
+        xlabel="feeds",
+        ylabel="seconds",
+        ylim=(0, None),
+    )
 
     texts, scale_texts = sizes.get("texts", 10_000), sizes.get("scale_texts", 100_000)
     xs, ys = _points(rows, [("P6", texts), ("P6m", scale_texts)])
     imp.plot(xs, ys, "o-", label="newstui import")
     if xs:
-        imp.plot([xs[0], xs[-1]], [ys[0], ys[0] * xs[-1] / xs[0]], color="grey", ls=":",
-                 label="linear from the smallest")
-    imp.set(xscale="log", yscale="log", title="Import of local text articles",
-            xlabel="articles", ylabel="seconds")
+        imp.plot(
+            [xs[0], xs[-1]],
+            [ys[0], ys[0] * xs[-1] / xs[0]],
+            color="grey",
+            ls=":",
+            label="linear from the smallest",
+        )
+    imp.set(
+        xscale="log", yscale="log", title="Import of local text articles", xlabel="articles", ylabel="seconds"
+    )
     for ax in axes.flat:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
@@ -99,8 +122,7 @@ def draw(rows: dict[str, dict], sizes: dict, out: Path) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.plot", description=__doc__)
-    p.add_argument("results", nargs="*", type=Path,
-                   default=[BENCH_DIR / "results.json"])
+    p.add_argument("results", nargs="*", type=Path, default=[BENCH_DIR / "results.json"])
     p.add_argument("--out", type=Path, default=BENCH_DIR / "curves.svg")
     args = p.parse_args(argv)
     rows, meta = load_rows(args.results)

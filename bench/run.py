@@ -34,8 +34,28 @@ from bench.workload import Library, Newstui, Unavailable
 
 ALL = ("P1", "P1b", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9")
 SCALE = ("P1m", "P2m", "P5m", "P6m", "P7m", "P9m")
-ORDER = ["B1", "P1b", "P1", "P1m", "P2", "P2m", "F3", "P3", "F4", "P4", "F8", "P8", "P5",
-         "P5m", "P6", "P6m", "P7", "P7m", "P9", "P9m"]
+ORDER = [
+    "B1",
+    "P1b",
+    "P1",
+    "P1m",
+    "P2",
+    "P2m",
+    "F3",
+    "P3",
+    "F4",
+    "P4",
+    "F8",
+    "P8",
+    "P5",
+    "P5m",
+    "P6",
+    "P6m",
+    "P7",
+    "P7m",
+    "P9",
+    "P9m",
+]
 COMMON_WORD = "the"  # in most articles: the search rows and count at their most expensive
 TITLE_RE = re.compile(corpus.TITLE_REGEX)
 MB = 1024.0
@@ -66,15 +86,38 @@ class Sizes:
 
     @classmethod
     def smoke(cls) -> Sizes:
-        return cls(runs=1, feeds=3, entries=5, hosts=3, feeds_per_host=1, latency_ms="0",
-                   lib_sources=3, lib_articles=120, small_articles=30, texts=20,
-                   big_feeds=6, big_hosts=3, scale_sources=4, scale_articles=300,
-                   scale_texts=60, paint_timeout=10.0, key_timeout=1.5, settle=0.3)
+        return cls(
+            runs=1,
+            feeds=3,
+            entries=5,
+            hosts=3,
+            feeds_per_host=1,
+            latency_ms="0",
+            lib_sources=3,
+            lib_articles=120,
+            small_articles=30,
+            texts=20,
+            big_feeds=6,
+            big_hosts=3,
+            scale_sources=4,
+            scale_articles=300,
+            scale_texts=60,
+            paint_timeout=10.0,
+            key_timeout=1.5,
+            settle=0.3,
+        )
 
 
 class Bench:
-    def __init__(self, sizes: Sizes, only: set[str], newstui: Newstui, work: Path,
-                 floor_args: list[str], log: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        sizes: Sizes,
+        only: set[str],
+        newstui: Newstui,
+        work: Path,
+        floor_args: list[str],
+        log: Callable[[str], None],
+    ) -> None:
         self.s = sizes
         self.only = only
         self.nt = newstui
@@ -98,8 +141,9 @@ class Bench:
     def wanted(self, *ids: str) -> bool:
         return any(i in self.only for i in ids)
 
-    def guarded(self, ids: Sequence[str], fn: Callable[[], None],
-                note_to: Row | None = None, label: str = "") -> None:
+    def guarded(
+        self, ids: Sequence[str], fn: Callable[[], None], note_to: Row | None = None, label: str = ""
+    ) -> None:
         """Run ``fn``; a failure marks the rows ``ids`` n/a (or adds a note to ``note_to``)."""
         self._last_error = ""
         try:
@@ -127,8 +171,8 @@ class Bench:
             self.log(f"building/loading the {n_articles}-article library ...")
             try:
                 self.libs[key] = workload.build_library(
-                    self.nt, n_sources, n_articles, self.s.seed,
-                    timeout=7200, reuse=self.reuse_library)
+                    self.nt, n_sources, n_articles, self.s.seed, timeout=7200, reuse=self.reuse_library
+                )
             except Exception as exc:
                 self.libs[key] = exc
         lib = self.libs[key]
@@ -141,10 +185,16 @@ class Bench:
         s = self.s
         f3 = self.row("F3", f"floor: fetch+parse {s.feeds} feeds (pass 1)", "ref")
         f4 = self.row("F4", "floor: conditional refetch (pass 2)", "ref")
-        p3 = self.row("P3", f"first refresh {s.feeds}x{s.entries} on {s.hosts} hosts",
-                      "<= 1.25x F3") if self.wanted("P3", "P8") else None
-        p4 = self.row("P4", f"second refresh, {s.feeds} unchanged", "<= 1.1x F4") \
-            if self.wanted("P4") else None
+        p3 = (
+            self.row("P3", f"first refresh {s.feeds}x{s.entries} on {s.hosts} hosts", "<= 1.25x F3")
+            if self.wanted("P3", "P8")
+            else None
+        )
+        p4 = (
+            self.row("P4", f"second refresh, {s.feeds} unchanged", "<= 1.1x F4")
+            if self.wanted("P4")
+            else None
+        )
         self._refresh_set(s.feeds, s.hosts, f3, f4, p3, p4)
         for r, f, limit in ((p3, f3, 1.25), (p4, f4, 1.1)):
             if r and r.median is not None and f.median:
@@ -155,8 +205,11 @@ class Bench:
         """P8: the first refresh of ``big_feeds`` feeds on ``big_hosts`` hosts vs P3."""
         s = self.s
         f8 = self.row("F8", f"floor: fetch+parse {s.big_feeds} feeds (pass 1)", "ref")
-        p8 = self.row("P8", f"first refresh {s.big_feeds}x{s.entries} on {s.big_hosts} hosts",
-                      f"<= {s.big_feeds / s.feeds * 1.05:.1f}x P3")
+        p8 = self.row(
+            "P8",
+            f"first refresh {s.big_feeds}x{s.entries} on {s.big_hosts} hosts",
+            f"<= {s.big_feeds / s.feeds * 1.05:.1f}x P3",
+        )
         self._refresh_set(s.big_feeds, s.big_hosts, f8, None, p8, None)
         p3 = self.rows.get("P3")
         if p8.median is not None and f8.median:
@@ -166,29 +219,37 @@ class Bench:
             p8.met = ratio <= s.big_feeds / s.feeds * 1.05
             p8.notes.append(f"P8/P3 = {ratio:.2f} for {s.big_feeds / s.feeds:.1f}x the feeds")
 
-    def _refresh_set(self, feeds: int, hosts: int, f1: Row, f2: Row | None,
-                     r1: Row | None, r2: Row | None) -> None:
+    def _refresh_set(
+        self, feeds: int, hosts: int, f1: Row, f2: Row | None, r1: Row | None, r2: Row | None
+    ) -> None:
         s = self.s
         per_host = max(1, -(-feeds // hosts))
         feeds_dir = workload.server_corpus(feeds, s.entries, s.seed)
         log = self.work / f"server-{feeds}.log"
         with ServerProcess(feeds_dir, hosts, s.latency_ms, log=log) as srv:
-            opml, urls = workload.server_opml(self.work / f"subs-{feeds}.opml", feeds,
-                                              s.entries, s.seed, srv.port, per_host)
-            self.guarded([f1.id] + ([f2.id] if f2 else []),
-                         lambda: self._floor(opml, f1, f2))
+            opml, urls = workload.server_opml(
+                self.work / f"subs-{feeds}.opml", feeds, s.entries, s.seed, srv.port, per_host
+            )
+            self.guarded([f1.id] + ([f2.id] if f2 else []), lambda: self._floor(opml, f1, f2))
             ids = [r.id for r in (r1, r2) if r]
             if ids:
                 self.guarded(ids, lambda: self._newstui_refresh(opml, r1, r2, feeds))
             if self.newsboat and ids:
-                self.guarded([], lambda: self._newsboat_refresh(urls, r1, r2),
-                             note_to=r1 or r2, label="newsboat comparison")
+                self.guarded(
+                    [],
+                    lambda: self._newsboat_refresh(urls, r1, r2),
+                    note_to=r1 or r2,
+                    label="newsboat comparison",
+                )
 
     def _floor(self, opml: Path, f3: Row, f4: Row | None) -> None:
         walls = []
         for i in range(self.s.runs):
-            m = run_measured([sys.executable, "-m", "bench.floor", "--opml", str(opml),
-                              *self.floor_args], cwd=workload.REPO, timeout=300)
+            m = run_measured(
+                [sys.executable, "-m", "bench.floor", "--opml", str(opml), *self.floor_args],
+                cwd=workload.REPO,
+                timeout=300,
+            )
             if not m.ok:
                 raise Unavailable(f"floor failed: {m.reason()}")
             data = json.loads(m.stdout.strip().splitlines()[-1])
@@ -197,33 +258,34 @@ class Bench:
                     continue
                 p = data[key]
                 if p["errors"]:
-                    row.notes.append(f"run {i + 1}: {p['errors']} errors, e.g. "
-                                     f"{(p['error_samples'] or [''])[0][:120]}")
+                    row.notes.append(
+                        f"run {i + 1}: {p['errors']} errors, e.g. {(p['error_samples'] or [''])[0][:120]}"
+                    )
                 row.values.append(p["seconds"])
                 row.rss_mb.append(m.maxrss_kb / MB)
             walls.append(m.wall)
-            self.log(f"floor run {i + 1}: pass1 {data['pass1']['seconds']:.3f} s, "
-                     f"pass2 {data['pass2']['seconds']:.3f} s, whole process {m.wall:.2f} s")
+            self.log(
+                f"floor run {i + 1}: pass1 {data['pass1']['seconds']:.3f} s, "
+                f"pass2 {data['pass2']['seconds']:.3f} s, whole process {m.wall:.2f} s"
+            )
         f3.notes.append(
             f"in-process seconds (no interpreter start-up/imports); whole floor process "
             f"(both passes) median {statistics.median(walls):.2f} s; "
-            f"{data['pass1']['entries']} entries; args {self.floor_args or 'default'}")
+            f"{data['pass1']['entries']} entries; args {self.floor_args or 'default'}"
+        )
         if f4 is not None:
             f4.notes.append(f"304s per run: {data['pass2']['not_modified']}/{data['feeds']}")
 
-    def _newstui_refresh(self, opml: Path, p3: Row | None, p4: Row | None,
-                         feeds: int) -> None:
+    def _newstui_refresh(self, opml: Path, p3: Row | None, p4: Row | None, feeds: int) -> None:
         s = self.s
         for i in range(s.runs):
             data = self.work / f"refresh-data-{i}"
             shutil.rmtree(data, ignore_errors=True)
-            m = run_measured(self.nt.cmd(data, "import", str(opml)), env=self.nt.env,
-                             timeout=120)
+            m = run_measured(self.nt.cmd(data, "import", str(opml)), env=self.nt.env, timeout=120)
             if not m.ok:
                 raise Unavailable(f"import of the OPML failed: {m.reason()}")
             for r in (p3, p4):
-                m = run_measured(self.nt.cmd(data, "refresh", "--quiet"), env=self.nt.env,
-                                 timeout=300)
+                m = run_measured(self.nt.cmd(data, "refresh", "--quiet"), env=self.nt.env, timeout=300)
                 if r is None:
                     continue
                 if not m.ok:
@@ -233,15 +295,17 @@ class Bench:
             if i == 0:
                 n = self._count(data, [])
                 if n is not None and n != feeds * s.entries and p3:
-                    p3.notes.append(f"after refresh the library lists {n} articles, "
-                                    f"expected {feeds * s.entries}")
+                    p3.notes.append(
+                        f"after refresh the library lists {n} articles, expected {feeds * s.entries}"
+                    )
             shutil.rmtree(data, ignore_errors=True)
-            self.log(f"newstui refresh run {i + 1}: "
-                     + ", ".join(f"{r.id} {r.values[-1]:.2f} s" for r in (p3, p4) if r))
+            self.log(
+                f"newstui refresh run {i + 1}: "
+                + ", ".join(f"{r.id} {r.values[-1]:.2f} s" for r in (p3, p4) if r)
+            )
 
     def _count(self, data: Path, query: list[str]) -> int | None:
-        m = run_measured(self.nt.cmd(data, "list", *query, "--format", "json"),
-                         env=self.nt.env, timeout=120)
+        m = run_measured(self.nt.cmd(data, "list", *query, "--format", "json"), env=self.nt.env, timeout=120)
         return _json_count(m.stdout) if m.ok else None
 
     def _newsboat_refresh(self, urls: list[str], p3: Row | None, p4: Row | None) -> None:
@@ -265,9 +329,11 @@ class Bench:
             med = statistics.median(vals)
             if r.median is not None:
                 r.newsboat_ratio = r.median / med
-            r.notes.append(f"newsboat -x reload ({label}, reload-threads "
-                           f"{self.s.newsboat_threads}): median {med:.2f} s, "
-                           f"min {min(vals):.2f}, max {max(vals):.2f}")
+            r.notes.append(
+                f"newsboat -x reload ({label}, reload-threads "
+                f"{self.s.newsboat_threads}): median {med:.2f} s, "
+                f"min {min(vals):.2f}, max {max(vals):.2f}"
+            )
 
     # -- P6/P6m: import of local text articles --------------------------------------
     def import_scenario(self, id: str, count: int) -> None:
@@ -278,8 +344,7 @@ class Bench:
         for i in range(runs):
             data = self.work / f"import-data-{i}"
             shutil.rmtree(data, ignore_errors=True)
-            m = run_measured(self.nt.cmd(data, "import", str(texts)), env=self.nt.env,
-                             timeout=3600)
+            m = run_measured(self.nt.cmd(data, "import", str(texts)), env=self.nt.env, timeout=3600)
             if not m.ok:
                 raise Unavailable(f"import {m.reason()}")
             r.values.append(m.wall)
@@ -302,22 +367,21 @@ class Bench:
 
     # -- P7/P7m: list query on the big library ---------------------------------------
     def list_scenario(self, id: str, n_sources: int, n: int, limit: float) -> None:
-        r = self.row(id, f"list 'tag:x is:unread' --format json, {n} articles",
-                     f"<= {limit} s")
+        r = self.row(id, f"list 'tag:x is:unread' --format json, {n} articles", f"<= {limit} s")
         lib = self.library(n, n_sources)
         data = self.working_copy(n, n_sources)
         count = None
         for _ in range(self.s.runs):
-            m = run_measured(self.nt.cmd(data, "list", "tag:x is:unread", "--format", "json"),
-                             env=self.nt.env, timeout=120)
+            m = run_measured(
+                self.nt.cmd(data, "list", "tag:x is:unread", "--format", "json"), env=self.nt.env, timeout=120
+            )
             if not m.ok:
                 raise Unavailable(f"list {m.reason()}")
             r.values.append(m.wall)
             r.rss_mb.append(m.maxrss_kb / MB)
             count = _json_count(m.stdout)
         expected = lib.info.get("tagged_x")
-        r.notes.append(f"{count} articles listed ({expected} match; the list's default limit "
-                       "applies)")
+        r.notes.append(f"{count} articles listed ({expected} match; the list's default limit applies)")
         r.met = r.median <= limit
 
     # -- P9/P9m: library size ----------------------------------------------------------
@@ -338,8 +402,7 @@ class Bench:
         lib = self.library(n, n_sources)
         key = (n_sources or self.s.lib_sources, n)
         if key not in self.copies:
-            self.copies[key] = workload.copy_library(
-                lib, self.work / f"lib-{key[0]}x{key[1]}")
+            self.copies[key] = workload.copy_library(lib, self.work / f"lib-{key[0]}x{key[1]}")
         return self.copies[key]
 
     # -- P1, P1b, P5 (+ bare app, newsboat): first paint in tmux ---------------------
@@ -354,22 +417,32 @@ class Bench:
             self.tmux.start_server(env)
         return self.tmux
 
-    def paint(self, cmd: list[str], pattern: re.Pattern[str], settle: float = 0.0,
-              name: str = "app", timeout: float | None = None) -> tuple[float, float | None]:
+    def paint(
+        self,
+        cmd: list[str],
+        pattern: re.Pattern[str],
+        settle: float = 0.0,
+        name: str = "app",
+        timeout: float | None = None,
+    ) -> tuple[float, float | None]:
         """Start ``cmd`` in a fresh tmux session; (seconds to first paint, peak RSS MB)."""
         timeout = timeout or self.s.paint_timeout
         tm = self._tmux()
         result = self.work / f"pane-{name}-{time.monotonic_ns()}.json"
         session, t0 = tm.launch(cmd, {}, result)
-        t, screen = tm.wait_for(session, lambda sc: bool(pattern.search(sc)),
-                                timeout, abort=lambda: result.exists())
+        t, screen = tm.wait_for(
+            session, lambda sc: bool(pattern.search(sc)), timeout, abort=lambda: result.exists()
+        )
         if t is not None and settle:
             time.sleep(settle)
         pane = tm.finish(session, result)
         if t is None:
             tail = " | ".join(ln.strip() for ln in screen.splitlines() if ln.strip())[-200:]
-            why = (f"exited ({pane.returncode})" if result.exists() and pane.returncode
-                   else f"nothing matching {pattern.pattern!r} within {timeout} s")
+            why = (
+                f"exited ({pane.returncode})"
+                if result.exists() and pane.returncode
+                else f"nothing matching {pattern.pattern!r} within {timeout} s"
+            )
             raise Unavailable(f"{name}: {why}; screen: {tail or '(empty)'}")
         rss = pane.maxrss_kb / MB if pane.maxrss_kb else None
         return t - t0, rss
@@ -377,27 +450,45 @@ class Bench:
     def paint_scenarios(self) -> None:
         s = self.s
         bare = self.row("B1", "bare Textual app first paint (tmux)", "ref")
-        p1b = self.row("P1b", f"TUI first paint, {s.small_articles} articles", "ref") \
-            if self.wanted("P1", "P1b", "P1m") else None
-        p1 = self.row("P1", f"TUI first paint, {s.lib_articles} articles in {s.lib_sources} "
-                      "sources", "<= 1.5x B1") if self.wanted("P1") else None
-        p1m = self.row("P1m", f"TUI first paint, {s.scale_articles} articles in "
-                       f"{s.scale_sources} sources", "<= 1.5x B1 and <= 1.1x P1b") \
-            if self.wanted("P1m") else None
+        p1b = (
+            self.row("P1b", f"TUI first paint, {s.small_articles} articles", "ref")
+            if self.wanted("P1", "P1b", "P1m")
+            else None
+        )
+        p1 = (
+            self.row(
+                "P1", f"TUI first paint, {s.lib_articles} articles in {s.lib_sources} sources", "<= 1.5x B1"
+            )
+            if self.wanted("P1")
+            else None
+        )
+        p1m = (
+            self.row(
+                "P1m",
+                f"TUI first paint, {s.scale_articles} articles in {s.scale_sources} sources",
+                "<= 1.5x B1 and <= 1.1x P1b",
+            )
+            if self.wanted("P1m")
+            else None
+        )
         bare_cmd = [sys.executable, str(workload.BENCH_DIR / "bare_app.py")]
         ready = re.compile(re.escape(READY_TEXT))
         targets: list[tuple[Row, Path]] = []
-        for r, n, n_src in ((p1b, s.small_articles, s.lib_sources),
-                            (p1, s.lib_articles, s.lib_sources),
-                            (p1m, s.scale_articles, s.scale_sources)):
+        for r, n, n_src in (
+            (p1b, s.small_articles, s.lib_sources),
+            (p1, s.lib_articles, s.lib_sources),
+            (p1m, s.scale_articles, s.scale_sources),
+        ):
             if r is None:
                 continue
             try:
                 lib = self.library(n, n_src)
                 targets.append((r, self.working_copy(n, n_src)))
-                r.notes.append(f"library: {lib.info['articles']} articles in "
-                               f"{lib.info['sources']} feeds + {lib.info['tagged_x']} local "
-                               f"(built in {lib.info['build_seconds']} s by newstui import)")
+                r.notes.append(
+                    f"library: {lib.info['articles']} articles in "
+                    f"{lib.info['sources']} feeds + {lib.info['tagged_x']} local "
+                    f"(built in {lib.info['build_seconds']} s by newstui import)"
+                )
             except Unavailable as exc:
                 r.fail(str(exc))
         for i in range(s.runs):
@@ -405,10 +496,11 @@ class Bench:
             for r, data in targets:
                 if r.error:
                     continue
-                self.guarded([r.id], functools.partial(
-                    self._paint_row, r, self.nt.cmd(data), TITLE_RE, 0.0))
-            self.log(f"paint run {i + 1}: " + ", ".join(
-                f"{x.id} {x.values[-1]:.3f} s" for x in (bare, p1b, p1, p1m) if x and x.values))
+                self.guarded([r.id], functools.partial(self._paint_row, r, self.nt.cmd(data), TITLE_RE, 0.0))
+            self.log(
+                f"paint run {i + 1}: "
+                + ", ".join(f"{x.id} {x.values[-1]:.3f} s" for x in (bare, p1b, p1, p1m) if x and x.values)
+            )
         for r in (p1, p1m):
             if r is None or not r.values or not bare.median:
                 continue
@@ -420,8 +512,12 @@ class Bench:
                 r.notes.append(f"P1m/P1b = {flat:.2f}")
                 r.met = r.met and flat <= 1.1
         if self.newsboat and p1 and p1.values:
-            self.guarded([], lambda: self._newsboat_paint(p1, self.rows.get("P5")),
-                         note_to=p1, label="newsboat comparison")
+            self.guarded(
+                [],
+                lambda: self._newsboat_paint(p1, self.rows.get("P5")),
+                note_to=p1,
+                label="newsboat comparison",
+            )
 
     def _paint_row(self, r: Row, cmd: list[str], pattern: re.Pattern[str], settle: float) -> None:
         secs, rss = self.paint(cmd, pattern, settle=settle, name=r.id)
@@ -437,17 +533,19 @@ class Bench:
         for _ in range(self.s.runs):
             lock = Path(str(nb["cache"]) + ".lock")
             lock.unlink(missing_ok=True)
-            cmd = ["env", f"HOME={nb['home']}", *workload.newsboat_cmd(
-                nb["urls"], nb["config"], nb["cache"])]
-            secs, rss = self.paint(cmd, pattern, settle=self.s.settle, name="newsboat",
-                                   timeout=max(120.0, self.s.paint_timeout))
+            cmd = ["env", f"HOME={nb['home']}", *workload.newsboat_cmd(nb["urls"], nb["config"], nb["cache"])]
+            secs, rss = self.paint(
+                cmd, pattern, settle=self.s.settle, name="newsboat", timeout=max(120.0, self.s.paint_timeout)
+            )
             times.append(secs)
             if rss:
                 rsss.append(rss)
         med = statistics.median(times)
         p1.newsboat_ratio = p1.median / med
-        p1.notes.append(f"newsboat first paint (feed list) on the same library: median "
-                        f"{med:.3f} s, min {min(times):.3f}, max {max(times):.3f}")
+        p1.notes.append(
+            f"newsboat first paint (feed list) on the same library: median "
+            f"{med:.3f} s, min {min(times):.3f}, max {max(times):.3f}"
+        )
         if p5 and rsss and p5.values:
             p5.newsboat_ratio = p5.median / statistics.median(rsss)
             p5.notes.append(f"newsboat peak RSS median {statistics.median(rsss):.1f} MB")
@@ -455,8 +553,12 @@ class Bench:
     def _newsboat_library(self, lib: Library) -> dict[str, Path]:
         """newsboat's cache of the same feeds (fetched once from the loopback server)."""
         root = lib.data_dir.parent / "newsboat"
-        files = {"urls": root / "urls", "config": root / "config", "cache": root / "cache.db",
-                 "home": root / "home"}
+        files = {
+            "urls": root / "urls",
+            "config": root / "config",
+            "cache": root / "cache.db",
+            "home": root / "home",
+        }
         if (root / "done").exists():
             return files
         shutil.rmtree(root, ignore_errors=True)
@@ -464,26 +566,39 @@ class Bench:
         names = sorted(p.name for p in feeds_dir.iterdir())
         hosts = min(20, len(names))
         with ServerProcess(feeds_dir, hosts, "0") as srv:
-            urls = [f"http://{corpus.host_for(i, -(-len(names) // hosts))}:{srv.port}/feeds/{n}"
-                    for i, n in enumerate(names)]
+            urls = [
+                f"http://{corpus.host_for(i, -(-len(names) // hosts))}:{srv.port}/feeds/{n}"
+                for i, n in enumerate(names)
+            ]
             url_file, config, cache = workload.newsboat_files(root, urls, 20)
             env = workload.newsboat_env(files["home"])
-            m = run_measured(workload.newsboat_cmd(url_file, config, cache, "-x", "reload"),
-                             env=env, timeout=1800)
+            m = run_measured(
+                workload.newsboat_cmd(url_file, config, cache, "-x", "reload"), env=env, timeout=1800
+            )
             if not m.ok:
                 raise Unavailable(f"newsboat reload of the library {m.reason()}")
         (root / "done").write_text("ok")
         return files
 
     # -- P2/P2m (+ P5/P5m): scroll to the end, then search as you type ---------------
-    def search_scenario(self, id: str, rss_id: str, n_sources: int, n: int,
-                        rss_limit: float) -> None:
+    def search_scenario(self, id: str, rss_id: str, n_sources: int, n: int, rss_limit: float) -> None:
         s = self.s
-        r = self.row(id, f"search as you type, {n} articles (tmux)",
-                     "<= 50 ms median, <= 150 ms worst; exact count <= 1 s", "ms")
-        rss = self.row(rss_id, f"TUI peak RSS, {n} articles, after scrolling to the end "
-                       "and searching", f"<= {rss_limit:.0f} MB", "MB") \
-            if self.wanted(rss_id) else None
+        r = self.row(
+            id,
+            f"search as you type, {n} articles (tmux)",
+            "<= 50 ms median, <= 150 ms worst; exact count <= 1 s",
+            "ms",
+        )
+        rss = (
+            self.row(
+                rss_id,
+                f"TUI peak RSS, {n} articles, after scrolling to the end and searching",
+                f"<= {rss_limit:.0f} MB",
+                "MB",
+            )
+            if self.wanted(rss_id)
+            else None
+        )
         lib = self.library(n, n_sources)
         planted = lib.planted
         if len(planted) < 2:
@@ -498,45 +613,70 @@ class Bench:
             self._search_session(data, ids, r, rss, stats, count_ms, counts)
         if len(r.values) == stats["timeouts"]:
             r.values.clear()
-            raise Unavailable(f"no keystroke produced a visible list update "
-                              f"within {s.key_timeout} s ({stats['timeouts']} tried)")
+            raise Unavailable(
+                f"no keystroke produced a visible list update "
+                f"within {s.key_timeout} s ({stats['timeouts']} tried)"
+            )
         r.extra.update(count_ms=count_ms, counts=counts, expected_count=expected)
         right = all(c == expected for c in counts) if expected is not None else None
         slowest = max(count_ms) if count_ms else None
-        r.met = (r.median <= 50 and r.max <= 150 and stats["timeouts"] == 0
-                 and slowest is not None and slowest <= 1000 and right is not False)
+        r.met = (
+            r.median <= 50
+            and r.max <= 150
+            and stats["timeouts"] == 0
+            and slowest is not None
+            and slowest <= 1000
+            and right is not False
+        )
         r.notes.append(
             f"{corpus.SEARCH_QUERY!r} (rare, planted) then {COMMON_WORD!r} (in {expected} "
             f"articles) typed after '/', one key at a time; {len(r.values)} keystrokes; "
             f"{stats['timeouts']} timeouts (counted as {s.key_timeout * 1000:.0f} ms); "
-            f"{stats['fallbacks']} used the fallback detector")
+            f"{stats['fallbacks']} used the fallback detector"
+        )
         if count_ms:
             r.notes.append(
                 f"exact count of {COMMON_WORD!r} on screen after the last key: median "
                 f"{statistics.median(count_ms):.0f} ms, worst {slowest:.0f} ms; shown "
-                f"{sorted(set(counts), key=str)} (true: {expected})")
+                f"{sorted(set(counts), key=str)} (true: {expected})"
+            )
         if rss and rss.values:
             rss.met = rss.median <= rss_limit
 
-    def _search_session(self, data: Path, ids: dict[str, str], r: Row, rss: Row | None,
-                        stats: dict[str, int], count_ms: list[float],
-                        counts: list[int | None]) -> None:
+    def _search_session(
+        self,
+        data: Path,
+        ids: dict[str, str],
+        r: Row,
+        rss: Row | None,
+        stats: dict[str, int],
+        count_ms: list[float],
+        counts: list[int | None],
+    ) -> None:
         tm = self._tmux()
         result = self.work / f"pane-{r.id}-{time.monotonic_ns()}.json"
         session, _ = tm.launch(self.nt.cmd(data), {}, result)
         try:
-            t, screen = tm.wait_for(session, lambda sc: bool(TITLE_RE.search(sc)),
-                                    self.s.paint_timeout, abort=lambda: result.exists())
+            t, screen = tm.wait_for(
+                session,
+                lambda sc: bool(TITLE_RE.search(sc)),
+                self.s.paint_timeout,
+                abort=lambda: result.exists(),
+            )
             if t is None:
-                raise Unavailable(f"the TUI never showed an article title: "
-                                  f"{' | '.join(screen.split())[-160:]}")
+                raise Unavailable(
+                    f"the TUI never showed an article title: {' | '.join(screen.split())[-160:]}"
+                )
             time.sleep(self.s.settle)
             # To the end of the list: every page on the way may cost memory.
             before = tm.capture(session)
             t0 = time.perf_counter()
             tm.send_literal(session, "G")
-            t1, _ = tm.wait_for(session, lambda sc: sc != before and TITLE_RE.search(sc)
-                                is not None and "   …" not in sc, 10.0)
+            t1, _ = tm.wait_for(
+                session,
+                lambda sc: sc != before and TITLE_RE.search(sc) is not None and "   …" not in sc,
+                10.0,
+            )
             if t1 is None:
                 r.notes.append("the end of the list did not show within 10 s")
             time.sleep(0.5)
@@ -546,7 +686,7 @@ class Bench:
             consecutive = 0
             for k in range(1, len(query) + 1):
                 want = ids.get(query[:k])
-                gone = ids.get(query[:k - 1]) if k > 1 else None
+                gone = ids.get(query[: k - 1]) if k > 1 else None
                 before = tm.capture(session)
                 first_change: list[float] = []
                 done = functools.partial(_search_done, before, want, gone, first_change)
@@ -562,8 +702,7 @@ class Bench:
             word = COMMON_WORD
             for k in range(1, len(word) + 1):
                 rows_in = re.compile(rf"“{re.escape(word[:k])}” — [0-9,]+\+? articles?")
-                self._key(session, word[k - 1], lambda sc, p=rows_in: bool(p.search(sc)),
-                          r, stats, [])
+                self._key(session, word[k - 1], lambda sc, p=rows_in: bool(p.search(sc)), r, stats, [])
             t0 = time.perf_counter()
             exact = re.compile(rf"“{re.escape(word)}” — ([0-9,]+) articles? ·")
             t1, screen = tm.wait_for(session, lambda sc: bool(exact.search(sc)), 10.0)
@@ -580,8 +719,15 @@ class Bench:
             rss.values.append(pane.maxrss_kb / MB)
             rss.rss_mb.append(pane.maxrss_kb / MB)
 
-    def _key(self, session: str, key: str, done: Callable[[str], bool], r: Row,
-             stats: dict[str, int], first_change: list[float]) -> bool:
+    def _key(
+        self,
+        session: str,
+        key: str,
+        done: Callable[[str], bool],
+        r: Row,
+        stats: dict[str, int],
+        first_change: list[float],
+    ) -> bool:
         """Send one key; record ms until ``done(screen)``. False on a timeout."""
         tm = self._tmux()
         t0 = time.perf_counter()
@@ -607,15 +753,15 @@ class Bench:
             (("P6", "P6m"), lambda: self.import_scenario("P6", s.texts)),
             (("P6m",), lambda: self.import_scenario("P6m", s.scale_texts)),
             (("P7",), lambda: self.list_scenario("P7", s.lib_sources, s.lib_articles, 0.5)),
-            (("P7m",), lambda: self.list_scenario("P7m", s.scale_sources, s.scale_articles,
-                                                  0.3)),
+            (("P7m",), lambda: self.list_scenario("P7m", s.scale_sources, s.scale_articles, 0.3)),
             (("P9",), lambda: self.size_scenario("P9", s.lib_sources, s.lib_articles)),
             (("P9m",), lambda: self.size_scenario("P9m", s.scale_sources, s.scale_articles)),
             (("P1", "P1b", "P1m"), self.paint_scenarios),
-            (("P2", "P5"), lambda: self.search_scenario("P2", "P5", s.lib_sources,
-                                                        s.lib_articles, 120.0)),
-            (("P2m", "P5m"), lambda: self.search_scenario("P2m", "P5m", s.scale_sources,
-                                                          s.scale_articles, 100.0)),
+            (("P2", "P5"), lambda: self.search_scenario("P2", "P5", s.lib_sources, s.lib_articles, 120.0)),
+            (
+                ("P2m", "P5m"),
+                lambda: self.search_scenario("P2m", "P5m", s.scale_sources, s.scale_articles, 100.0),
+            ),
         ]
         try:
             for ids, fn in steps:
@@ -641,8 +787,9 @@ def _fts_count(data: Path, word: str) -> int | None:
     try:
         conn = sqlite3.connect(f"file:{data / 'library.db'}?mode=ro", uri=True)
         try:
-            return conn.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?",
-                                (f'"{word}"*',)).fetchone()[0]
+            return conn.execute(
+                "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (f'"{word}"*',)
+            ).fetchone()[0]
         finally:
             conn.close()
     except sqlite3.Error:
@@ -687,25 +834,50 @@ def _json_count(text: str) -> int | None:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--runs", type=int, default=None, help="runs per scenario (default 5)")
-    p.add_argument("--smoke", action="store_true",
-                   help="tiny sizes, 1 run (for CI); results go to bench/.cache/")
-    p.add_argument("--scale", action="store_true",
-                   help="add the 1,000,000-article rows (P1m P2m P5m P6m P7m P9m)")
+    p.add_argument(
+        "--smoke", action="store_true", help="tiny sizes, 1 run (for CI); results go to bench/.cache/"
+    )
+    p.add_argument(
+        "--scale", action="store_true", help="add the 1,000,000-article rows (P1m P2m P5m P6m P7m P9m)"
+    )
     p.add_argument("--only", default="", help="comma-separated ids, e.g. P3,P4")
-    p.add_argument("--out", type=Path, default=None,
-                   help="JSON path (default bench/results.json; with --smoke "
-                        "bench/.cache/results-smoke.json)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="JSON path (default bench/results.json; with --smoke bench/.cache/results-smoke.json)",
+    )
     p.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")
     p.add_argument("--newstui", default=None, help="command to run newstui (default: PATH)")
     p.add_argument("--floor-args", default="", help="extra arguments for bench.floor")
     p.add_argument("--no-newsboat", action="store_true", help="skip the newsboat comparisons")
-    p.add_argument("--cache", type=Path, default=None,
-                   help="cache folder for corpora and libraries (default bench/.cache)")
-    p.add_argument("--reuse-library", action="store_true",
-                   help="use a cached library even if the newstui sources changed since")
-    for f in ("feeds", "entries", "hosts", "feeds_per_host", "lib_sources", "lib_articles",
-              "small_articles", "texts", "big_feeds", "big_hosts", "scale_sources",
-              "scale_articles", "scale_texts", "seed"):
+    p.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="cache folder for corpora and libraries (default bench/.cache)",
+    )
+    p.add_argument(
+        "--reuse-library",
+        action="store_true",
+        help="use a cached library even if the newstui sources changed since",
+    )
+    for f in (
+        "feeds",
+        "entries",
+        "hosts",
+        "feeds_per_host",
+        "lib_sources",
+        "lib_articles",
+        "small_articles",
+        "texts",
+        "big_feeds",
+        "big_hosts",
+        "scale_sources",
+        "scale_articles",
+        "scale_texts",
+        "seed",
+    ):
         p.add_argument("--" + f.replace("_", "-"), type=int, default=None)
     p.add_argument("--latency-ms", default=None, help="server latency lo-hi ms (default 100-300)")
     return p.parse_args(argv)
@@ -730,8 +902,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         workload.CACHE = args.cache.resolve()
     workload.CACHE.mkdir(parents=True, exist_ok=True)
     # Smoke figures never land on the committed results.
-    out = args.out or (workload.CACHE / "results-smoke.json" if args.smoke
-                       else workload.BENCH_DIR / "results.json")
+    out = args.out or (
+        workload.CACHE / "results-smoke.json" if args.smoke else workload.BENCH_DIR / "results.json"
+    )
 
     def log(msg: str) -> None:
         print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
@@ -747,16 +920,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = bench.run()
         total = time.perf_counter() - t0
     print(render(rows))
-    write_json(out, rows, {
-        "smoke": args.smoke,
-        "scale": args.scale,
-        "sizes": asdict(sizes),
-        "only": sorted(only),
-        "newstui": nt.argv,
-        "newsboat": bench.newsboat,
-        "p2_method": "tmux",
-        "total_seconds": round(total, 1),
-    })
+    write_json(
+        out,
+        rows,
+        {
+            "smoke": args.smoke,
+            "scale": args.scale,
+            "sizes": asdict(sizes),
+            "only": sorted(only),
+            "newstui": nt.argv,
+            "newsboat": bench.newsboat,
+            "p2_method": "tmux",
+            "total_seconds": round(total, 1),
+        },
+    )
     print(f"\nwrote {out} ({total:.0f} s)")
     if not args.smoke and args.out is None:
         try:

@@ -19,8 +19,10 @@ def breakdown(db: Path) -> dict[str, int]:
     """Bytes per group, plus ``free`` (free pages) and ``file`` (the file's size)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        kinds = {name: (typ, tbl) for name, typ, tbl in conn.execute(
-            "SELECT name, type, tbl_name FROM sqlite_master")}
+        kinds = {
+            name: (typ, tbl)
+            for name, typ, tbl in conn.execute("SELECT name, type, tbl_name FROM sqlite_master")
+        }
         out: dict[str, int] = {}
         for name, size in conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
             typ, table = kinds.get(name, ("table", name))
@@ -50,7 +52,5 @@ def _size(n: float) -> str:
 
 
 def describe(parts: dict[str, int], feed_bytes: int) -> str:
-    items = [f"{k} {_size(v)}" for k, v in sorted(parts.items(), key=lambda kv: -kv[1])
-             if k != "file"]
-    return (f"library {_size(parts['file'])} for {_size(feed_bytes)} of feed files: "
-            + ", ".join(items))
+    items = [f"{k} {_size(v)}" for k, v in sorted(parts.items(), key=lambda kv: -kv[1]) if k != "file"]
+    return f"library {_size(parts['file'])} for {_size(feed_bytes)} of feed files: " + ", ".join(items)

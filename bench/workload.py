@@ -135,13 +135,11 @@ def build_library(
     tagged = max(1, n_articles // 100)
     key = f"lib-{n_sources}x{n_articles}-t{tagged}-s{seed}"
     corpus_hash = hashlib.sha1(Path(corpus.__file__).read_bytes()).hexdigest()[:6]
-    stamp = (f"schema-{schema_hash()}-c{corpus_hash}" if n_articles >= BUILD_ONCE
-             else code_hash())
+    stamp = f"schema-{schema_hash()}-c{corpus_hash}" if n_articles >= BUILD_ONCE else code_hash()
     root = CACHE / f"{key}-{stamp}"
     candidates = [root]
     if reuse:
-        candidates += sorted(CACHE.glob(f"{key}-*"), key=lambda p: p.stat().st_mtime,
-                             reverse=True)
+        candidates += sorted(CACHE.glob(f"{key}-*"), key=lambda p: p.stat().st_mtime, reverse=True)
     for cand in candidates:
         info_file = cand / "info.json"
         if info_file.exists():
@@ -157,7 +155,8 @@ def build_library(
     t0 = time.perf_counter()
     m = run_measured(
         nt.cmd(data, "import", str(root / "feeds"), str(root / "texts")),
-        env=nt.env, timeout=timeout,
+        env=nt.env,
+        timeout=timeout,
     )
     if not m.ok:
         shutil.rmtree(root, ignore_errors=True)
@@ -212,9 +211,7 @@ def newsboat_files(work: Path, urls: Sequence[str], threads: int = 100) -> tuple
     return url_file, config, work / "cache.db"
 
 
-def newsboat_cmd(
-    url_file: Path, config: Path, cache: Path, *extra: str
-) -> list[str]:
+def newsboat_cmd(url_file: Path, config: Path, cache: Path, *extra: str) -> list[str]:
     return ["newsboat", "-q", "-u", str(url_file), "-C", str(config), "-c", str(cache), *extra]
 
 
@@ -231,5 +228,6 @@ def newsboat_env(home: Path) -> dict[str, str]:
 
 
 def run_quiet(cmd: Sequence[str], env: dict[str, str], timeout: float = 600) -> None:
-    subprocess.run(list(cmd), env=env, timeout=timeout, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        list(cmd), env=env, timeout=timeout, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )

@@ -39,9 +39,22 @@ def test_smoke_results_never_overwrite_the_committed_ones(tmp_path: Path) -> Non
     before = committed.read_bytes() if committed.exists() else None
     cache = tmp_path / "cache"
     proc = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--only", "P9", "--cache", str(cache),
-         "--work", str(tmp_path / "work")],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--smoke",
+            "--only",
+            "P9",
+            "--cache",
+            str(cache),
+            "--work",
+            str(tmp_path / "work"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (committed.read_bytes() if committed.exists() else None) == before

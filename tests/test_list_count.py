@@ -26,11 +26,9 @@ def big_paths(tmp_path: Path) -> Paths:
     with Library(paths.library) as lib:
         src, _ = lib.add_source("https://e.example/feed")
         items = [
-            ArticleIn(f"Walrus report {i}", guid=f"w{i}", published=1.7e9 + i)
-            for i in range(PAGE * 2 + 50)
+            ArticleIn(f"Walrus report {i}", guid=f"w{i}", published=1.7e9 + i) for i in range(PAGE * 2 + 50)
         ]
-        items += [ArticleIn(f"Pelican note {i}", guid=f"p{i}", published=1.6e9 + i)
-                  for i in range(30)]
+        items += [ArticleIn(f"Pelican note {i}", guid=f"p{i}", published=1.6e9 + i) for i in range(30)]
         lib.upsert_articles(src.id, items)
     return paths
 

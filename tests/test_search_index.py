@@ -26,8 +26,9 @@ def test_index_is_contentless(lib: Library) -> None:
 
 def test_changed_article_no_longer_matches_its_old_words(lib: Library) -> None:
     src, _ = lib.add_source("https://e.example/feed")
-    item = ArticleIn("Harbour report", guid="g", content="<p>walrus sighting</p>",
-                     content_type="html", published=1.7e9)
+    item = ArticleIn(
+        "Harbour report", guid="g", content="<p>walrus sighting</p>", content_type="html", published=1.7e9
+    )
     lib.upsert_articles(src.id, [item])
     assert lib.count("walrus") == 1
     item.content = "<p>pelican sighting</p>"
@@ -70,8 +71,7 @@ def test_migration_moves_an_old_index_over(tmp_path: Path) -> None:
         "VALUES (7, 1, 'k', 'Quokka news', 1.7e9, 1.7e9)"
     )
     conn.execute(
-        "INSERT INTO articles_fts (rowid, title, author, summary, body) "
-        "VALUES (7, 'Quokka news', '', '', '')"
+        "INSERT INTO articles_fts (rowid, title, author, summary, body) VALUES (7, 'Quokka news', '', '', '')"
     )
     conn.close()
     with Library(db) as lib:
@@ -97,19 +97,20 @@ def crowded(lib: Library) -> Library:
     """Many matches for 'walrus', with equal dates, read ones and another word mixed in."""
     src, _ = lib.add_source("https://e.example/feed")
     items = [
-        ArticleIn(f"Walrus {'pelican ' if i % 3 == 0 else ''}item {i}", guid=str(i),
-                  published=1.7e9 + (i // 4) * 60)
+        ArticleIn(
+            f"Walrus {'pelican ' if i % 3 == 0 else ''}item {i}", guid=str(i), published=1.7e9 + (i // 4) * 60
+        )
         for i in range(400)
     ]
-    items += [ArticleIn(f"Quiet item {i}", guid=f"q{i}", published=1.7e9 + i * 7)
-              for i in range(400)]
+    items += [ArticleIn(f"Quiet item {i}", guid=f"q{i}", published=1.7e9 + i * 7) for i in range(400)]
     ids = lib.upsert_articles(src.id, items).new_ids
     lib.set_read(ids[::5])
     return lib
 
 
-@pytest.mark.parametrize("query", ["walrus", "walrus is:unread", "walrus -pelican",
-                                   "walrus pelican", "wal", "item walrus"])
+@pytest.mark.parametrize(
+    "query", ["walrus", "walrus is:unread", "walrus -pelican", "walrus pelican", "wal", "item walrus"]
+)
 @pytest.mark.parametrize("many", [10, 10**9])
 def test_both_plans_of_a_date_sorted_search_find_the_same_pages(
     crowded: Library, monkeypatch: pytest.MonkeyPatch, query: str, many: int
@@ -141,7 +142,6 @@ def test_a_summary_equal_to_the_content_is_kept_once(lib: Library) -> None:
     assert lib.count("narwhal") == 1
     # The same entry again is unchanged, not rewritten.
     assert lib.upsert_articles(src.id, [item]).unchanged == 1
-    other = ArticleIn("Lead", guid="l", summary="<p>Short lead</p>", content=body,
-                      content_type="html")
+    other = ArticleIn("Lead", guid="l", summary="<p>Short lead</p>", content=body, content_type="html")
     kept = lib.article(lib.upsert_articles(src.id, [other]).new_ids[0])
     assert kept.summary == "<p>Short lead</p>"
