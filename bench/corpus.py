@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -47,25 +47,111 @@ warns announces launches finds shows reveals grows falls rises returns moves sta
 """.split()
 _WORDS = [w for w in _WORDS if not set(w) & set("jqxz")]
 
+
+def _rare_words(n: int) -> list[str]:
+    """``n`` made-up words (no j, q, x or z), most of them rare in the corpus."""
+    rng = random.Random("newstui-bench-vocabulary")
+    onsets, vowels = "bcdfghklmnprstvw", "aeiou"
+    out: dict[str, None] = {}
+    while len(out) < n:
+        syllables = rng.randint(2, 4)
+        out["".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(syllables))] = None
+    return [w for w in out if w not in _WORDS]
+
+
+_RARE = _rare_words(40_000)
+RARE_SHARE = 0.12  # share of running words drawn from the rare vocabulary
+MINUTES_APART = 3  # articles are this far apart in time: 1M articles span about 5.7 years
+
 CATEGORY_POOL = [
-    "Politics", "Economy", "Culture", "Science", "Sports", "Health", "Travel", "Technology",
-    "Local", "Weather", "Education", "Transport", "Environment", "Media", "Food", "Housing",
+    "Politics",
+    "Economy",
+    "Culture",
+    "Science",
+    "Sports",
+    "Health",
+    "Travel",
+    "Technology",
+    "Local",
+    "Weather",
+    "Education",
+    "Transport",
+    "Environment",
+    "Media",
+    "Food",
+    "Housing",
 ]
 TAG_POOL = [
-    "x", "update", "analysis", "interview", "opinion", "photo", "brief", "longread",
-    "feature", "live", "review", "data",
+    "x",
+    "update",
+    "analysis",
+    "interview",
+    "opinion",
+    "photo",
+    "brief",
+    "longread",
+    "feature",
+    "live",
+    "review",
+    "data",
 ]
 FIRST_NAMES = [
-    "Anna", "Ben", "Clara", "David", "Elena", "Frida", "Greta", "Hannes", "Ida", "Karl",
-    "Lena", "Martin", "Nora", "Oskar", "Paula", "Rosa", "Simon", "Tilda", "Ulla", "Vera",
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Elena",
+    "Frida",
+    "Greta",
+    "Hannes",
+    "Ida",
+    "Karl",
+    "Lena",
+    "Martin",
+    "Nora",
+    "Oskar",
+    "Paula",
+    "Rosa",
+    "Simon",
+    "Tilda",
+    "Ulla",
+    "Vera",
 ]
 LAST_NAMES = [
-    "Berger", "Fischer", "Hartmann", "Keller", "Lange", "Meier", "Neumann", "Roth",
-    "Schmidt", "Vogel", "Wagner", "Weber", "Brandt", "Hoffmann", "Richter", "Sommer",
+    "Berger",
+    "Fischer",
+    "Hartmann",
+    "Keller",
+    "Lange",
+    "Meier",
+    "Neumann",
+    "Roth",
+    "Schmidt",
+    "Vogel",
+    "Wagner",
+    "Weber",
+    "Brandt",
+    "Hoffmann",
+    "Richter",
+    "Sommer",
 ]
 CITIES = [
-    "Berlin", "Hamburg", "Bremen", "Dresden", "Bochum", "Hannover", "Bonn", "Kiel",
-    "Rostock", "Potsdam", "Erfurt", "Halle", "Essen", "Dortmund", "Stuttgart", "Ulm",
+    "Berlin",
+    "Hamburg",
+    "Bremen",
+    "Dresden",
+    "Bochum",
+    "Hannover",
+    "Bonn",
+    "Kiel",
+    "Rostock",
+    "Potsdam",
+    "Erfurt",
+    "Halle",
+    "Essen",
+    "Dortmund",
+    "Stuttgart",
+    "Ulm",
 ]
 
 
@@ -100,13 +186,33 @@ class Feed:
         return f"feed{self.index:04d}.{'rss' if self.fmt == 'rss' else 'atom'}"
 
 
-def _sentence(rng: random.Random, lo: int = 8, hi: int = 18) -> str:
-    words = [rng.choice(_WORDS) for _ in range(rng.randint(lo, hi))]
+def _word(rng: random.Random) -> str:
+    """A word: common ones uniformly, rare ones with a long tail (word k ~ k^-2/3 density)."""
+    r = rng.random()
+    if r >= RARE_SHARE:
+        return _WORDS[int((r - RARE_SHARE) / (1 - RARE_SHARE) * len(_WORDS))]
+    return _RARE[int(len(_RARE) * (r / RARE_SHARE) ** 3)]
+
+
+def _sentence(rng: random.Random, lo: int = 6, hi: int = 20) -> str:
+    words = [_word(rng) for _ in range(rng.randint(lo, hi))]
     return " ".join(words).capitalize() + "."
 
 
+_POOL: list[str] = []
+
+
 def _paragraph(rng: random.Random) -> str:
-    return " ".join(_sentence(rng) for _ in range(rng.randint(3, 5)))
+    """2-6 sentences: most from a shared pool (a million articles are written in minutes,
+    not hours), one in two paragraphs with a fresh sentence that carries rarer words."""
+    if not _POOL:
+        pool_rng = random.Random("newstui-bench-sentences")
+        _POOL.extend(_sentence(pool_rng) for _ in range(50_000))
+    n = rng.randint(2, 6)
+    parts = [_POOL[int(rng.random() * len(_POOL))] for _ in range(n)]
+    if rng.random() < 0.5:
+        parts[-1] = _sentence(rng)
+    return " ".join(parts)
 
 
 def _title(rng: random.Random, uid: int, planted: str | None = None) -> str:
@@ -142,9 +248,18 @@ def build_feeds(
     seed: int = 1,
     base_url: str = "http://127.0.0.1:9",
 ) -> list[Feed]:
+    return list(iter_feeds(n_sources, per_source, seed, base_url))
+
+
+def iter_feeds(
+    n_sources: int,
+    per_source: int | Sequence[int],
+    seed: int = 1,
+    base_url: str = "http://127.0.0.1:9",
+) -> Iterator[Feed]:
+    """The feeds one at a time (a million articles do not fit in memory at once)."""
     counts = [per_source] * n_sources if isinstance(per_source, int) else list(per_source)
     plants = planted_uids(n_sources, counts)
-    feeds: list[Feed] = []
     for s in range(n_sources):
         rng = random.Random(f"{seed}-feed-{s}")
         fmt = "rss" if s % 2 == 0 else "atom"
@@ -152,13 +267,10 @@ def build_feeds(
         for e in range(counts[s]):
             uid = _uid(s, e, n_sources)
             feed.articles.append(_article(rng, uid, plants.get(uid), feed.site, tags=[]))
-        feeds.append(feed)
-    return feeds
+        yield feed
 
 
-def _article(
-    rng: random.Random, uid: int, planted: str | None, site: str, tags: list[str]
-) -> Article:
+def _article(rng: random.Random, uid: int, planted: str | None, site: str, tags: list[str]) -> Article:
     return Article(
         uid=uid,
         title=_title(rng, uid, planted),
@@ -166,10 +278,11 @@ def _article(
         guid=f"urn:newstui-bench:{uid:06d}",
         author=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
         city=rng.choice(CITIES),
-        published=BASE_TIME - timedelta(minutes=uid),
+        published=BASE_TIME - timedelta(minutes=uid * MINUTES_APART),
         categories=rng.sample(CATEGORY_POOL, rng.randint(1, 3)),
         tags=tags,
-        paragraphs=[_paragraph(rng) for _ in range(3)],
+        # Teasers and whole articles: 1 to 6 paragraphs (about 0.3 to 5 kB of text).
+        paragraphs=[_paragraph(rng) for _ in range(rng.choice((1, 1, 2, 3, 3, 4, 6)))],
     )
 
 
@@ -208,7 +321,7 @@ def atom_xml(feed: Feed) -> bytes:
         entries.append(
             "<entry>"
             f"<title>{escape(a.title)}</title>"
-            f"<link rel=\"alternate\" href={quoteattr(a.link)}/>"
+            f'<link rel="alternate" href={quoteattr(a.link)}/>'
             f"<id>{escape(a.guid)}</id>"
             f"<published>{stamp}</published><updated>{stamp}</updated>"
             f"<author><name>{escape(a.author)}</name></author>"
@@ -221,11 +334,9 @@ def atom_xml(feed: Feed) -> bytes:
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<feed xmlns="http://www.w3.org/2005/Atom">\n'
         f"<title>{escape(feed.title)}</title>\n"
-        f"<link rel=\"alternate\" href={quoteattr(feed.site)}/>\n"
+        f'<link rel="alternate" href={quoteattr(feed.site)}/>\n'
         f"<id>urn:newstui-bench:feed:{feed.index}</id>\n"
-        f"<updated>{updated.replace('+00:00', 'Z')}</updated>\n"
-        + "".join(entries)
-        + "</feed>\n"
+        f"<updated>{updated.replace('+00:00', 'Z')}</updated>\n" + "".join(entries) + "</feed>\n"
     ).encode()
 
 
@@ -233,7 +344,7 @@ def feed_bytes(feed: Feed) -> bytes:
     return rss_xml(feed) if feed.fmt == "rss" else atom_xml(feed)
 
 
-def write_feeds(feeds: Sequence[Feed], out: Path) -> list[Path]:
+def write_feeds(feeds: Iterable[Feed], out: Path) -> list[Path]:
     """Write every feed to ``out``; file mtimes are the feed's newest entry date."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -286,15 +397,13 @@ def write_opml(out: Path, entries: Sequence[tuple[str, str, str]]) -> Path:
     body = []
     for title, url, category in entries:
         body.append(
-            f"<outline type=\"rss\" text={quoteattr(title)} title={quoteattr(title)} "
+            f'<outline type="rss" text={quoteattr(title)} title={quoteattr(title)} '
             f"xmlUrl={quoteattr(url)} category={quoteattr(category)}/>"
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         '<?xml version="1.0" encoding="utf-8"?>\n<opml version="2.0">\n'
-        "<head><title>newstui benchmark</title></head>\n<body>\n"
-        + "\n".join(body)
-        + "\n</body>\n</opml>\n",
+        "<head><title>newstui benchmark</title></head>\n<body>\n" + "\n".join(body) + "\n</body>\n</opml>\n",
         encoding="utf-8",
     )
     return out
@@ -306,9 +415,7 @@ def host_for(index: int, feeds_per_host: int) -> str:
 
 
 def feed_urls(feeds: Sequence[Feed], port: int, feeds_per_host: int) -> list[str]:
-    return [
-        f"http://{host_for(f.index, feeds_per_host)}:{port}/feeds/{f.filename}" for f in feeds
-    ]
+    return [f"http://{host_for(f.index, feeds_per_host)}:{port}/feeds/{f.filename}" for f in feeds]
 
 
 def spread(total: int, n_sources: int) -> list[int]:

@@ -134,9 +134,7 @@ class ClientFor:
         self._clients: dict[str, httpx.AsyncClient] = {}
 
     def _new(self, max_connections: int) -> httpx.AsyncClient:
-        limits = httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        )
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         return httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(30.0), trust_env=False)
 
     def get(self, url: str) -> httpx.AsyncClient:
@@ -190,9 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     src.add_argument("--opml", type=Path)
     src.add_argument("--urls", type=Path, help="one URL a line")
     p.add_argument("--total-connections", type=int, default=TOTAL_CONNECTIONS)
-    p.add_argument(
-        "--client-per-host", action="store_true", help="variant: one AsyncClient per host"
-    )
+    p.add_argument("--client-per-host", action="store_true", help="variant: one AsyncClient per host")
     args = p.parse_args(argv)
     if args.opml:
         urls = urls_from_opml(args.opml)

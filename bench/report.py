@@ -24,6 +24,7 @@ class Row:
     met: bool | None = None
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    extra: dict[str, object] = field(default_factory=dict)  # figures beyond the timings
 
     @property
     def median(self) -> float | None:
@@ -61,6 +62,8 @@ def _num(value: float | None, unit: str) -> str:
         return f"{value:.1f} ms"
     if unit == "MB":
         return f"{value:.1f} MB"
+    if unit == "x":
+        return f"{value:.2f}x"
     return f"{value:.3g}"
 
 
@@ -69,19 +72,27 @@ def _ratio(value: float | None) -> str:
 
 
 def render(rows: Sequence[Row]) -> str:
-    head = ["id", "scenario", "target", "median", "min", "max", "peak RSS", "vs newsboat",
-            "vs floor", "met"]
+    head = ["id", "scenario", "target", "median", "min", "max", "peak RSS", "vs newsboat", "vs floor", "met"]
     table: list[list[str]] = [head]
     for r in rows:
         if r.error:
             table.append([r.id, r.scenario, r.target, f"n/a: {r.error}", "", "", "", "", "", "-"])
             continue
         met = "-" if r.met is None else ("yes" if r.met else "NO")
-        table.append([
-            r.id, r.scenario, r.target, _num(r.median, r.unit), _num(r.min, r.unit),
-            _num(r.max, r.unit), _num(r.rss_median, "MB"), _ratio(r.newsboat_ratio),
-            _ratio(r.floor_ratio), met,
-        ])
+        table.append(
+            [
+                r.id,
+                r.scenario,
+                r.target,
+                _num(r.median, r.unit),
+                _num(r.min, r.unit),
+                _num(r.max, r.unit),
+                _num(r.rss_median, "MB"),
+                _ratio(r.newsboat_ratio),
+                _ratio(r.floor_ratio),
+                met,
+            ]
+        )
     widths = [max(len(row[i]) for row in table if len(row) > i) for i in range(len(head))]
     widths[3] = max(len(row[3]) for row in table if not row[3].startswith("n/a"))
     lines = []

@@ -1,7 +1,10 @@
 """Run every benchmark scenario end to end, print one table, write ``bench/results.json``.
 
-``python -m bench [--runs N] [--smoke] [--only P3,P4] [size options]`` from the repo root.
-A scenario whose newstui command fails is recorded as ``n/a: <reason>``; the run goes on.
+``python -m bench [--runs N] [--smoke] [--scale] [--only P3,P4] [size options]`` from the
+repo root. ``--scale`` adds the rows on a 1,000,000-article library (P1m, P2m, P5m, P6m,
+P7m, P9m). A scenario whose newstui command fails is recorded as ``n/a: <reason>``; the
+run goes on. ``--smoke`` writes its results to ``bench/.cache/`` (never over the
+committed ``bench/results.json``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import functools
 import json
 import re
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -20,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench import corpus, workload
+from bench import corpus, size, workload
 from bench.bare_app import READY_TEXT
 from bench.measure import run_measured
 from bench.report import Row, render, write_json
@@ -28,7 +32,31 @@ from bench.serverproc import ServerProcess
 from bench.tmuxdrive import Tmux
 from bench.workload import Library, Newstui, Unavailable
 
-ALL = ("P1", "P1b", "P2", "P3", "P4", "P5", "P6", "P7")
+ALL = ("P1", "P1b", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9")
+SCALE = ("P1m", "P2m", "P5m", "P6m", "P7m", "P9m")
+ORDER = [
+    "B1",
+    "P1b",
+    "P1",
+    "P1m",
+    "P2",
+    "P2m",
+    "F3",
+    "P3",
+    "F4",
+    "P4",
+    "F8",
+    "P8",
+    "P5",
+    "P5m",
+    "P6",
+    "P6m",
+    "P7",
+    "P7m",
+    "P9",
+    "P9m",
+]
+COMMON_WORD = "the"  # in most articles: the search rows and count at their most expensive
 TITLE_RE = re.compile(corpus.TITLE_REGEX)
 MB = 1024.0
 
@@ -45,6 +73,11 @@ class Sizes:
     lib_articles: int = 100_000
     small_articles: int = 1_000
     texts: int = 10_000
+    big_feeds: int = 2_000
+    big_hosts: int = 400
+    scale_sources: int = 2_000
+    scale_articles: int = 1_000_000
+    scale_texts: int = 100_000
     seed: int = 1
     paint_timeout: float = 30.0
     key_timeout: float = 3.0
@@ -53,14 +86,38 @@ class Sizes:
 
     @classmethod
     def smoke(cls) -> Sizes:
-        return cls(runs=1, feeds=3, entries=5, hosts=3, feeds_per_host=1, latency_ms="0",
-                   lib_sources=3, lib_articles=120, small_articles=30, texts=20,
-                   paint_timeout=10.0, key_timeout=1.5, settle=0.3)
+        return cls(
+            runs=1,
+            feeds=3,
+            entries=5,
+            hosts=3,
+            feeds_per_host=1,
+            latency_ms="0",
+            lib_sources=3,
+            lib_articles=120,
+            small_articles=30,
+            texts=20,
+            big_feeds=6,
+            big_hosts=3,
+            scale_sources=4,
+            scale_articles=300,
+            scale_texts=60,
+            paint_timeout=10.0,
+            key_timeout=1.5,
+            settle=0.3,
+        )
 
 
 class Bench:
-    def __init__(self, sizes: Sizes, only: set[str], newstui: Newstui, work: Path,
-                 floor_args: list[str], log: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        sizes: Sizes,
+        only: set[str],
+        newstui: Newstui,
+        work: Path,
+        floor_args: list[str],
+        log: Callable[[str], None],
+    ) -> None:
         self.s = sizes
         self.only = only
         self.nt = newstui
@@ -68,10 +125,12 @@ class Bench:
         self.floor_args = floor_args
         self.log = log
         self.rows: dict[str, Row] = {}
-        self.libs: dict[int, Library | Exception] = {}
+        self.libs: dict[tuple[int, int], Library | Exception] = {}
+        self.copies: dict[tuple[int, int], Path] = {}
         self.tmux: Tmux | None = None
         self.newsboat = workload.newsboat_available()
         self.reuse_library = False
+        self._last_error = ""
 
     # -- helpers -----------------------------------------------------------------------
     def row(self, id: str, scenario: str, target: str, unit: str = "s") -> Row:
@@ -82,18 +141,22 @@ class Bench:
     def wanted(self, *ids: str) -> bool:
         return any(i in self.only for i in ids)
 
-    def guarded(self, ids: Sequence[str], fn: Callable[[], None],
-                note_to: Row | None = None, label: str = "") -> None:
+    def guarded(
+        self, ids: Sequence[str], fn: Callable[[], None], note_to: Row | None = None, label: str = ""
+    ) -> None:
         """Run ``fn``; a failure marks the rows ``ids`` n/a (or adds a note to ``note_to``)."""
+        self._last_error = ""
         try:
             fn()
         except Unavailable as exc:
+            self._last_error = str(exc)
             if note_to is not None:
                 note_to.notes.append(f"{label} n/a: {exc}"[:300])
             for i in ids:
                 if i in self.rows and not self.rows[i].values and not self.rows[i].error:
                     self.rows[i].fail(str(exc))
         except Exception as exc:  # never crash the whole run
+            self._last_error = f"bench error: {type(exc).__name__}: {exc}"
             self.log(traceback.format_exc())
             if note_to is not None:
                 note_to.notes.append(f"{label} n/a: bench error: {type(exc).__name__}: {exc}")
@@ -101,80 +164,128 @@ class Bench:
                 if i in self.rows and not self.rows[i].values and not self.rows[i].error:
                     self.rows[i].fail(f"bench error: {type(exc).__name__}: {exc}")
 
-    def library(self, n_articles: int) -> Library:
-        if n_articles not in self.libs:
+    def library(self, n_articles: int, n_sources: int | None = None) -> Library:
+        n_sources = n_sources or self.s.lib_sources
+        key = (n_sources, n_articles)
+        if key not in self.libs:
             self.log(f"building/loading the {n_articles}-article library ...")
             try:
-                self.libs[n_articles] = workload.build_library(
-                    self.nt, self.s.lib_sources, n_articles, self.s.seed,
-                    reuse=self.reuse_library)
+                self.libs[key] = workload.build_library(
+                    self.nt, n_sources, n_articles, self.s.seed, timeout=7200, reuse=self.reuse_library
+                )
             except Exception as exc:
-                self.libs[n_articles] = exc
-        lib = self.libs[n_articles]
+                self.libs[key] = exc
+        lib = self.libs[key]
         if isinstance(lib, Exception):
             raise Unavailable(str(lib)) from lib
         return lib
 
-    # -- F3/F4, P3/P4: refresh against the loopback server ---------------------------
+    # -- F3/F4, P3/P4, F8/P8: refresh against the loopback server --------------------
     def refresh_scenarios(self) -> None:
         s = self.s
         f3 = self.row("F3", f"floor: fetch+parse {s.feeds} feeds (pass 1)", "ref")
         f4 = self.row("F4", "floor: conditional refetch (pass 2)", "ref")
-        p3 = self.row("P3", f"first refresh {s.feeds}x{s.entries} on {s.hosts} hosts",
-                      "<= 5 s") if self.wanted("P3") else None
-        p4 = self.row("P4", f"second refresh, {s.feeds} unchanged", "<= 1.5 s") \
-            if self.wanted("P4") else None
-        feeds_dir = workload.server_corpus(s.feeds, s.entries, s.seed)
-        log = self.work / "server.log"
-        with ServerProcess(feeds_dir, s.hosts, s.latency_ms, log=log) as srv:
-            opml, urls = workload.server_opml(self.work / "subs.opml", s.feeds, s.entries,
-                                              s.seed, srv.port, s.feeds_per_host)
-            self.guarded(["F3", "F4"], lambda: self._floor(opml, f3, f4))
-            if p3 or p4:
-                self.guarded(["P3", "P4"], lambda: self._newstui_refresh(opml, p3, p4))
-            if self.newsboat and (p3 or p4):
-                self.guarded([], lambda: self._newsboat_refresh(urls, p3, p4),
-                             note_to=p3 or p4, label="newsboat comparison")
-        for r, f in ((p3, f3), (p4, f4)):
+        p3 = (
+            self.row("P3", f"first refresh {s.feeds}x{s.entries} on {s.hosts} hosts", "<= 1.25x F3")
+            if self.wanted("P3", "P8")
+            else None
+        )
+        p4 = (
+            self.row("P4", f"second refresh, {s.feeds} unchanged", "<= 1.1x F4")
+            if self.wanted("P4")
+            else None
+        )
+        self._refresh_set(s.feeds, s.hosts, f3, f4, p3, p4)
+        for r, f, limit in ((p3, f3, 1.25), (p4, f4, 1.1)):
             if r and r.median is not None and f.median:
                 r.floor_ratio = r.median / f.median
+                r.met = r.floor_ratio <= limit
 
-    def _floor(self, opml: Path, f3: Row, f4: Row) -> None:
+    def big_refresh_scenario(self) -> None:
+        """P8: the first refresh of ``big_feeds`` feeds on ``big_hosts`` hosts vs P3."""
+        s = self.s
+        f8 = self.row("F8", f"floor: fetch+parse {s.big_feeds} feeds (pass 1)", "ref")
+        p8 = self.row(
+            "P8",
+            f"first refresh {s.big_feeds}x{s.entries} on {s.big_hosts} hosts",
+            f"<= {s.big_feeds / s.feeds * 1.05:.1f}x P3",
+        )
+        self._refresh_set(s.big_feeds, s.big_hosts, f8, None, p8, None)
+        p3 = self.rows.get("P3")
+        if p8.median is not None and f8.median:
+            p8.floor_ratio = p8.median / f8.median
+        if p8.median is not None and p3 and p3.median:
+            ratio = p8.median / p3.median
+            p8.met = ratio <= s.big_feeds / s.feeds * 1.05
+            p8.notes.append(f"P8/P3 = {ratio:.2f} for {s.big_feeds / s.feeds:.1f}x the feeds")
+
+    def _refresh_set(
+        self, feeds: int, hosts: int, f1: Row, f2: Row | None, r1: Row | None, r2: Row | None
+    ) -> None:
+        s = self.s
+        per_host = max(1, -(-feeds // hosts))
+        feeds_dir = workload.server_corpus(feeds, s.entries, s.seed)
+        log = self.work / f"server-{feeds}.log"
+        with ServerProcess(feeds_dir, hosts, s.latency_ms, log=log) as srv:
+            opml, urls = workload.server_opml(
+                self.work / f"subs-{feeds}.opml", feeds, s.entries, s.seed, srv.port, per_host
+            )
+            self.guarded([f1.id] + ([f2.id] if f2 else []), lambda: self._floor(opml, f1, f2))
+            ids = [r.id for r in (r1, r2) if r]
+            if ids:
+                self.guarded(ids, lambda: self._newstui_refresh(opml, r1, r2, feeds))
+            if self.newsboat and ids:
+                self.guarded(
+                    [],
+                    lambda: self._newsboat_refresh(urls, r1, r2),
+                    note_to=r1 or r2,
+                    label="newsboat comparison",
+                )
+
+    def _floor(self, opml: Path, f3: Row, f4: Row | None) -> None:
         walls = []
         for i in range(self.s.runs):
-            m = run_measured([sys.executable, "-m", "bench.floor", "--opml", str(opml),
-                              *self.floor_args], cwd=workload.REPO, timeout=300)
+            m = run_measured(
+                [sys.executable, "-m", "bench.floor", "--opml", str(opml), *self.floor_args],
+                cwd=workload.REPO,
+                timeout=300,
+            )
             if not m.ok:
                 raise Unavailable(f"floor failed: {m.reason()}")
             data = json.loads(m.stdout.strip().splitlines()[-1])
             for row, key in ((f3, "pass1"), (f4, "pass2")):
+                if row is None:
+                    continue
                 p = data[key]
                 if p["errors"]:
-                    row.notes.append(f"run {i + 1}: {p['errors']} errors, e.g. "
-                                     f"{(p['error_samples'] or [''])[0][:120]}")
+                    row.notes.append(
+                        f"run {i + 1}: {p['errors']} errors, e.g. {(p['error_samples'] or [''])[0][:120]}"
+                    )
                 row.values.append(p["seconds"])
                 row.rss_mb.append(m.maxrss_kb / MB)
             walls.append(m.wall)
-            self.log(f"floor run {i + 1}: pass1 {data['pass1']['seconds']:.3f} s, "
-                     f"pass2 {data['pass2']['seconds']:.3f} s, whole process {m.wall:.2f} s")
+            self.log(
+                f"floor run {i + 1}: pass1 {data['pass1']['seconds']:.3f} s, "
+                f"pass2 {data['pass2']['seconds']:.3f} s, whole process {m.wall:.2f} s"
+            )
         f3.notes.append(
             f"in-process seconds (no interpreter start-up/imports); whole floor process "
             f"(both passes) median {statistics.median(walls):.2f} s; "
-            f"{data['pass1']['entries']} entries; args {self.floor_args or 'default'}")
-        f4.notes.append(f"304s per run: {data['pass2']['not_modified']}/{data['feeds']}")
+            f"{data['pass1']['entries']} entries; args {self.floor_args or 'default'}"
+        )
+        if f4 is not None:
+            f4.notes.append(f"304s per run: {data['pass2']['not_modified']}/{data['feeds']}")
 
-    def _newstui_refresh(self, opml: Path, p3: Row | None, p4: Row | None) -> None:
+    def _newstui_refresh(self, opml: Path, p3: Row | None, p4: Row | None, feeds: int) -> None:
         s = self.s
         for i in range(s.runs):
             data = self.work / f"refresh-data-{i}"
             shutil.rmtree(data, ignore_errors=True)
-            m = run_measured(self.nt.cmd(data, "import", str(opml)), env=self.nt.env,
-                             timeout=120)
+            m = run_measured(self.nt.cmd(data, "import", str(opml)), env=self.nt.env, timeout=120)
             if not m.ok:
                 raise Unavailable(f"import of the OPML failed: {m.reason()}")
             for r in (p3, p4):
-                m = run_measured(self.nt.cmd(data, "refresh", "--quiet"), env=self.nt.env,
-                                 timeout=300)
+                m = run_measured(self.nt.cmd(data, "refresh", "--quiet"), env=self.nt.env, timeout=300)
                 if r is None:
                     continue
                 if not m.ok:
@@ -183,19 +294,18 @@ class Bench:
                 r.rss_mb.append(m.maxrss_kb / MB)
             if i == 0:
                 n = self._count(data, [])
-                if n is not None and n != s.feeds * s.entries and p3:
-                    p3.notes.append(f"after refresh the library lists {n} articles, "
-                                    f"expected {s.feeds * s.entries}")
+                if n is not None and n != feeds * s.entries and p3:
+                    p3.notes.append(
+                        f"after refresh the library lists {n} articles, expected {feeds * s.entries}"
+                    )
             shutil.rmtree(data, ignore_errors=True)
-            self.log(f"newstui refresh run {i + 1}: "
-                     + ", ".join(f"{r.id} {r.values[-1]:.2f} s" for r in (p3, p4) if r))
-        for r, limit in ((p3, 5.0), (p4, 1.5)):
-            if r and r.values:
-                r.met = r.median <= limit
+            self.log(
+                f"newstui refresh run {i + 1}: "
+                + ", ".join(f"{r.id} {r.values[-1]:.2f} s" for r in (p3, p4) if r)
+            )
 
     def _count(self, data: Path, query: list[str]) -> int | None:
-        m = run_measured(self.nt.cmd(data, "list", *query, "--format", "json"),
-                         env=self.nt.env, timeout=120)
+        m = run_measured(self.nt.cmd(data, "list", *query, "--format", "json"), env=self.nt.env, timeout=120)
         return _json_count(m.stdout) if m.ok else None
 
     def _newsboat_refresh(self, urls: list[str], p3: Row | None, p4: Row | None) -> None:
@@ -219,51 +329,81 @@ class Bench:
             med = statistics.median(vals)
             if r.median is not None:
                 r.newsboat_ratio = r.median / med
-            r.notes.append(f"newsboat -x reload ({label}, reload-threads "
-                           f"{self.s.newsboat_threads}): median {med:.2f} s, "
-                           f"min {min(vals):.2f}, max {max(vals):.2f}")
+            r.notes.append(
+                f"newsboat -x reload ({label}, reload-threads "
+                f"{self.s.newsboat_threads}): median {med:.2f} s, "
+                f"min {min(vals):.2f}, max {max(vals):.2f}"
+            )
 
-    # -- P6: import of local text articles -------------------------------------------
-    def import_scenario(self) -> None:
-        r = self.row("P6", f"import {self.s.texts} local text articles", "<= 10 s")
-        texts = workload.text_corpus(self.s.texts, self.s.seed)
-        for i in range(self.s.runs):
+    # -- P6/P6m: import of local text articles --------------------------------------
+    def import_scenario(self, id: str, count: int) -> None:
+        target = "<= 10 s" if id == "P6" else "<= 10x P6"
+        r = self.row(id, f"import {count} local text articles", target)
+        texts = workload.text_corpus(count, self.s.seed)
+        runs = self.s.runs if id == "P6" else max(1, min(self.s.runs, 3))
+        for i in range(runs):
             data = self.work / f"import-data-{i}"
             shutil.rmtree(data, ignore_errors=True)
-            m = run_measured(self.nt.cmd(data, "import", str(texts)), env=self.nt.env,
-                             timeout=600)
+            m = run_measured(self.nt.cmd(data, "import", str(texts)), env=self.nt.env, timeout=3600)
             if not m.ok:
                 raise Unavailable(f"import {m.reason()}")
             r.values.append(m.wall)
             r.rss_mb.append(m.maxrss_kb / MB)
             if i == 0:
                 n = self._count(data, [])
-                if n is not None and n != self.s.texts:
-                    r.notes.append(f"library lists {n} articles after import, "
-                                   f"expected {self.s.texts}")
+                if n is not None and n != count:
+                    r.notes.append(f"library lists {n} articles after import, expected {count}")
             shutil.rmtree(data, ignore_errors=True)
-            self.log(f"import run {i + 1}: {m.wall:.2f} s")
-        r.met = r.median <= 10.0
+            self.log(f"{id} import run {i + 1}: {m.wall:.2f} s")
+        r.notes.append(f"{count / r.median:,.0f} articles/s")
+        if id == "P6":
+            r.met = r.median <= 10.0
+        else:
+            p6 = self.rows.get("P6")
+            if p6 and p6.median:
+                ratio = r.median / p6.median
+                r.met = ratio <= 10 * count / (10 * self.s.texts)
+                r.notes.append(f"P6m/P6 = {ratio:.2f} for {count / self.s.texts:.0f}x the articles")
 
-    # -- P7: list query on the big library -------------------------------------------
-    def list_scenario(self) -> None:
-        n = self.s.lib_articles
-        r = self.row("P7", f"list 'tag:x is:unread' --format json, {n} articles", "<= 0.5 s")
-        lib = self.library(n)
-        data = workload.copy_library(lib, self.work / "lib-p7")
+    # -- P7/P7m: list query on the big library ---------------------------------------
+    def list_scenario(self, id: str, n_sources: int, n: int, limit: float) -> None:
+        r = self.row(id, f"list 'tag:x is:unread' --format json, {n} articles", f"<= {limit} s")
+        lib = self.library(n, n_sources)
+        data = self.working_copy(n, n_sources)
         count = None
         for _ in range(self.s.runs):
-            m = run_measured(self.nt.cmd(data, "list", "tag:x is:unread", "--format", "json"),
-                             env=self.nt.env, timeout=120)
+            m = run_measured(
+                self.nt.cmd(data, "list", "tag:x is:unread", "--format", "json"), env=self.nt.env, timeout=120
+            )
             if not m.ok:
                 raise Unavailable(f"list {m.reason()}")
             r.values.append(m.wall)
             r.rss_mb.append(m.maxrss_kb / MB)
             count = _json_count(m.stdout)
         expected = lib.info.get("tagged_x")
-        r.notes.append(f"{count} articles matched (expected {expected})")
-        r.met = r.median <= 0.5
-        shutil.rmtree(data, ignore_errors=True)
+        r.notes.append(f"{count} articles listed ({expected} match; the list's default limit applies)")
+        r.met = r.median <= limit
+
+    # -- P9/P9m: library size ----------------------------------------------------------
+    def size_scenario(self, id: str, n_sources: int, n: int) -> None:
+        r = self.row(id, f"library size, {n} articles, vs its feed files", "<= 2x", "x")
+        lib = self.library(n, n_sources)
+        data = lib.data_dir  # read only: the library as `newstui import` left it
+        feed_bytes = int(lib.info.get("feed_bytes") or workload.corpus_bytes(lib))
+        parts = size.breakdown(data / "library.db")
+        total = sum(p.stat().st_size for p in size.library_files(data))
+        r.values.append(total / feed_bytes)
+        r.met = r.values[-1] <= 2.0
+        r.notes.append(size.describe(parts, feed_bytes))
+        r.extra.update(bytes=parts, feed_bytes=feed_bytes)
+
+    def working_copy(self, n: int, n_sources: int | None = None) -> Path:
+        """One private copy of a cached library per run, shared by the scenarios on it."""
+        lib = self.library(n, n_sources)
+        key = (n_sources or self.s.lib_sources, n)
+        if key not in self.copies:
+            self.copies[key] = workload.copy_library(lib, self.work / f"lib-{key[0]}x{key[1]}")
+        return self.copies[key]
 
     # -- P1, P1b, P5 (+ bare app, newsboat): first paint in tmux ---------------------
     def _tmux(self) -> Tmux:
@@ -277,22 +417,32 @@ class Bench:
             self.tmux.start_server(env)
         return self.tmux
 
-    def paint(self, cmd: list[str], pattern: re.Pattern[str], settle: float = 0.0,
-              name: str = "app", timeout: float | None = None) -> tuple[float, float | None]:
+    def paint(
+        self,
+        cmd: list[str],
+        pattern: re.Pattern[str],
+        settle: float = 0.0,
+        name: str = "app",
+        timeout: float | None = None,
+    ) -> tuple[float, float | None]:
         """Start ``cmd`` in a fresh tmux session; (seconds to first paint, peak RSS MB)."""
         timeout = timeout or self.s.paint_timeout
         tm = self._tmux()
         result = self.work / f"pane-{name}-{time.monotonic_ns()}.json"
         session, t0 = tm.launch(cmd, {}, result)
-        t, screen = tm.wait_for(session, lambda sc: bool(pattern.search(sc)),
-                                timeout, abort=lambda: result.exists())
+        t, screen = tm.wait_for(
+            session, lambda sc: bool(pattern.search(sc)), timeout, abort=lambda: result.exists()
+        )
         if t is not None and settle:
             time.sleep(settle)
         pane = tm.finish(session, result)
         if t is None:
             tail = " | ".join(ln.strip() for ln in screen.splitlines() if ln.strip())[-200:]
-            why = (f"exited ({pane.returncode})" if result.exists() and pane.returncode
-                   else f"nothing matching {pattern.pattern!r} within {timeout} s")
+            why = (
+                f"exited ({pane.returncode})"
+                if result.exists() and pane.returncode
+                else f"nothing matching {pattern.pattern!r} within {timeout} s"
+            )
             raise Unavailable(f"{name}: {why}; screen: {tail or '(empty)'}")
         rss = pane.maxrss_kb / MB if pane.maxrss_kb else None
         return t - t0, rss
@@ -300,60 +450,74 @@ class Bench:
     def paint_scenarios(self) -> None:
         s = self.s
         bare = self.row("B1", "bare Textual app first paint (tmux)", "ref")
-        p1 = self.row("P1", f"TUI first paint, {s.lib_articles} articles in {s.lib_sources} "
-                      "sources", "<= 1.0 s and <= 2x B1") if self.wanted("P1", "P5") else None
-        p1b = self.row("P1b", f"TUI first paint, {s.small_articles} articles",
-                       "P1 <= 1.2x P1b") if self.wanted("P1", "P1b") else None
-        p5 = self.row("P5", f"TUI peak RSS, {s.lib_articles} articles", "<= 120 MB", "MB") \
-            if self.wanted("P5") else None
+        p1b = (
+            self.row("P1b", f"TUI first paint, {s.small_articles} articles", "ref")
+            if self.wanted("P1", "P1b", "P1m")
+            else None
+        )
+        p1 = (
+            self.row(
+                "P1", f"TUI first paint, {s.lib_articles} articles in {s.lib_sources} sources", "<= 1.5x B1"
+            )
+            if self.wanted("P1")
+            else None
+        )
+        p1m = (
+            self.row(
+                "P1m",
+                f"TUI first paint, {s.scale_articles} articles in {s.scale_sources} sources",
+                "<= 1.5x B1 and <= 1.1x P1b",
+            )
+            if self.wanted("P1m")
+            else None
+        )
         bare_cmd = [sys.executable, str(workload.BENCH_DIR / "bare_app.py")]
         ready = re.compile(re.escape(READY_TEXT))
         targets: list[tuple[Row, Path]] = []
-        for r, n in ((p1b, s.small_articles), (p1, s.lib_articles)):
+        for r, n, n_src in (
+            (p1b, s.small_articles, s.lib_sources),
+            (p1, s.lib_articles, s.lib_sources),
+            (p1m, s.scale_articles, s.scale_sources),
+        ):
             if r is None:
                 continue
             try:
-                lib = self.library(n)
-                targets.append((r, workload.copy_library(lib, self.work / f"lib-paint-{n}")))
-                r.notes.append(f"library: {lib.info['articles']} articles in "
-                               f"{lib.info['sources']} feeds + {lib.info['tagged_x']} local "
-                               f"(built in {lib.info['build_seconds']} s by newstui import)")
+                lib = self.library(n, n_src)
+                targets.append((r, self.working_copy(n, n_src)))
+                r.notes.append(
+                    f"library: {lib.info['articles']} articles in "
+                    f"{lib.info['sources']} feeds + {lib.info['tagged_x']} local "
+                    f"(built in {lib.info['build_seconds']} s by newstui import)"
+                )
             except Unavailable as exc:
                 r.fail(str(exc))
-                if r is p1 and p5:
-                    p5.fail(str(exc))
         for i in range(s.runs):
             self.guarded(["B1"], functools.partial(self._paint_row, bare, bare_cmd, ready, 0.0))
             for r, data in targets:
                 if r.error:
                     continue
-                big = r is p1
-                settle = s.settle if big and p5 else 0.0
-                self.guarded([r.id] + (["P5"] if big and p5 else []), functools.partial(
-                    self._paint_row, r, self.nt.cmd(data), TITLE_RE, settle))
-            self.log(f"paint run {i + 1}: " + ", ".join(
-                f"{x.id} {x.values[-1]:.3f} s" for x in (bare, p1b, p1) if x and x.values))
-        for _, data in targets:
-            shutil.rmtree(data, ignore_errors=True)
-        if p1 and p1.values:
-            p1.met = p1.median <= 1.0 and (bare.median is None or p1.median <= 2 * bare.median)
-            if bare.median:
-                p1.notes.append(f"P1/B1 = {p1.median / bare.median:.2f}")
-            if p1b and p1b.values:
-                p1b.met = p1.median <= 1.2 * p1b.median
-                p1b.notes.append(f"P1/P1b = {p1.median / p1b.median:.2f}")
-        if p5:
-            if p1 and p1.rss_mb and not p5.error:
-                p5.values = list(p1.rss_mb)
-                p5.rss_mb = list(p1.rss_mb)
-                p5.met = p5.median <= 120.0
-                p5.notes.append(f"ru_maxrss of the TUI process in the P1 sessions "
-                                f"(first paint + {s.settle} s idle)")
-            elif not p5.error:
-                p5.fail(p1.error if p1 and p1.error else "no P1 session completed")
+                self.guarded([r.id], functools.partial(self._paint_row, r, self.nt.cmd(data), TITLE_RE, 0.0))
+            self.log(
+                f"paint run {i + 1}: "
+                + ", ".join(f"{x.id} {x.values[-1]:.3f} s" for x in (bare, p1b, p1, p1m) if x and x.values)
+            )
+        for r in (p1, p1m):
+            if r is None or not r.values or not bare.median:
+                continue
+            ratio = r.median / bare.median
+            r.notes.append(f"{r.id}/B1 = {ratio:.2f}")
+            r.met = ratio <= 1.5
+            if r is p1m and p1b and p1b.median:
+                flat = r.median / p1b.median
+                r.notes.append(f"P1m/P1b = {flat:.2f}")
+                r.met = r.met and flat <= 1.1
         if self.newsboat and p1 and p1.values:
-            self.guarded([], lambda: self._newsboat_paint(p1, p5), note_to=p1,
-                         label="newsboat comparison")
+            self.guarded(
+                [],
+                lambda: self._newsboat_paint(p1, self.rows.get("P5")),
+                note_to=p1,
+                label="newsboat comparison",
+            )
 
     def _paint_row(self, r: Row, cmd: list[str], pattern: re.Pattern[str], settle: float) -> None:
         secs, rss = self.paint(cmd, pattern, settle=settle, name=r.id)
@@ -369,17 +533,19 @@ class Bench:
         for _ in range(self.s.runs):
             lock = Path(str(nb["cache"]) + ".lock")
             lock.unlink(missing_ok=True)
-            cmd = ["env", f"HOME={nb['home']}", *workload.newsboat_cmd(
-                nb["urls"], nb["config"], nb["cache"])]
-            secs, rss = self.paint(cmd, pattern, settle=self.s.settle, name="newsboat",
-                                   timeout=max(120.0, self.s.paint_timeout))
+            cmd = ["env", f"HOME={nb['home']}", *workload.newsboat_cmd(nb["urls"], nb["config"], nb["cache"])]
+            secs, rss = self.paint(
+                cmd, pattern, settle=self.s.settle, name="newsboat", timeout=max(120.0, self.s.paint_timeout)
+            )
             times.append(secs)
             if rss:
                 rsss.append(rss)
         med = statistics.median(times)
         p1.newsboat_ratio = p1.median / med
-        p1.notes.append(f"newsboat first paint (feed list) on the same library: median "
-                        f"{med:.3f} s, min {min(times):.3f}, max {max(times):.3f}")
+        p1.notes.append(
+            f"newsboat first paint (feed list) on the same library: median "
+            f"{med:.3f} s, min {min(times):.3f}, max {max(times):.3f}"
+        )
         if p5 and rsss and p5.values:
             p5.newsboat_ratio = p5.median / statistics.median(rsss)
             p5.notes.append(f"newsboat peak RSS median {statistics.median(rsss):.1f} MB")
@@ -387,8 +553,12 @@ class Bench:
     def _newsboat_library(self, lib: Library) -> dict[str, Path]:
         """newsboat's cache of the same feeds (fetched once from the loopback server)."""
         root = lib.data_dir.parent / "newsboat"
-        files = {"urls": root / "urls", "config": root / "config", "cache": root / "cache.db",
-                 "home": root / "home"}
+        files = {
+            "urls": root / "urls",
+            "config": root / "config",
+            "cache": root / "cache.db",
+            "home": root / "home",
+        }
         if (root / "done").exists():
             return files
         shutil.rmtree(root, ignore_errors=True)
@@ -396,108 +566,234 @@ class Bench:
         names = sorted(p.name for p in feeds_dir.iterdir())
         hosts = min(20, len(names))
         with ServerProcess(feeds_dir, hosts, "0") as srv:
-            urls = [f"http://{corpus.host_for(i, -(-len(names) // hosts))}:{srv.port}/feeds/{n}"
-                    for i, n in enumerate(names)]
+            urls = [
+                f"http://{corpus.host_for(i, -(-len(names) // hosts))}:{srv.port}/feeds/{n}"
+                for i, n in enumerate(names)
+            ]
             url_file, config, cache = workload.newsboat_files(root, urls, 20)
             env = workload.newsboat_env(files["home"])
-            m = run_measured(workload.newsboat_cmd(url_file, config, cache, "-x", "reload"),
-                             env=env, timeout=1800)
+            m = run_measured(
+                workload.newsboat_cmd(url_file, config, cache, "-x", "reload"), env=env, timeout=1800
+            )
             if not m.ok:
                 raise Unavailable(f"newsboat reload of the library {m.reason()}")
         (root / "done").write_text("ok")
         return files
 
-    # -- P2: search as you type ------------------------------------------------------
-    def search_scenario(self) -> None:
+    # -- P2/P2m (+ P5/P5m): scroll to the end, then search as you type ---------------
+    def search_scenario(self, id: str, rss_id: str, n_sources: int, n: int, rss_limit: float) -> None:
         s = self.s
-        r = self.row("P2", f"search as you type, {s.lib_articles} articles (tmux)",
-                     "<= 100 ms median, <= 250 ms worst", "ms")
-        lib = self.library(s.lib_articles)
+        r = self.row(
+            id,
+            f"search as you type, {n} articles (tmux)",
+            "<= 50 ms median, <= 150 ms worst; exact count <= 1 s",
+            "ms",
+        )
+        rss = (
+            self.row(
+                rss_id,
+                f"TUI peak RSS, {n} articles, after scrolling to the end and searching",
+                f"<= {rss_limit:.0f} MB",
+                "MB",
+            )
+            if self.wanted(rss_id)
+            else None
+        )
+        lib = self.library(n, n_sources)
         planted = lib.planted
         if len(planted) < 2:
             raise Unavailable("library too small for the planted search words")
-        data = workload.copy_library(lib, self.work / "lib-p2")
+        data = self.working_copy(n, n_sources)
+        expected = _fts_count(data, COMMON_WORD)
         ids = {w: f"{corpus.TITLE_MARKER}{uid:06d}" for w, uid in planted.items()}
-        timeouts = fallbacks = 0
-        try:
-            for _ in range(s.runs):
-                t, f = self._search_session(data, ids, r)
-                timeouts += t
-                fallbacks += f
-        finally:
-            shutil.rmtree(data, ignore_errors=True)
-        if len(r.values) == timeouts:
+        stats = {"timeouts": 0, "fallbacks": 0}
+        count_ms: list[float] = []
+        counts: list[int | None] = []
+        for _ in range(s.runs):
+            self._search_session(data, ids, r, rss, stats, count_ms, counts)
+        if len(r.values) == stats["timeouts"]:
             r.values.clear()
-            raise Unavailable(f"no keystroke produced a visible list update "
-                              f"within {s.key_timeout} s ({timeouts} tried)")
-        r.met = r.median <= 100 and r.max <= 250 and timeouts == 0
-        r.notes.append(f"query {corpus.SEARCH_QUERY!r} typed after '/', one key at a time; "
-                       f"{len(r.values)} keystrokes; {timeouts} timeouts "
-                       f"(counted as {s.key_timeout * 1000:.0f} ms); "
-                       f"{fallbacks} used the fallback detector (screen changed and the "
-                       f"expected title visible, the previous one still on screen)")
+            raise Unavailable(
+                f"no keystroke produced a visible list update "
+                f"within {s.key_timeout} s ({stats['timeouts']} tried)"
+            )
+        r.extra.update(count_ms=count_ms, counts=counts, expected_count=expected)
+        right = all(c == expected for c in counts) if expected is not None else None
+        slowest = max(count_ms) if count_ms else None
+        r.met = (
+            r.median <= 50
+            and r.max <= 150
+            and stats["timeouts"] == 0
+            and slowest is not None
+            and slowest <= 1000
+            and right is not False
+        )
+        r.notes.append(
+            f"{corpus.SEARCH_QUERY!r} (rare, planted) then {COMMON_WORD!r} (in {expected} "
+            f"articles) typed after '/', one key at a time; {len(r.values)} keystrokes; "
+            f"{stats['timeouts']} timeouts (counted as {s.key_timeout * 1000:.0f} ms); "
+            f"{stats['fallbacks']} used the fallback detector"
+        )
+        if count_ms:
+            r.notes.append(
+                f"exact count of {COMMON_WORD!r} on screen after the last key: median "
+                f"{statistics.median(count_ms):.0f} ms, worst {slowest:.0f} ms; shown "
+                f"{sorted(set(counts), key=str)} (true: {expected})"
+            )
+        if rss and rss.values:
+            rss.met = rss.median <= rss_limit
 
-    def _search_session(self, data: Path, ids: dict[str, str], r: Row) -> tuple[int, int]:
+    def _search_session(
+        self,
+        data: Path,
+        ids: dict[str, str],
+        r: Row,
+        rss: Row | None,
+        stats: dict[str, int],
+        count_ms: list[float],
+        counts: list[int | None],
+    ) -> None:
         tm = self._tmux()
-        result = self.work / f"pane-P2-{time.monotonic_ns()}.json"
+        result = self.work / f"pane-{r.id}-{time.monotonic_ns()}.json"
         session, _ = tm.launch(self.nt.cmd(data), {}, result)
-        timeouts = fallbacks = 0
         try:
-            t, screen = tm.wait_for(session, lambda sc: bool(TITLE_RE.search(sc)),
-                                    self.s.paint_timeout, abort=lambda: result.exists())
+            t, screen = tm.wait_for(
+                session,
+                lambda sc: bool(TITLE_RE.search(sc)),
+                self.s.paint_timeout,
+                abort=lambda: result.exists(),
+            )
             if t is None:
-                raise Unavailable(f"the TUI never showed an article title: "
-                                  f"{' | '.join(screen.split())[-160:]}")
+                raise Unavailable(
+                    f"the TUI never showed an article title: {' | '.join(screen.split())[-160:]}"
+                )
             time.sleep(self.s.settle)
+            # To the end of the list: every page on the way may cost memory.
+            before = tm.capture(session)
+            t0 = time.perf_counter()
+            tm.send_literal(session, "G")
+            t1, _ = tm.wait_for(
+                session,
+                lambda sc: sc != before and TITLE_RE.search(sc) is not None and "   …" not in sc,
+                10.0,
+            )
+            if t1 is None:
+                r.notes.append("the end of the list did not show within 10 s")
+            time.sleep(0.5)
             tm.send_literal(session, "/")
             time.sleep(0.5)
             query = corpus.SEARCH_QUERY
             consecutive = 0
             for k in range(1, len(query) + 1):
                 want = ids.get(query[:k])
-                gone = ids.get(query[:k - 1]) if k > 1 else None
+                gone = ids.get(query[: k - 1]) if k > 1 else None
                 before = tm.capture(session)
                 first_change: list[float] = []
                 done = functools.partial(_search_done, before, want, gone, first_change)
-                t0 = time.perf_counter()
-                tm.send_literal(session, query[k - 1])
-                t1, _ = tm.wait_for(session, done, self.s.key_timeout)
-                if t1 is not None:
-                    r.values.append((t1 - t0) * 1000)
-                    consecutive = 0
-                elif first_change:
-                    r.values.append((first_change[0] - t0) * 1000)
-                    fallbacks += 1
-                    consecutive = 0
-                else:
-                    r.values.append(self.s.key_timeout * 1000)
-                    timeouts += 1
+                if not self._key(session, query[k - 1], done, r, stats, first_change):
                     consecutive += 1
                     if consecutive >= 2:
                         break
+                else:
+                    consecutive = 0
                 time.sleep(0.2)
+            tm.send_key(session, "C-u")  # empty the search box
+            time.sleep(1.0)
+            word = COMMON_WORD
+            for k in range(1, len(word) + 1):
+                rows_in = re.compile(rf"“{re.escape(word[:k])}” — [0-9,]+\+? articles?")
+                self._key(session, word[k - 1], lambda sc, p=rows_in: bool(p.search(sc)), r, stats, [])
+            t0 = time.perf_counter()
+            exact = re.compile(rf"“{re.escape(word)}” — ([0-9,]+) articles? ·")
+            t1, screen = tm.wait_for(session, lambda sc: bool(exact.search(sc)), 10.0)
+            if t1 is None:
+                count_ms.append(10_000.0)
+                counts.append(None)
+            else:
+                count_ms.append((t1 - t0) * 1000)
+                m = exact.search(screen)
+                counts.append(int(m.group(1).replace(",", "")) if m else None)
         finally:
-            tm.finish(session, result)
-        return timeouts, fallbacks
+            pane = tm.finish(session, result)
+        if rss is not None and pane.maxrss_kb:
+            rss.values.append(pane.maxrss_kb / MB)
+            rss.rss_mb.append(pane.maxrss_kb / MB)
+
+    def _key(
+        self,
+        session: str,
+        key: str,
+        done: Callable[[str], bool],
+        r: Row,
+        stats: dict[str, int],
+        first_change: list[float],
+    ) -> bool:
+        """Send one key; record ms until ``done(screen)``. False on a timeout."""
+        tm = self._tmux()
+        t0 = time.perf_counter()
+        tm.send_literal(session, key)
+        t1, _ = tm.wait_for(session, done, self.s.key_timeout)
+        if t1 is not None:
+            r.values.append((t1 - t0) * 1000)
+            return True
+        if first_change:
+            r.values.append((first_change[0] - t0) * 1000)
+            stats["fallbacks"] += 1
+            return True
+        r.values.append(self.s.key_timeout * 1000)
+        stats["timeouts"] += 1
+        return False
 
     # -- all ---------------------------------------------------------------------------
     def run(self) -> list[Row]:
+        s = self.s
+        steps: list[tuple[tuple[str, ...], Callable[[], None]]] = [
+            (("P3", "P4", "P8"), self.refresh_scenarios),
+            (("P8",), self.big_refresh_scenario),
+            (("P6", "P6m"), lambda: self.import_scenario("P6", s.texts)),
+            (("P6m",), lambda: self.import_scenario("P6m", s.scale_texts)),
+            (("P7",), lambda: self.list_scenario("P7", s.lib_sources, s.lib_articles, 0.5)),
+            (("P7m",), lambda: self.list_scenario("P7m", s.scale_sources, s.scale_articles, 0.3)),
+            (("P9",), lambda: self.size_scenario("P9", s.lib_sources, s.lib_articles)),
+            (("P9m",), lambda: self.size_scenario("P9m", s.scale_sources, s.scale_articles)),
+            (("P1", "P1b", "P1m"), self.paint_scenarios),
+            (("P2", "P5"), lambda: self.search_scenario("P2", "P5", s.lib_sources, s.lib_articles, 120.0)),
+            (
+                ("P2m", "P5m"),
+                lambda: self.search_scenario("P2m", "P5m", s.scale_sources, s.scale_articles, 100.0),
+            ),
+        ]
         try:
-            if self.wanted("P3", "P4"):
-                self.guarded(["F3", "F4", "P3", "P4"], self.refresh_scenarios)
-            if self.wanted("P6"):
-                self.guarded(["P6"], self.import_scenario)
-            if self.wanted("P7"):
-                self.guarded(["P7"], self.list_scenario)
-            if self.wanted("P1", "P1b", "P5"):
-                self.guarded(["B1", "P1", "P1b", "P5"], self.paint_scenarios)
-            if self.wanted("P2"):
-                self.guarded(["P2"], self.search_scenario)
+            for ids, fn in steps:
+                if self.wanted(*ids):
+                    # A failure marks the rows this step made (not those of earlier steps).
+                    before = set(self.rows)
+                    self.guarded([], fn)
+                    err = self._last_error
+                    for i in set(self.rows) - before:
+                        row = self.rows[i]
+                        if err and not row.values and not row.error:
+                            row.fail(err)
         finally:
             if self.tmux:
                 self.tmux.stop_server()
-        order = ["B1", "P1", "P1b", "P2", "F3", "P3", "F4", "P4", "P5", "P6", "P7"]
-        return [self.rows[i] for i in order if i in self.rows]
+            for copy in self.copies.values():
+                shutil.rmtree(copy, ignore_errors=True)
+        return [self.rows[i] for i in ORDER if i in self.rows]
+
+
+def _fts_count(data: Path, word: str) -> int | None:
+    """How many articles the search ``word`` (a prefix search) matches, read directly."""
+    try:
+        conn = sqlite3.connect(f"file:{data / 'library.db'}?mode=ro", uri=True)
+        try:
+            return conn.execute(
+                "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (f'"{word}"*',)
+            ).fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
 
 
 def _search_done(
@@ -538,19 +834,50 @@ def _json_count(text: str) -> int | None:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--runs", type=int, default=None, help="runs per scenario (default 5)")
-    p.add_argument("--smoke", action="store_true", help="tiny sizes, 1 run (for CI)")
+    p.add_argument(
+        "--smoke", action="store_true", help="tiny sizes, 1 run (for CI); results go to bench/.cache/"
+    )
+    p.add_argument(
+        "--scale", action="store_true", help="add the 1,000,000-article rows (P1m P2m P5m P6m P7m P9m)"
+    )
     p.add_argument("--only", default="", help="comma-separated ids, e.g. P3,P4")
-    p.add_argument("--out", type=Path, default=None, help="JSON path (default bench/results.json)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="JSON path (default bench/results.json; with --smoke bench/.cache/results-smoke.json)",
+    )
     p.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")
     p.add_argument("--newstui", default=None, help="command to run newstui (default: PATH)")
     p.add_argument("--floor-args", default="", help="extra arguments for bench.floor")
     p.add_argument("--no-newsboat", action="store_true", help="skip the newsboat comparisons")
-    p.add_argument("--cache", type=Path, default=None,
-                   help="cache folder for corpora and libraries (default bench/.cache)")
-    p.add_argument("--reuse-library", action="store_true",
-                   help="use a cached library even if the newstui sources changed since")
-    for f in ("feeds", "entries", "hosts", "feeds_per_host", "lib_sources", "lib_articles",
-              "small_articles", "texts", "seed"):
+    p.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="cache folder for corpora and libraries (default bench/.cache)",
+    )
+    p.add_argument(
+        "--reuse-library",
+        action="store_true",
+        help="use a cached library even if the newstui sources changed since",
+    )
+    for f in (
+        "feeds",
+        "entries",
+        "hosts",
+        "feeds_per_host",
+        "lib_sources",
+        "lib_articles",
+        "small_articles",
+        "texts",
+        "big_feeds",
+        "big_hosts",
+        "scale_sources",
+        "scale_articles",
+        "scale_texts",
+        "seed",
+    ):
         p.add_argument("--" + f.replace("_", "-"), type=int, default=None)
     p.add_argument("--latency-ms", default=None, help="server latency lo-hi ms (default 100-300)")
     return p.parse_args(argv)
@@ -564,15 +891,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if value is not None:
             setattr(sizes, name, value)
     only = {x.strip() for x in args.only.split(",") if x.strip()} or set(ALL)
-    unknown = only - set(ALL)
+    if args.scale and not args.only:
+        only |= set(SCALE)
+    unknown = only - set(ALL) - set(SCALE)
     if unknown:
         print(f"unknown scenario ids: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
-    out = args.out or workload.BENCH_DIR / "results.json"
     nt = workload.find_newstui(args.newstui)
     if args.cache:
         workload.CACHE = args.cache.resolve()
     workload.CACHE.mkdir(parents=True, exist_ok=True)
+    # Smoke figures never land on the committed results.
+    out = args.out or (
+        workload.CACHE / "results-smoke.json" if args.smoke else workload.BENCH_DIR / "results.json"
+    )
 
     def log(msg: str) -> None:
         print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
@@ -588,14 +920,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = bench.run()
         total = time.perf_counter() - t0
     print(render(rows))
-    write_json(out, rows, {
-        "smoke": args.smoke,
-        "sizes": asdict(sizes),
-        "only": sorted(only),
-        "newstui": nt.argv,
-        "newsboat": bench.newsboat,
-        "p2_method": "tmux",
-        "total_seconds": round(total, 1),
-    })
+    write_json(
+        out,
+        rows,
+        {
+            "smoke": args.smoke,
+            "scale": args.scale,
+            "sizes": asdict(sizes),
+            "only": sorted(only),
+            "newstui": nt.argv,
+            "newsboat": bench.newsboat,
+            "p2_method": "tmux",
+            "total_seconds": round(total, 1),
+        },
+    )
     print(f"\nwrote {out} ({total:.0f} s)")
+    if not args.smoke and args.out is None:
+        try:
+            from bench import plot
+
+            rows_by_id, _ = plot.load_rows([out])
+            print(f"drew {plot.draw(rows_by_id, asdict(sizes), plot.BENCH_DIR / 'curves.svg')}")
+        except ImportError:
+            print("no matplotlib: `pip install -e '.[bench]'` to draw bench/curves.svg")
     return 0

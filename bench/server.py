@@ -124,7 +124,7 @@ def make_handler(
             if hi > 0:
                 time.sleep(random.uniform(lo, hi))
             path = self.path.split("?", 1)[0]
-            doc = store.get(path[len("/feeds/"):]) if path.startswith("/feeds/") else None
+            doc = store.get(path[len("/feeds/") :]) if path.startswith("/feeds/") else None
             if doc is None:
                 self._send(404, {"Content-Type": "text/plain"}, b"not found\n")
                 return
@@ -237,8 +237,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--hosts", type=int, default=100)
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--latency-ms", default="100-300", help="lo-hi in ms, uniform; 0 = none")
-    p.add_argument("--watch-stdin", action="store_true",
-                   help="also stop when stdin reaches end of file (for a parent process)")
+    p.add_argument(
+        "--watch-stdin",
+        action="store_true",
+        help="also stop when stdin reaches end of file (for a parent process)",
+    )
     args = p.parse_args(argv)
     server = FeedServer(args.root, args.hosts, args.port, parse_latency(args.latency_ms))
     server.start()

@@ -16,8 +16,18 @@ class ServerProcess:
         self, root: Path, hosts: int, latency_ms: str, port: int = 0, log: Path | None = None
     ) -> None:
         self.args = [
-            sys.executable, "-m", "bench.server", "--root", str(root), "--hosts", str(hosts),
-            "--latency-ms", latency_ms, "--port", str(port), "--watch-stdin",
+            sys.executable,
+            "-m",
+            "bench.server",
+            "--root",
+            str(root),
+            "--hosts",
+            str(hosts),
+            "--latency-ms",
+            latency_ms,
+            "--port",
+            str(port),
+            "--watch-stdin",
         ]
         self.log = log
         self.port = 0

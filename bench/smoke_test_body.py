@@ -21,8 +21,19 @@ def run_smoke(tmp_path: Path, timeout: float = 120.0, extra: list[str] | None = 
     out = Path(tmp_path) / "bench-smoke.json"
     work = Path(tmp_path) / "bench-work"
     cache = Path(tmp_path) / "bench-cache"
-    cmd = [sys.executable, "-m", "bench", "--smoke", "--out", str(out), "--work", str(work),
-           "--cache", str(cache), *(extra or [])]
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench",
+        "--smoke",
+        "--out",
+        str(out),
+        "--work",
+        str(work),
+        "--cache",
+        str(cache),
+        *(extra or []),
+    ]
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)

@@ -47,13 +47,31 @@ class Tmux:
         if self._started:
             return
         subprocess.run(
-            ["tmux", "-L", self.socket, "-f", "/dev/null", "new-session", "-d", "-s", "keeper",
-             "-x", "20", "-y", "5", "sleep 86400"],
+            [
+                "tmux",
+                "-L",
+                self.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "keeper",
+                "-x",
+                "20",
+                "-y",
+                "5",
+                "sleep 86400",
+            ],
             check=True,
             env=dict(env),
         )
-        for option, value in (("escape-time", "0"), ("remain-on-exit", "on"),
-                              ("default-terminal", "screen-256color"), ("status", "off")):
+        for option, value in (
+            ("escape-time", "0"),
+            ("remain-on-exit", "on"),
+            ("default-terminal", "screen-256color"),
+            ("status", "off"),
+        ):
             self._tmux("set-option", "-g", option, value, check=False)
         self._started = True
 
@@ -64,9 +82,7 @@ class Tmux:
             tmpdir = os.environ.get("TMUX_TMPDIR", "/tmp")
             Path(tmpdir, f"tmux-{os.getuid()}", self.socket).unlink(missing_ok=True)
 
-    def launch(
-        self, cmd: Sequence[str], env: Mapping[str, str], result: Path
-    ) -> tuple[str, float]:
+    def launch(self, cmd: Sequence[str], env: Mapping[str, str], result: Path) -> tuple[str, float]:
         """Start ``cmd`` (wrapped to record its rusage) in a new session; returns (name, t0)."""
         self._n += 1
         name = f"s{self._n}"
@@ -74,8 +90,7 @@ class Tmux:
         full = ["env", *env_args, sys.executable, str(WRAP), str(result), "--", *cmd]
         shell = " ".join(shlex.quote(a) for a in full)
         t0 = time.perf_counter()
-        self._tmux("new-session", "-d", "-s", name, "-x", str(self.width), "-y",
-                   str(self.height), shell)
+        self._tmux("new-session", "-d", "-s", name, "-x", str(self.width), "-y", str(self.height), shell)
         return name, t0
 
     def capture(self, name: str) -> str:

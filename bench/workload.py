@@ -67,6 +67,15 @@ def code_hash() -> str:
     return h.hexdigest()[:10]
 
 
+@functools.lru_cache(maxsize=1)
+def schema_hash() -> str:
+    """Changes when the library schema changes (the key of the big, build-once libraries)."""
+    return hashlib.sha1((REPO / "src/newstui/store/schema.py").read_bytes()).hexdigest()[:10]
+
+
+BUILD_ONCE = 1_000_000  # libraries this big are keyed by the schema, not the whole code
+
+
 def server_corpus(n_sources: int, n_articles: int, seed: int) -> Path:
     """Feed files for the server (cached): ``.../feeds/feedNNNN.{rss,atom}``."""
     root = CACHE / f"served-{n_sources}x{n_articles}-s{seed}"
@@ -119,16 +128,18 @@ def build_library(
     """A library of ``n_articles`` in ``n_sources`` feeds (plus 1% local articles tagged x).
 
     Built once with ``newstui import FEEDS_DIR TEXTS_DIR`` and cached under
-    ``bench/.cache`` keyed by sizes, seed and the newstui source hash; ``reuse`` takes any
-    cached library of the same sizes even if newstui has changed since.
+    ``bench/.cache`` keyed by sizes, seed and the newstui source hash (from ``BUILD_ONCE``
+    articles on, the schema's hash: a newer newstui migrates it on open); ``reuse`` takes
+    any cached library of the same sizes even if newstui has changed since.
     """
     tagged = max(1, n_articles // 100)
     key = f"lib-{n_sources}x{n_articles}-t{tagged}-s{seed}"
-    root = CACHE / f"{key}-{code_hash()}"
+    corpus_hash = hashlib.sha1(Path(corpus.__file__).read_bytes()).hexdigest()[:6]
+    stamp = f"schema-{schema_hash()}-c{corpus_hash}" if n_articles >= BUILD_ONCE else code_hash()
+    root = CACHE / f"{key}-{stamp}"
     candidates = [root]
     if reuse:
-        candidates += sorted(CACHE.glob(f"{key}-*"), key=lambda p: p.stat().st_mtime,
-                             reverse=True)
+        candidates += sorted(CACHE.glob(f"{key}-*"), key=lambda p: p.stat().st_mtime, reverse=True)
     for cand in candidates:
         info_file = cand / "info.json"
         if info_file.exists():
@@ -138,20 +149,22 @@ def build_library(
         shutil.rmtree(old, ignore_errors=True)
     root.mkdir(parents=True)
     counts = corpus.spread(n_articles - tagged, n_sources)
-    feeds = corpus.build_feeds(n_sources, counts, seed)
-    corpus.write_feeds(feeds, root / "feeds")
+    corpus.write_feeds(corpus.iter_feeds(n_sources, counts, seed), root / "feeds")
     corpus.write_text_articles(root / "texts", tagged, seed, tag_x_every=1)
     data = root / "data"
     t0 = time.perf_counter()
     m = run_measured(
         nt.cmd(data, "import", str(root / "feeds"), str(root / "texts")),
-        env=nt.env, timeout=timeout,
+        env=nt.env,
+        timeout=timeout,
     )
     if not m.ok:
         shutil.rmtree(root, ignore_errors=True)
         raise Unavailable(f"building the library failed: import {m.reason()}")
     plants = corpus.planted_uids(n_sources, counts)
     info = {
+        "feed_bytes": sum(p.stat().st_size for p in (root / "feeds").iterdir())
+        + sum(p.stat().st_size for p in (root / "texts").iterdir()),
         "sources": n_sources,
         "articles": n_articles,
         "tagged_x": tagged,
@@ -161,6 +174,12 @@ def build_library(
     }
     info_file.write_text(json.dumps(info, indent=1))
     return Library(data, info)
+
+
+def corpus_bytes(lib: Library) -> int:
+    """Size of the feed and text files a cached library was imported from."""
+    root = lib.data_dir.parent
+    return sum(p.stat().st_size for d in ("feeds", "texts") for p in (root / d).iterdir())
 
 
 def copy_library(lib: Library, dest: Path) -> Path:
@@ -192,9 +211,7 @@ def newsboat_files(work: Path, urls: Sequence[str], threads: int = 100) -> tuple
     return url_file, config, work / "cache.db"
 
 
-def newsboat_cmd(
-    url_file: Path, config: Path, cache: Path, *extra: str
-) -> list[str]:
+def newsboat_cmd(url_file: Path, config: Path, cache: Path, *extra: str) -> list[str]:
     return ["newsboat", "-q", "-u", str(url_file), "-C", str(config), "-c", str(cache), *extra]
 
 
@@ -211,5 +228,6 @@ def newsboat_env(home: Path) -> dict[str, str]:
 
 
 def run_quiet(cmd: Sequence[str], env: dict[str, str], timeout: float = 600) -> None:
-    subprocess.run(list(cmd), env=env, timeout=timeout, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        list(cmd), env=env, timeout=timeout, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )

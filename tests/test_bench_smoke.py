@@ -5,7 +5,9 @@ never asserted in tests)."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,16 +16,48 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.smoke_test_body import run_smoke  # noqa: E402
 
+REPO = Path(__file__).resolve().parents[1]
+
 pytestmark = pytest.mark.slow
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="the TUI scenarios drive tmux")
 def test_bench_smoke_runs_every_scenario(tmp_path: Path) -> None:
-    doc = run_smoke(tmp_path, timeout=300, extra=["--no-newsboat"])
+    doc = run_smoke(tmp_path, timeout=400, extra=["--no-newsboat", "--scale"])
     assert doc["returncode"] == 0, doc["stderr"][-2000:]
     ids = {row["id"] for row in doc["rows"]}
-    assert {"P1", "P1b", "P2", "P3", "P4", "P5", "P6", "P7"} <= ids
+    assert {"P1", "P1b", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9"} <= ids
+    assert {"P1m", "P2m", "P5m", "P6m", "P7m", "P9m"} <= ids
     for row in doc["rows"]:
         assert not str(row.get("error") or "").startswith("bench error"), row
         if row["id"].startswith("P"):
             assert row.get("median") is not None, row
+
+
+def test_smoke_results_never_overwrite_the_committed_ones(tmp_path: Path) -> None:
+    committed = REPO / "bench" / "results.json"
+    before = committed.read_bytes() if committed.exists() else None
+    cache = tmp_path / "cache"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--smoke",
+            "--only",
+            "P9",
+            "--cache",
+            str(cache),
+            "--work",
+            str(tmp_path / "work"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (committed.read_bytes() if committed.exists() else None) == before
+    doc = json.loads((cache / "results-smoke.json").read_text())
+    assert doc["meta"]["smoke"] and [r["id"] for r in doc["rows"]] == ["P9"]
+    assert doc["rows"][0]["extra"]["bytes"]["full-text index"] > 0

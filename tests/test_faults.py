@@ -19,6 +19,7 @@ import pytest
 
 from conftest import LOCAL, newstui_command
 from newstui.models import ArticleIn
+from newstui.store.articles import unindex
 from newstui.store.library import SQLITE_MAGIC, Library
 
 DEMO = Path(__file__).parent.parent / "src" / "newstui" / "demo" / "articles"
@@ -279,7 +280,7 @@ def test_doctor_rebuilds_a_search_index_out_of_step(data_dir: Path) -> None:
         word_hits = lib.count("Wero")
         assert word_hits > 0
         with lib.write() as c:
-            c.execute("DELETE FROM articles_fts WHERE rowid IN (SELECT id FROM articles LIMIT 5)")
+            unindex(c, [r[0] for r in c.execute("SELECT id FROM articles LIMIT 5")])
             c.execute("INSERT INTO articles_fts (rowid, title) VALUES (999999, 'ghost')")
     check = run(data_dir, "doctor", "--check-only")
     assert check.returncode != 0

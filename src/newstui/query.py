@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from newstui.errors import QueryError
 
 MIN_PREFIX = 3
+# A full-text term's condition (the store recognises it to plan date-sorted searches).
+FTS_MEMBER = "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
 FIELDS = ("tag", "category", "source", "author", "is", "before", "after", "note")
 STATES = ("unread", "read", "bookmarked")
 
@@ -197,7 +199,7 @@ def _term_sql(term: _Term, out: Compiled) -> str:
         if not phrase:
             return "1"
         out.params.append(phrase)
-        return "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+        return FTS_MEMBER
     if not v.strip():
         raise QueryError(f"{f}: needs a value")
     if f == "tag":

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from newstui.errors import NotFound
 from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
 from newstui.plaintext import index_texts
-from newstui.query import Compiled, compile_query
+from newstui.query import FTS_MEMBER, Compiled, compile_query
 from newstui.render import iso
 from newstui.store.connection import (
     ROW_SELECT,
@@ -91,7 +91,11 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
         # too: several title-less, date-less items of one feed are different articles.
         basis = "\x00".join((source_url, title, "" if estimated else repr(published), summary, content))
         key = "sha1:" + hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()
-    summary_text, body = index_texts(summary, content, ctype)
+    # feedparser gives an Atom entry without a summary its content as the summary too: it
+    # is kept (and indexed) once, as the body. The digest below still sees both, so
+    # libraries made before this are not rewritten on the next refresh.
+    repeated = summary == content
+    summary_text, body = index_texts("" if repeated else summary, content, ctype)
     derived = 0
     if not title:
         # Title-less items (microblogs, Mastodon): the opening words of their text, marked
@@ -107,9 +111,49 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
              "\x1e".join(cats), "\x1e".join(tags), *(("derived",) if derived else ()))
         ).encode("utf-8", "surrogatepass")
     ).hexdigest()
+    if repeated:
+        summary = ""
     return PreparedRow(key, digest, title, link, author, summary, content, ctype, published,
                        int(estimated), item.updated, enclosures, cats, tags, body, summary_text,
                        derived)
+
+
+FTS_INSERT = "INSERT INTO articles_fts (rowid, title, author, summary, body) VALUES (?,?,?,?,?)"
+_FTS_DELETE = (
+    "INSERT INTO articles_fts (articles_fts, rowid, title, author, summary, body) "
+    "VALUES ('delete', ?, ?, ?, ?, ?)"
+)
+
+
+def unindex(c: sqlite3.Connection, ids: Iterable[int]) -> None:
+    """Take articles out of the search index; call it before their rows change or go.
+
+    The index keeps no copy of the texts (contentless), so FTS5's 'delete' command gets the
+    text it indexed, recomputed from the row. Ids not in the index are skipped: deleting
+    one would corrupt the index's totals."""
+    wanted = list(ids)
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = c.execute(
+            "SELECT id, title, author, summary, content, content_type FROM articles "
+            f"WHERE id IN ({marks}) AND id IN (SELECT id FROM articles_fts_docsize)",
+            chunk,
+        ).fetchall()
+        c.executemany(
+            _FTS_DELETE,
+            [(aid, title, author, *index_texts(summary, content, ctype))
+             for aid, title, author, summary, content, ctype in rows],
+        )
+
+
+# A search with many matches, sorted by date, is served from the date index: SQLite
+# collects the matching ids once and reads article rows only for the page. Left to itself
+# it would read every matching row (wide rows: the published date sits after the texts)
+# and sort them all, seconds for a common word. Few matches: reading them is cheaper than
+# walking the index, so the plan depends on a capped count of the matches.
+_FTS_BY_DATE = "+" + FTS_MEMBER  # the unary + keeps the planner off rowid lookups
+MANY_MATCHES = 2_000
 
 
 def _flip(term: str) -> str:
@@ -183,6 +227,7 @@ class ArticleStore(Connection):
                 labels.append((aid, cats, tags))
                 fts.append((aid, title, author, summary_text, body))
             if updates:
+                unindex(c, [aid for (aid,) in changed_ids])  # needs the rows' old texts
                 # An estimated date (the source gave none) keeps the first one seen.
                 c.executemany(
                     "UPDATE articles SET hash=?, title=?, link=?, author=?, summary=?, content=?, "
@@ -191,16 +236,12 @@ class ArticleStore(Connection):
                     "enclosures=?, title_derived=? WHERE id=?",
                     [(*u[:7], u[8], u[7], u[8], u[9], u[10], u[11], u[12]) for u in updates],
                 )
-                c.executemany("DELETE FROM articles_fts WHERE rowid = ?", changed_ids)
                 c.executemany("DELETE FROM article_categories WHERE article_id = ?", changed_ids)
                 c.executemany(
                     "DELETE FROM article_tags WHERE article_id = ? AND origin = 'source'",
                     changed_ids,
                 )
-            c.executemany(
-                "INSERT INTO articles_fts (rowid, title, author, summary, body) VALUES (?,?,?,?,?)",
-                fts,
-            )
+            c.executemany(FTS_INSERT, fts)
             self._write_labels(c, labels)
         return result
 
@@ -257,6 +298,11 @@ class ArticleStore(Connection):
         list order): the last pages of a long list cost as little as the first ones, where
         a large OFFSET would walk the whole index."""
         q = self.compiled(query)
+        where = q.where
+        if sort == "date" and limit is not None and FTS_MEMBER in where and (
+            self._many_matches(q)
+        ):
+            where = where.replace(FTS_MEMBER, _FTS_BY_DATE)
         params: list[object] = []
         sql = ROW_SELECT
         if sort == "rank" and q.rank_match:
@@ -265,7 +311,7 @@ class ArticleStore(Connection):
                 " r ON r.rid = a.id"
             )
             params.append(q.rank_match)
-        sql += f" WHERE {q.where}"
+        sql += f" WHERE {where}"
         params.extend(q.params)
         newest = ["a.published DESC", "a.id DESC"]
         if sort == "rank" and q.rank_match:
@@ -288,6 +334,15 @@ class ArticleStore(Connection):
         if from_end:
             rows.reverse()
         return [ArticleRow(r[0], r[1], r[2] or "", r[3], bool(r[4]), bool(r[5])) for r in rows]
+
+    def _many_matches(self, q: Compiled) -> bool:
+        """Whether the search words of ``q`` match at least ``MANY_MATCHES`` articles."""
+        if not q.rank_match:
+            return False
+        return self._read(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? "
+            "LIMIT ?)", (q.rank_match, MANY_MATCHES),
+        )[0][0] >= MANY_MATCHES
 
     def records(
         self,
@@ -348,6 +403,12 @@ class ArticleStore(Connection):
         q = self.compiled(query)
         if q.is_everything:
             return self._read("SELECT COUNT(*) FROM articles")[0][0]
+        if q.where == FTS_MEMBER:
+            # One search term: the index holds exactly the articles (doctor keeps it so),
+            # so its own count needs no article row.
+            return self._read(
+                "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", q.params
+            )[0][0]
         return self._read(f"SELECT COUNT(*) FROM articles a WHERE {q.where}", q.params)[0][0]
 
     def warm_search(self) -> None:

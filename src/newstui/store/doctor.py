@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from newstui.errors import LibraryError, NewstuiError
 from newstui.plaintext import index_texts
+from newstui.store.articles import FTS_INSERT
 from newstui.store.library import Library
 
 _MAX_PROBLEMS = 20  # integrity_check can list thousands of lines; a summary is enough
@@ -76,14 +77,15 @@ def search_index_problems(lib: Library) -> list[str]:
             c.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
     except (sqlite3.DatabaseError, LibraryError) as exc:
         problems.append(f"index damaged: {' '.join(str(exc).split())}")
+    # The index is contentless: the rows it holds are those of its docsize table.
     try:
         missing = lib._read(
             "SELECT COUNT(*) FROM articles a WHERE NOT EXISTS "
-            "(SELECT 1 FROM articles_fts f WHERE f.rowid = a.id)"
+            "(SELECT 1 FROM articles_fts_docsize d WHERE d.id = a.id)"
         )[0][0]
         stray = lib._read(
-            "SELECT COUNT(*) FROM articles_fts f WHERE NOT EXISTS "
-            "(SELECT 1 FROM articles a WHERE a.id = f.rowid)"
+            "SELECT COUNT(*) FROM articles_fts_docsize d WHERE NOT EXISTS "
+            "(SELECT 1 FROM articles a WHERE a.id = d.id)"
         )[0][0]
     except (sqlite3.DatabaseError, LibraryError) as exc:
         problems.append(f"index unreadable: {' '.join(str(exc).split())}")
@@ -118,9 +120,7 @@ def rebuild_search_index(lib: Library) -> int:
 
 
 def _insert(c: sqlite3.Connection, batch: list[tuple]) -> int:
-    c.executemany(
-        "INSERT INTO articles_fts (rowid, title, author, summary, body) VALUES (?,?,?,?,?)", batch
-    )
+    c.executemany(FTS_INSERT, batch)
     n = len(batch)
     batch.clear()
     return n
@@ -160,7 +160,7 @@ def _count(lib: Library, report: DoctorReport) -> DoctorReport:
     try:
         report.counts = lib.stats()
         report.counts["tags"] = lib._read("SELECT COUNT(*) FROM tags")[0][0]
-        report.indexed = lib._read("SELECT COUNT(*) FROM articles_fts")[0][0]
+        report.indexed = lib._read("SELECT COUNT(*) FROM articles_fts_docsize")[0][0]
     except (sqlite3.DatabaseError, LibraryError) as exc:
         report.integrity.append(f"cannot count: {' '.join(str(exc).split())}")
     return report

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from newstui.store.articles import unindex
 from newstui.store.library import Library
 
 DAY = 86_400.0
@@ -40,7 +41,7 @@ def apply_retention(lib: Library, days: int, now: float | None = None) -> int:
         ]
         if not ids:
             return 0
-        c.executemany("DELETE FROM articles_fts WHERE rowid = ?", ids)
+        unindex(c, [i for (i,) in ids])
         c.executemany("DELETE FROM articles WHERE id = ?", ids)
         # Source tags and categories go with their articles (ON DELETE CASCADE); names
         # no article uses any more go too.

@@ -123,7 +123,23 @@ TITLE_DERIVED = """
 ALTER TABLE articles ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: list[str] = [V1, V2, JOURNAL, TITLE_DERIVED]
+# Search index without its own copy of the texts (contentless): the index text is derived
+# from the articles (HTML stripped), so keeping it twice doubled the library. Deletes use
+# FTS5's 'delete' command with the text recomputed from the article row
+# (``store.articles.unindex``). The old table's stored texts fill the new index.
+V_FTS_CONTENTLESS = """
+CREATE VIRTUAL TABLE articles_fts_new USING fts5(
+    title, author, summary, body,
+    content = '',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO articles_fts_new (rowid, title, author, summary, body)
+    SELECT rowid, title, author, summary, body FROM articles_fts;
+DROP TABLE articles_fts;
+ALTER TABLE articles_fts_new RENAME TO articles_fts
+"""
+
+MIGRATIONS: list[str] = [V1, V2, JOURNAL, TITLE_DERIVED, V_FTS_CONTENTLESS]
 LATEST = len(MIGRATIONS)
 
 

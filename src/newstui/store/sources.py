@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from newstui.errors import NewstuiError, NotFound
 from newstui.models import Source
+from newstui.store.articles import unindex
 from newstui.store.connection import Connection
 from newstui.store.journal import Change, record
 from newstui.textsafe import clean_line, safe_url
@@ -165,7 +166,7 @@ class SourceStore(Connection):
                 (src.label, source_id),
             )
             ids = [r[0] for r in c.execute("SELECT id FROM articles WHERE source_id = ?", (source_id,))]
-            c.executemany("DELETE FROM articles_fts WHERE rowid = ?", ((i,) for i in ids))
+            unindex(c, ids)
             c.execute("DELETE FROM articles WHERE source_id = ?", (source_id,))
             c.execute("DELETE FROM sources WHERE id = ?", (source_id,))
         return len(ids)

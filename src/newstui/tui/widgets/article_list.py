@@ -101,9 +101,10 @@ class ArticleList(ScrollView, can_focus=True):
             self.row = row
 
     class Loaded(Message):
-        """A query finished: ``count`` rows match (``exact`` is False while still counting)."""
+        """Rows of a query arrived: ``count`` rows match; while ``exact`` is False it is a
+        lower bound (the exact count follows), and None means nothing is known yet."""
 
-        def __init__(self, query: str, count: int, exact: bool) -> None:
+        def __init__(self, query: str, count: int | None, exact: bool) -> None:
             super().__init__()
             self.query = query
             self.count = count
@@ -143,6 +144,8 @@ class ArticleList(ScrollView, can_focus=True):
             # The stale query is useless now: stop it rather than wait for it.
             self.reader.interrupt()
         self._query_running = True
+        # Until this query's first rows land, the header must not show the last one's count.
+        self.post_message(self.Loaded(text, None, False))
         self._run_query(self._generation, ListQuery(text, sort, compiled), keep_id, anchor)
 
     def reload(self) -> None:
@@ -177,10 +180,11 @@ class ArticleList(ScrollView, can_focus=True):
                     return
                 if worker.is_cancelled or gen != self._generation:
                     return
+                # A lower bound from this query's own rows, never the previous query's count
+                # (no rows past an anchor: nothing is known yet).
                 self.app.call_from_thread(
                     self._query_loaded, gen, query, offset, rows,
-                    max(offset + len(rows), self.count if gen == self._generation else 0),
-                    False, keep_id, anchor,
+                    offset + len(rows) if rows else None, False, keep_id, anchor,
                 )
                 count = self.reader.count(query.compiled)
                 if worker.is_cancelled or gen != self._generation:
@@ -204,8 +208,8 @@ class ArticleList(ScrollView, can_focus=True):
             self.post_message(self.Failed(text, message))
 
     def _query_loaded(
-        self, gen: int, query: ListQuery, offset: int, rows: list[ArticleRow], count: int,
-        exact: bool, keep_id: int | None, anchor: int,
+        self, gen: int, query: ListQuery, offset: int, rows: list[ArticleRow],
+        count: int | None, exact: bool, keep_id: int | None, anchor: int,
     ) -> None:
         if gen != self._generation:
             return
@@ -215,8 +219,8 @@ class ArticleList(ScrollView, can_focus=True):
         self._pending.clear()
         for i in range(0, len(rows), PAGE):
             self._pages[(offset + i) // PAGE] = rows[i : i + PAGE]
-        self._set_count(count)
-        cursor = min(anchor, max(0, count - 1))
+        self._set_count(offset + len(rows) if count is None else count)
+        cursor = min(anchor, max(0, self.count - 1))
         if keep_id is not None:
             for i, row in enumerate(rows):
                 if row.id == keep_id:

@@ -33,13 +33,20 @@ class ListHeader(Static):
             counted = "counting…"
         else:
             plural = "article" if self.count == 1 else "articles"
-            counted = f"{self.count:,}{'' if self.exact else '+'} {plural}"
+            counted = f"{self.count:,} {plural}"
+            if not self.exact:  # a lower bound: the exact count is on its way
+                counted = f"{self.count:,}+ {plural}, counting…"
         return Content.assemble(
             (self.description, "bold $text"),
             " — ",
             counted,
             f" · by {self.sort}",
         )
+
+    def watch_description(self, old: str, new: str) -> None:
+        # A new filter: the count shown so far belongs to the old one.
+        if old != new:
+            self.count = None
 
     def watch_error(self, error: str) -> None:
         self.set_class(bool(error), "-error")
