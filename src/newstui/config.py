@@ -22,6 +22,7 @@ class Config:
     refresh_on_start: bool = False
     refresh_minutes: int = 0
     theme: str = ""
+    collapse_duplicates: bool = True  # [ui]: a story found in several feeds is listed once
     auto_tags: dict[str, str] = field(default_factory=dict)
     saved_searches: dict[str, str] = field(default_factory=dict)
 
@@ -44,7 +45,7 @@ class Config:
         ):
             if name in flat:
                 setattr(cfg, name, type(getattr(cfg, name))(flat[name]))
-        for name in ("mark_read_on_open", "refresh_on_start"):
+        for name in ("mark_read_on_open", "refresh_on_start", "collapse_duplicates"):
             if name in flat:
                 setattr(cfg, name, bool(flat[name]))
         if "theme" in flat:

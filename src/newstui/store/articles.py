@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from newstui.canonical import story_keys
 from newstui.errors import NotFound
 from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
 from newstui.query import Compiled, compile_query
@@ -19,6 +20,7 @@ from newstui.store.connection import (
     fold_name,
     index_texts,
 )
+from newstui.store.stories import also_in, join_stories, story_members
 from newstui.textsafe import clean, clean_line, clean_names, safe_url
 
 
@@ -41,6 +43,8 @@ class PreparedRow(NamedTuple):
     tags: list[str]
     body: str  # index text of the body
     summary_text: str  # index text of the summary
+    story: int | None = None  # story keys (newstui.canonical.story_keys)
+    guid_key: int | None = None
 
 
 def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
@@ -71,6 +75,7 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
         basis = f"{source_url}\x00{title}\x00{'' if estimated else published}"
         key = "sha1:" + hashlib.sha1(basis.encode("utf-8", "replace")).hexdigest()
     summary_text, body = index_texts(summary, content, ctype)
+    story, guid_key = story_keys(link, item.guid)
     # Fields joined by a separator that clean() keeps out of every one of them (0x1f).
     digest = hashlib.sha1(
         "\x1f".join(
@@ -80,7 +85,8 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
         ).encode("utf-8", "surrogatepass")
     ).hexdigest()
     return PreparedRow(key, digest, title, link, author, summary, content, ctype, published,
-                       int(estimated), item.updated, enclosures, cats, tags, body, summary_text)
+                       int(estimated), item.updated, enclosures, cats, tags, body, summary_text,
+                       story, guid_key)
 
 
 def _flip(term: str) -> str:
@@ -130,15 +136,16 @@ class ArticleStore(Connection):
             updates: list[tuple] = []
             for key, row in prepared.items():
                 (_, h, title, link, author, summary, content, ctype, published, estimated,
-                 updated, enclosures, cats, tags, body, summary_text) = row
+                 updated, enclosures, cats, tags, body, summary_text, story, guid_key) = row
                 old = existing.get(key)
                 if old is None:
                     aid = c.execute(
                         "INSERT INTO articles (source_id, key, hash, title, link, author, summary, "
                         "content, content_type, published, date_estimated, updated, first_seen, "
-                        "enclosures) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                        "enclosures, story, guid_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                        "RETURNING id",
                         (source_id, key, h, title, link, author, summary, content, ctype,
-                         published, estimated, updated, now, enclosures),
+                         published, estimated, updated, now, enclosures, story, guid_key),
                     ).fetchone()[0]
                     result.new += 1
                     result.new_ids.append(aid)
@@ -148,7 +155,7 @@ class ArticleStore(Connection):
                 else:
                     aid = old[0]
                     updates.append((h, title, link, author, summary, content, ctype, published,
-                                    estimated, updated, enclosures, aid))
+                                    estimated, updated, enclosures, aid, story, guid_key))
                     changed_ids.append((aid,))
                     result.updated += 1
                 labels.append((aid, cats, tags))
@@ -159,8 +166,8 @@ class ArticleStore(Connection):
                     "UPDATE articles SET hash=?, title=?, link=?, author=?, summary=?, content=?, "
                     "content_type=?, published = CASE WHEN ? THEN published ELSE ? END, "
                     "date_estimated = CASE WHEN ? THEN date_estimated ELSE 0 END, updated=?, "
-                    "enclosures=? WHERE id=?",
-                    [(*u[:7], u[8], u[7], u[8], u[9], u[10], u[11]) for u in updates],
+                    "enclosures=?, story=?, guid_key=? WHERE id=?",
+                    [(*u[:7], u[8], u[7], u[8], u[9], u[10], u[12], u[13], u[11]) for u in updates],
                 )
                 c.executemany("DELETE FROM articles_fts WHERE rowid = ?", changed_ids)
                 c.executemany("DELETE FROM article_categories WHERE article_id = ?", changed_ids)
@@ -173,6 +180,7 @@ class ArticleStore(Connection):
                 fts,
             )
             self._write_labels(c, labels)
+            join_stories(c, [*result.new_ids, *(i for (i,) in changed_ids)])
         return result
 
     def _name_ids(self, c: sqlite3.Connection, table: str, names: Iterable[str]) -> dict[str, int]:
@@ -287,6 +295,8 @@ class ArticleStore(Connection):
                 chunk,
             ):
                 cats.setdefault(aid, []).append(name)
+            with self._lock:
+                others = also_in(self.conn, chunk)
             tags: dict[int, list[str]] = {}
             for aid, name in self._read(
                 "SELECT DISTINCT at.article_id, t.name FROM article_tags at JOIN tags t "
@@ -312,6 +322,7 @@ class ArticleStore(Connection):
                     "id": r[0], "title": r[1], "author": r[2], "source": r[3] or "",
                     "link": r[4], "published": iso(r[5]), "categories": cats.get(aid, []),
                     "tags": tags.get(aid, []), "read": bool(r[6]), "bookmarked": bool(r[7]),
+                    "also_in": others.get(aid, []),
                 })
         return out
 
@@ -378,7 +389,12 @@ class ArticleStore(Connection):
             tags=list(tags.values()), bookmarked=r[16] is not None, bookmarked_at=r[16],
             note=r[17] or "", fulltext=r[18], fulltext_status=r[19] or "none",
             fulltext_error=r[20], fulltext_attempts=r[21] or 0,
+            also_in=self._also_in(aid),
         )
+
+    def _also_in(self, aid: int) -> list[str]:
+        with self._lock:
+            return also_in(self.conn, [aid]).get(aid, [])
 
     def _require(self, c: sqlite3.Connection, aid: int) -> None:
         if not c.execute("SELECT 1 FROM articles WHERE id = ?", (aid,)).fetchone():
@@ -392,6 +408,7 @@ class ArticleStore(Connection):
         with self.write() as c:
             if len(id_list) == 1:
                 self._require(c, id_list[0])
+            id_list = story_members(c, id_list)  # one story is read (or unread) as a whole
             for i in range(0, len(id_list), 500):
                 chunk = id_list[i : i + 500]
                 marks = ",".join("?" * len(chunk))
@@ -408,10 +425,12 @@ class ArticleStore(Connection):
         """Mark everything matching ``query`` read; returns the ids that changed (for undo)."""
         q = self.compiled(query)
         with self.write() as c:
-            return [
+            changed = [
                 r[0] for r in c.execute(
                     f"UPDATE articles AS a SET read = 1, read_at = ? WHERE a.read = 0 AND {q.where} "
                     "RETURNING id",
                     (time.time(), *q.params),
                 )
             ]
+            copies = story_members(c, changed)[len(changed):]  # the rest of those stories
+            return changed + (self.set_read(copies, True) if copies else [])

@@ -9,6 +9,7 @@ from newstui.errors import NewstuiError, NotFound
 from newstui.models import Article, ArticleIn
 from newstui.query import compile_query
 from newstui.store.connection import Connection
+from newstui.store.stories import story_members
 from newstui.textsafe import clean, clean_line
 
 
@@ -23,7 +24,16 @@ class BookmarkStore(Connection):
 
         ``created`` restores an earlier bookmark time (import). A bookmark whose text is only
         a summary is queued ('pending') for the full-text fetch (newstui.bookmarks.fulltext).
+        The other articles of its story are bookmarked with it (one story, one state).
         """
+        with self.write() as c:
+            self._require(c, article_id)
+            others = story_members(c, [article_id])[1:]
+        for other in others:
+            self._bookmark_one(other, note, created)
+        return self._bookmark_one(article_id, note, created)
+
+    def _bookmark_one(self, article_id: int, note: str | None, created: float | None) -> Article:
         with self.write() as c:
             self._require(c, article_id)
             c.execute(
@@ -96,9 +106,13 @@ class BookmarkStore(Connection):
             c.execute("UPDATE bookmarks SET snapshot = ? WHERE article_id = ?", (snap, art.id))
 
     def unbookmark(self, article_id: int) -> None:
+        """Remove the bookmark of an article and of the other articles of its story."""
         with self.write() as c:
             self._require(c, article_id)
-            c.execute("DELETE FROM bookmarks WHERE article_id = ?", (article_id,))
+            c.executemany(
+                "DELETE FROM bookmarks WHERE article_id = ?",
+                [(i,) for i in story_members(c, [article_id])],
+            )
 
     # ------------------------------------------------------------------- stats
     def stats(self) -> dict[str, int]:

@@ -13,9 +13,10 @@ from newstui.store.bookmarks import BookmarkStore
 from newstui.store.connection import SORTS, SQLITE_MAGIC, plain_text
 from newstui.store.labels import LabelStore
 from newstui.store.sources import SourceStore
+from newstui.store.stories import StoryStore
 
 __all__ = ["SORTS", "SQLITE_MAGIC", "Library", "plain_text"]
 
 
-class Library(SourceStore, ArticleStore, LabelStore, BookmarkStore):
+class Library(SourceStore, ArticleStore, LabelStore, BookmarkStore, StoryStore):
     """An open library file. Safe to share between threads (calls are serialised)."""
