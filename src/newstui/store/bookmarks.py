@@ -116,8 +116,16 @@ class BookmarkStore(Connection):
 
     # ------------------------------------------------------------------- stats
     def stats(self) -> dict[str, int]:
+        """Counts as the lists show them: a story found more than once counts once."""
         total, unread = self._read("SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM articles")[0]
-        bookmarks = self._read("SELECT COUNT(*) FROM bookmarks")[0][0]
+        copies, unread_copies = self._read(
+            "SELECT COUNT(*), COALESCE(SUM(a.read = 0), 0) FROM story_copies c "
+            "JOIN articles a ON a.id = c.article_id"
+        )[0]
+        total, unread = total - copies, unread - unread_copies
+        bookmarks = self._read(
+            "SELECT COUNT(*) FROM bookmarks WHERE article_id NOT IN (SELECT article_id FROM story_copies)"
+        )[0][0]
         sources = self._read("SELECT COUNT(*) FROM sources")[0][0]
         return {"articles": total, "unread": unread, "bookmarks": bookmarks, "sources": sources}
 

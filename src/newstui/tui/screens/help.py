@@ -15,7 +15,7 @@ KEY_NAMES = {
     "down": "↓", "up": "↑", "left": "←", "right": "→", "enter": "Enter", "escape": "Esc",
     "tab": "Tab", "shift+tab": "Shift+Tab", "home": "Home", "end": "End",
     "pagedown": "PgDn", "pageup": "PgUp", "space": "Space", "question_mark": "?",
-    "slash": "/", "ctrl+p": "Ctrl+P",
+    "slash": "/", "ctrl+p": "Ctrl+P", "right_square_bracket": "]", "left_square_bracket": "[",
 }
 
 

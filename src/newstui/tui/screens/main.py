@@ -58,6 +58,10 @@ class MainScreen(ArticleActions, LibraryActions, Screen[None]):
         Binding("a", "add_feed", "Add feed", show=False),
         Binding("i", "import_path", "Import", show=False),
         Binding("f", "toggle_filters", "Filters", show=False),
+        Binding("right_square_bracket", "next_unread", "Next unread", id="next_unread"),
+        Binding("left_square_bracket", "previous_unread", "Previous unread", show=False,
+                id="previous_unread"),
+        Binding("N", "open_next_unread", "Open next unread", show=False, id="open_next_unread"),
     ]
 
     reading: var[bool] = var(False)
@@ -81,7 +85,11 @@ class MainScreen(ArticleActions, LibraryActions, Screen[None]):
             with Vertical(id="list-pane"):
                 yield ListHeader(id="list-header")
                 yield SearchBar(id="search")
-                yield ArticleList(app.list_reader, id="articles")  # type: ignore[attr-defined]
+                yield ArticleList(
+                    app.list_reader,  # type: ignore[attr-defined]
+                    collapse=app.config_.collapse_duplicates,  # type: ignore[attr-defined]
+                    id="articles",
+                )
                 yield Static("", id="status", markup=False)
             yield ArticleView(id="view")
         yield Footer()
@@ -249,6 +257,18 @@ class MainScreen(ArticleActions, LibraryActions, Screen[None]):
 
     def action_bottom(self) -> None:
         self.query_one(ArticleList).action_bottom()
+
+    def action_next_unread(self) -> None:
+        """The next unread article of the list: selected, or opened when one is being read."""
+        reading = self.reading or self.query_one(ArticleView).has_focus_within
+        self.query_one(ArticleList).goto_unread(1, open_it=reading)
+
+    def action_previous_unread(self) -> None:
+        reading = self.reading or self.query_one(ArticleView).has_focus_within
+        self.query_one(ArticleList).goto_unread(-1, open_it=reading)
+
+    def action_open_next_unread(self) -> None:
+        self.query_one(ArticleList).goto_unread(1, open_it=True)
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
