@@ -48,11 +48,18 @@ def long_titles(tmp_path: Path) -> Paths:
     paths = Paths.resolve(tmp_path / "data")
     with Library(paths.library) as lib:
         src, _ = lib.add_source("https://long.example/feed.xml", title="A source with a long name")
-        lib.upsert_articles(src.id, [
-            ArticleIn(f"{LONG} {i}", guid=f"g{i}", link=f"https://long.example/{i}",
-                      published=1_700_000_000.0 + i)
-            for i in range(5)
-        ])
+        lib.upsert_articles(
+            src.id,
+            [
+                ArticleIn(
+                    f"{LONG} {i}",
+                    guid=f"g{i}",
+                    link=f"https://long.example/{i}",
+                    published=1_700_000_000.0 + i,
+                )
+                for i in range(5)
+            ],
+        )
     return paths
 
 
@@ -92,11 +99,18 @@ def mostly_read(tmp_path: Path) -> Paths:
     with Library(paths.library) as lib:
         src, _ = lib.add_source("https://many.example/feed.xml", title="Many")
         n = 350
-        ids = lib.upsert_articles(src.id, [
-            ArticleIn(f"Article {i}", guid=f"g{i}", link=f"https://many.example/{i}",
-                      published=1_700_000_000.0 + i)
-            for i in range(n)
-        ]).new_ids
+        ids = lib.upsert_articles(
+            src.id,
+            [
+                ArticleIn(
+                    f"Article {i}",
+                    guid=f"g{i}",
+                    link=f"https://many.example/{i}",
+                    published=1_700_000_000.0 + i,
+                )
+                for i in range(n)
+            ],
+        ).new_ids
         # ids[i] is listed at row n - 1 - i.
         lib.set_read([ids[n - 1 - row] for row in range(n) if row not in (1, 2, 340)], True)
     return paths

@@ -22,8 +22,7 @@ STORY = "https://news.example.org/2025/wero-launch"
 @pytest.mark.parametrize(
     ("url", "canonical"),
     [
-        ("HTTPS://News.Example.ORG:443/2025/wero-launch/?utm_source=rss&utm_medium=feed#top",
-         STORY),
+        ("HTTPS://News.Example.ORG:443/2025/wero-launch/?utm_source=rss&utm_medium=feed#top", STORY),
         ("https://news.example.org/2025/wero-launch?fbclid=x&gclid=y&mc_cid=1&mc_eid=2", STORY),
         ("https://news.example.org/2025/wero-launch?UTM_Campaign=Spring", STORY),
         ("http://news.example.org:80/a/", "http://news.example.org/a"),
@@ -60,8 +59,9 @@ def add(lib: Library, feed: str, *items: ArticleIn) -> list[int]:
 
 
 def item(title: str, link: str, published: float, guid: str = "") -> ArticleIn:
-    return ArticleIn(title=title, link=link, guid=guid or f"tag:{title}", published=published,
-                     summary=f"{title} summary")
+    return ArticleIn(
+        title=title, link=link, guid=guid or f"tag:{title}", published=published, summary=f"{title} summary"
+    )
 
 
 def listed(lib: Library, text: str = "", collapse: bool = True) -> list[tuple[str, str]]:
@@ -74,10 +74,17 @@ def three_feeds(lib: Library) -> dict[str, int]:
     """One story in three feeds (the earliest in Alpha), with tracking parameters, plus one
     story of its own in each of Beta and Gamma."""
     (a,) = add(lib, "Alpha", item("Wero launches", STORY + "?utm_source=alpha", T0))
-    b, b2 = add(lib, "Beta", item("Wero launches (Beta)", STORY + "/#comments", T0 + 60),
-                item("Beta only", "https://beta.example/only", T0 + 30))
-    (c,) = add(lib, "Gamma", item("Wero launches (Gamma)",
-                                  "HTTPS://NEWS.example.org/2025/wero-launch?fbclid=abc", T0 + 120))
+    b, b2 = add(
+        lib,
+        "Beta",
+        item("Wero launches (Beta)", STORY + "/#comments", T0 + 60),
+        item("Beta only", "https://beta.example/only", T0 + 30),
+    )
+    (c,) = add(
+        lib,
+        "Gamma",
+        item("Wero launches (Gamma)", "HTTPS://NEWS.example.org/2025/wero-launch?fbclid=abc", T0 + 120),
+    )
     return {"a": a, "b": b, "b2": b2, "c": c}
 
 
@@ -99,8 +106,7 @@ def test_a_story_in_three_feeds_is_listed_once_under_its_earliest_article(
 def test_is_duplicate_finds_every_copy_and_collapse_off_lists_them(
     lib: Library, three_feeds: dict[str, int]
 ) -> None:
-    every = {("Wero launches", "Alpha"), ("Wero launches (Beta)", "Beta"),
-             ("Wero launches (Gamma)", "Gamma")}
+    every = {("Wero launches", "Alpha"), ("Wero launches (Beta)", "Beta"), ("Wero launches (Gamma)", "Gamma")}
     assert set(listed(lib, "is:duplicate")) == every
     assert set(listed(lib, "is:duplicate", collapse=False)) == every
     assert listed(lib, "-is:duplicate") == [("Beta only", "Beta")]
@@ -121,9 +127,12 @@ def test_a_filter_that_leaves_the_primary_out_still_shows_its_copy(
 
 
 def test_copies_in_one_feed_are_one_story(lib: Library) -> None:
-    add(lib, "Alpha",
+    add(
+        lib,
+        "Alpha",
         item("First post", "https://alpha.example/p/1?utm_campaign=x", T0, guid="a-1"),
-        item("First post (again)", "https://alpha.example/p/1/", T0 + 5, guid="a-1-bis"))
+        item("First post (again)", "https://alpha.example/p/1/", T0 + 5, guid="a-1-bis"),
+    )
     assert listed(lib) == [("First post", "Alpha")]
     assert lib.with_also_in(lib.list_articles(compile_query("", collapse=True)))[0].also_in == []
     assert len(listed(lib, "is:duplicate")) == 2
@@ -138,7 +147,9 @@ def test_the_same_guid_url_with_different_links_is_one_story(lib: Library) -> No
     add(lib, "Gamma", item("Story", guid, T0 + 2, guid="gamma-7"))
     assert listed(lib) == [("Story", "Alpha")]
     assert lib.with_also_in(lib.list_articles(compile_query("", collapse=True)))[0].also_in == [
-        "Beta", "Gamma"]
+        "Beta",
+        "Gamma",
+    ]
 
 
 def test_an_earlier_copy_arriving_later_becomes_the_primary(lib: Library) -> None:
@@ -224,7 +235,9 @@ def test_migration_keys_and_groups_existing_articles(tmp_path: Path) -> None:
     for src, key, title, link, published, read in rows:
         conn.execute(
             "INSERT INTO articles (source_id, key, title, link, published, first_seen, read) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", (src, key, title, link, published, published, read))
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (src, key, title, link, published, published, read),
+        )
     conn.close()
     with Library(path) as lib:
         assert schema.version(lib.conn) == schema.LATEST
@@ -250,14 +263,31 @@ def two_feed_files(tmp_path: Path) -> Path:
     folder = tmp_path / "feeds"
     folder.mkdir()
     for feed, host, title, query, date in (
-        ("Alpha News", "alpha.example", "Wero launches", "?utm_source=alpha",
-         "Mon, 03 Nov 2025 08:00:00 GMT"),
-        ("Beta Daily", "beta.example", "Wero launches today", "?utm_source=beta&fbclid=1",
-         "Mon, 03 Nov 2025 09:30:00 GMT"),
+        (
+            "Alpha News",
+            "alpha.example",
+            "Wero launches",
+            "?utm_source=alpha",
+            "Mon, 03 Nov 2025 08:00:00 GMT",
+        ),
+        (
+            "Beta Daily",
+            "beta.example",
+            "Wero launches today",
+            "?utm_source=beta&fbclid=1",
+            "Mon, 03 Nov 2025 09:30:00 GMT",
+        ),
     ):
-        (folder / f"{host}.xml").write_text(RSS.format(
-            feed=feed, host=host, title=title, link=STORY + query.replace("&", "&amp;"),
-            guid=f"{host}-1", date=date))
+        (folder / f"{host}.xml").write_text(
+            RSS.format(
+                feed=feed,
+                host=host,
+                title=title,
+                link=STORY + query.replace("&", "&amp;"),
+                guid=f"{host}-1",
+                date=date,
+            )
+        )
     return folder
 
 
@@ -268,10 +298,13 @@ def test_cli_list_json_gives_also_in(cli, two_feed_files: Path) -> None:
     assert r.returncode == 0, r.stderr
     recs = [json.loads(line) for line in r.stdout.splitlines()]
     assert [(x["title"], x["source"], x["also_in"]) for x in recs] == [
-        ("Wero launches", "Alpha News", ["Beta Daily"])]
+        ("Wero launches", "Alpha News", ["Beta Daily"])
+    ]
     recs = [json.loads(line) for line in cli("list", "is:duplicate", "--format", "json").stdout.splitlines()]
     assert sorted((x["source"], x["also_in"][0]) for x in recs) == [
-        ("Alpha News", "Beta Daily"), ("Beta Daily", "Alpha News")]
+        ("Alpha News", "Beta Daily"),
+        ("Beta Daily", "Alpha News"),
+    ]
     text = cli("list").stdout
     assert "Wero launches  (also in: Beta Daily)" in text
 

@@ -39,18 +39,23 @@ def _groups(c: sqlite3.Connection, ids: Sequence[int]) -> dict[int, int]:
     roots: set[int] = set()
     for chunk in _chunks(list(ids)):
         m = _marks(chunk)
-        roots.update(r[0] for r in c.execute(
-            f"SELECT primary_id FROM story_copies WHERE article_id IN ({m}) "
-            f"UNION SELECT primary_id FROM story_copies WHERE primary_id IN ({m})",
-            [*chunk, *chunk],
-        ))
+        roots.update(
+            r[0]
+            for r in c.execute(
+                f"SELECT primary_id FROM story_copies WHERE article_id IN ({m}) "
+                f"UNION SELECT primary_id FROM story_copies WHERE primary_id IN ({m})",
+                [*chunk, *chunk],
+            )
+        )
     out: dict[int, int] = {}
     for chunk in _chunks(sorted(roots)):
         out.update((r, r) for r in chunk)
-        out.update(c.execute(
-            f"SELECT article_id, primary_id FROM story_copies WHERE primary_id IN ({_marks(chunk)})",
-            chunk,
-        ).fetchall())
+        out.update(
+            c.execute(
+                f"SELECT article_id, primary_id FROM story_copies WHERE primary_id IN ({_marks(chunk)})",
+                chunk,
+            ).fetchall()
+        )
     return out
 
 
@@ -73,8 +78,8 @@ def join_stories(c: sqlite3.Connection, ids: Sequence[int]) -> None:
 def _join_chunk(c: sqlite3.Connection, chunk: list[int]) -> None:
     keys: set[int] = set()
     for story, guid_key in c.execute(
-        f"SELECT story, guid_key FROM articles WHERE id IN ({_marks(chunk)}) "
-        "AND story IS NOT NULL", chunk,
+        f"SELECT story, guid_key FROM articles WHERE id IN ({_marks(chunk)}) AND story IS NOT NULL",
+        chunk,
     ):
         keys.add(story)
         if guid_key is not None:
@@ -135,9 +140,9 @@ def _merge(c: sqlite3.Connection, members: set[int]) -> None:
     if any(read for _, _, read in ordered):
         unread = [(aid,) for _, aid, read in ordered if not read]
         now = time.time()
-        c.executemany("UPDATE articles SET read = 1, read_at = ? WHERE id = ?", [
-            (now, aid) for (aid,) in unread
-        ])
+        c.executemany(
+            "UPDATE articles SET read = 1, read_at = ? WHERE id = ?", [(now, aid) for (aid,) in unread]
+        )
 
 
 def also_in(c: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[str]]:
@@ -150,11 +155,13 @@ def also_in(c: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[str]]:
     names: dict[int, str] = {}
     members = list(groups)
     for chunk in _chunks(members):
-        names.update(c.execute(
-            f"SELECT a.id, {SOURCE_NAME} FROM articles a "
-            f"LEFT JOIN sources s ON s.id = a.source_id WHERE a.id IN ({_marks(chunk)})",
-            chunk,
-        ).fetchall())
+        names.update(
+            c.execute(
+                f"SELECT a.id, {SOURCE_NAME} FROM articles a "
+                f"LEFT JOIN sources s ON s.id = a.source_id WHERE a.id IN ({_marks(chunk)})",
+                chunk,
+            ).fetchall()
+        )
     by_root: dict[int, list[int]] = {}
     for aid in sorted(members, key=lambda a: (groups[a] != a, a)):  # the primary first
         by_root.setdefault(groups[aid], []).append(aid)
