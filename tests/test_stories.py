@@ -8,12 +8,18 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from newstui.canonical import canonical_link, story_keys
 from newstui.models import ArticleIn
+from newstui.paths import Paths
 from newstui.query import compile_query
 from newstui.store import schema
 from newstui.store.library import Library
+from newstui.tui.widgets.article_list import ArticleList
+from test_tui_support import list_ids, make_app, settle
+
+pytest_plugins = ["test_tui_support"]  # the demo library fixtures
 
 T0 = 1_700_000_000.0
 STORY = "https://news.example.org/2025/wero-launch"
@@ -320,3 +326,40 @@ def test_cli_collapse_duplicates_can_be_turned_off(cli, data_dir: Path, two_feed
     assert cli("read", str(first["id"])).returncode == 0
     recs = [json.loads(line) for line in cli("list", "--format", "json").stdout.splitlines()]
     assert [x["read"] for x in recs] == [True, True]
+
+
+# ---------------------------------------------------------------------- TUI
+async def test_the_reader_lists_the_demo_story_once_with_also_in(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        articles = app.screen.query_one(ArticleList)
+        first = articles.current_row
+        assert first is not None and first.also_in == ["Tech Digest"]
+        assert "also in: Tech Digest" in articles.render_line(1).text
+        assert len(list_ids(app)) == articles.count == 56
+        await pilot.press("enter")
+        await settle(pilot)
+        also = app.screen.query_one("#article-also", Static)
+        assert str(also.render()) == "also in: Tech Digest"
+        # Opening it read the copy in Tech Digest too.
+        with Library(demo_paths.library) as lib:
+            copy = lib.list_articles(compile_query("source:Digest python is:duplicate"))
+            assert [(r.title, r.read) for r in copy] == [("Python 3.15 alpha: startup gets faster", True)]
+
+
+async def test_the_reader_lists_every_copy_when_collapse_is_off(demo_paths: Paths) -> None:
+    app = make_app(demo_paths, collapse_duplicates=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        articles = app.screen.query_one(ArticleList)
+        assert articles.count == 58
+        titles = [articles.row_at(i).title for i in range(3)]  # type: ignore[union-attr]
+        assert titles[:2] == [
+            "Python 3.15 alpha: startup gets faster",
+            "Python 3.15 alpha brings a faster startup",
+        ]
+        # Reading one marks its copy in the list at once.
+        await pilot.press("enter")
+        await settle(pilot)
+        assert articles.row_at(0).read and articles.row_at(1).read  # type: ignore[union-attr]

@@ -44,6 +44,9 @@ class Compiled:
     where: str = "1"
     params: list[object] = field(default_factory=list)
     rank_match: str | None = None  # FTS5 expression of the positive words, for ranking
+    # The same query listing every copy of a story (set when ``where`` leaves copies out):
+    # counting it and subtracting the few copies left out is cheaper than counting ``where``.
+    uncollapsed: Compiled | None = None
 
     @property
     def is_everything(self) -> bool:
@@ -282,6 +285,7 @@ def compile_query(text: str | None, *, collapse: bool = False) -> Compiled:
     out = Compiled()
     if not text or not text.strip():
         if collapse:
+            out.uncollapsed = Compiled()
             out.where = f"a.id NOT IN ({COPIES})"
         return out
     ranks: list[str] = []
@@ -290,6 +294,7 @@ def compile_query(text: str | None, *, collapse: bool = False) -> Compiled:
     if ranks:
         out.rank_match = " ".join(ranks)
     if collapse and not _asks_duplicates(node):
+        out.uncollapsed = Compiled(out.where, list(out.params), out.rank_match)
         out.where, out.params = _collapsed(out.where, out.params)
     return out
 

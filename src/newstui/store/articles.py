@@ -328,6 +328,13 @@ class ArticleStore(Connection):
 
     def count(self, query: str | Compiled | None = None) -> int:
         q = self.compiled(query)
+        if q.uncollapsed is not None:  # a collapsed list: all of it less the copies it hides
+            base = q.uncollapsed
+            hidden = self._read(
+                "SELECT COUNT(*) FROM articles a WHERE a.id IN (SELECT article_id FROM story_copies) "
+                f"AND ({base.where}) AND NOT ({q.where})", [*base.params, *q.params],
+            )[0][0]
+            return self.count(base) - hidden
         if q.is_everything:
             return self._read("SELECT COUNT(*) FROM articles")[0][0]
         return self._read(f"SELECT COUNT(*) FROM articles a WHERE {q.where}", q.params)[0][0]

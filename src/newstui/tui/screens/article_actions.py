@@ -64,19 +64,19 @@ class ArticleActions:
             art = self.app.reader.article(article_id)
             body = render.article_body(art)
             meta = render.meta_line(art, body)
-            marked = False
+            marked: list[int] = []
             if mark_read and not art.read:
-                marked = bool(self.app.library.set_read(article_id, True))
+                marked = self.app.library.set_read(article_id, True)  # the whole story
                 art.read = True
         except (NewstuiError, sqlite3.Error) as exc:
             self._say(str(exc), "error")
             return
         self.app.call_from_thread(self._show_article, art, body, meta, marked)
 
-    async def _show_article(self, art: Article, body: str, meta: str, marked: bool) -> None:
+    async def _show_article(self, art: Article, body: str, meta: str, marked: list[int]) -> None:
         await self.query_one(ArticleView).show(art, body, meta)
         if marked:
-            self.query_one(ArticleList).update_rows([art.id], read=True)
+            self.query_one(ArticleList).update_rows(marked, read=True)
             self.after_change()
 
     def _refresh_view(self, article_id: int) -> None:
@@ -109,11 +109,11 @@ class ArticleActions:
     def _toggle_read(self, article_id: int) -> None:
         try:
             read = not self.app.reader.article(article_id).read
-            self.app.library.set_read(article_id, read)
+            changed = self.app.library.set_read(article_id, read)  # the whole story
         except (NewstuiError, sqlite3.Error) as exc:
             self._say(str(exc), "error")
             return
-        self.app.call_from_thread(self._read_changed, [article_id], read)
+        self.app.call_from_thread(self._read_changed, changed or [article_id], read)
 
     def _read_changed(self, ids: list[int], read: bool) -> None:
         self.query_one(ArticleList).update_rows(ids, read=read)
