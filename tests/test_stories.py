@@ -132,6 +132,17 @@ def test_a_filter_that_leaves_the_primary_out_still_shows_its_copy(
         assert [r.title for r in rows] == ["Wero launches"], sort
 
 
+@pytest.mark.parametrize(
+    "text", ["", "is:unread", "is:read", "source:Beta", "launches", "launches OR only", "-is:duplicate"]
+)
+def test_the_count_of_a_collapsed_list_is_its_length(
+    lib: Library, three_feeds: dict[str, int], text: str
+) -> None:
+    lib.set_read(three_feeds["b2"], True)
+    q = compile_query(text, collapse=True)
+    assert lib.count(q) == len(lib.list_articles(q, limit=None))
+
+
 def test_copies_in_one_feed_are_one_story(lib: Library) -> None:
     add(
         lib,
