@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 from newstui.models import ArticleRow
-from newstui.store.connection import SOURCE_NAME, Connection
+from newstui.store.connection import SOURCE_NAME, Connection, library_error
 
 CHUNK = 500
 
@@ -186,7 +186,10 @@ class StoryStore(Connection):
     def also_in(self, ids: Sequence[int]) -> dict[int, list[str]]:
         """See ``also_in``: the other sources of each article's story."""
         with self._lock:
-            return also_in(self.conn, ids)
+            try:
+                return also_in(self.conn, ids)
+            except sqlite3.Error as exc:
+                raise library_error(exc) from exc
 
     def with_also_in(self, rows: list[ArticleRow]) -> list[ArticleRow]:
         """``rows`` with ``also_in`` filled in (one small query per call)."""
