@@ -88,6 +88,12 @@ def steps() -> list[tuple[str, tuple[int, int], Step]]:
         await pilot.press("question_mark")
         await settle(pilot)
 
+    async def also_in(pilot) -> None:  # noqa: ANN001
+        # The newest story is in two demo feeds: listed once, with "also in".
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
     async def narrow(pilot) -> None:  # noqa: ANN001
         await settle(pilot)
         await pilot.press("j", "enter")
@@ -99,5 +105,6 @@ def steps() -> list[tuple[str, tuple[int, int], Step]]:
         ("search", SIZE, search),
         ("bookmarks", SIZE, bookmarks),
         ("help", SIZE, help_screen),
+        ("also-in", SIZE, also_in),
         ("narrow", (78, 30), narrow),
     ]

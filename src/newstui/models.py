@@ -71,6 +71,7 @@ class ArticleRow:
     published: float
     read: bool
     bookmarked: bool
+    also_in: list[str] = field(default_factory=list)  # other sources of the same story
 
 
 @dataclass
@@ -106,6 +107,7 @@ class Article:
     fulltext_status: str = "none"  # none | pending | ok | failed (see bookmarks.fulltext)
     fulltext_error: str | None = None
     fulltext_attempts: int = 0
+    also_in: list[str] = field(default_factory=list)  # other sources of the same story
     title_derived: bool = False  # the entry had no title: this one is its opening words
 
     @property

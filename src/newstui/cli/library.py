@@ -96,7 +96,7 @@ def _query(args: argparse.Namespace) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     from newstui.query import compile_query
 
-    q = compile_query(_query(args))
+    q = compile_query(_query(args), collapse=config(args).collapse_duplicates)
     sort = args.sort or ("rank" if q.rank_match else "date")
     if args.limit is not None and args.limit < 0:
         raise NewstuiError("--limit must be 0 or more")
@@ -107,10 +107,11 @@ def cmd_list(args: argparse.Namespace) -> int:
             return 0
         from newstui.render import format_date
 
-        for row in lib.list_articles(q, sort=sort, limit=args.limit):
+        for row in lib.with_also_in(lib.list_articles(q, sort=sort, limit=args.limit)):
             flags = ("N" if not row.read else " ") + ("B" if row.bookmarked else " ")
+            also = f"  (also in: {', '.join(row.also_in)})" if row.also_in else ""
             out(f"{row.id:>7}  {format_date(row.published, False)}  {flags}  "
-                f"{row.source[:24]:<24}  {row.title}")
+                f"{row.source[:24]:<24}  {row.title}{also}")
     return 0
 
 

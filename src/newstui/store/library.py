@@ -15,9 +15,10 @@ from newstui.store.connection import SORTS, SQLITE_MAGIC
 from newstui.store.journal import JournalStore
 from newstui.store.labels import LabelStore
 from newstui.store.sources import SourceStore
+from newstui.store.stories import StoryStore
 
 __all__ = ["SORTS", "SQLITE_MAGIC", "Library", "plain_text"]
 
 
-class Library(SourceStore, ArticleStore, LabelStore, BookmarkStore, JournalStore):
+class Library(SourceStore, ArticleStore, LabelStore, BookmarkStore, JournalStore, StoryStore):
     """An open library file. Safe to share between threads (calls are serialised)."""

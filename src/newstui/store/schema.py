@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from newstui.canonical import guid_key_sql, story_key_sql
+
 V1 = """
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
@@ -139,7 +141,49 @@ DROP TABLE articles_fts;
 ALTER TABLE articles_fts_new RENAME TO articles_fts
 """
 
-MIGRATIONS: list[str] = [V1, V2, JOURNAL, TITLE_DERIVED, V_FTS_CONTENTLESS]
+# stories: the keys that make two articles one story (see newstui.canonical), and the
+# copies of each story beside its primary (its earliest article). Existing rows are keyed
+# here by the SQL functions ``migrate`` registers; their copies are grouped by link key.
+STORIES = """
+ALTER TABLE articles ADD COLUMN story INTEGER;
+ALTER TABLE articles ADD COLUMN guid_key INTEGER;
+UPDATE articles SET story = newstui_story_key(link, key), guid_key = newstui_guid_key(link, key);
+CREATE INDEX articles_story ON articles(story) WHERE story IS NOT NULL;
+CREATE INDEX articles_guid_key ON articles(guid_key) WHERE guid_key IS NOT NULL;
+CREATE TABLE story_copies (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    primary_id INTEGER NOT NULL  -- kept by the trigger below: a deleted primary hands over
+);
+CREATE INDEX story_copies_primary ON story_copies(primary_id);
+INSERT INTO story_copies (article_id, primary_id)
+SELECT a.id, (SELECT p.id FROM articles p WHERE p.story = a.story ORDER BY p.published, p.id LIMIT 1)
+FROM articles a WHERE a.story IN (
+    SELECT story FROM articles WHERE story IS NOT NULL GROUP BY story HAVING COUNT(*) > 1
+);
+DELETE FROM story_copies WHERE article_id = primary_id;
+-- One story is never unread twice: read copies make the primary read, then its copies.
+UPDATE articles SET read = 1, read_at = COALESCE(read_at, first_seen) WHERE read = 0 AND id IN (
+    SELECT c.article_id FROM story_copies c JOIN articles p ON p.id = c.primary_id WHERE p.read = 1
+    UNION ALL
+    SELECT c.primary_id FROM story_copies c JOIN articles x ON x.id = c.article_id WHERE x.read = 1
+);
+UPDATE articles SET read = 1, read_at = COALESCE(read_at, first_seen) WHERE read = 0 AND id IN (
+    SELECT c.article_id FROM story_copies c JOIN articles p ON p.id = c.primary_id WHERE p.read = 1
+);
+-- (The trigger's statements share lines: migrations are split at a semicolon that ends a line.)
+CREATE TRIGGER story_primary_deleted AFTER DELETE ON articles
+WHEN EXISTS (SELECT 1 FROM story_copies WHERE primary_id = OLD.id)
+BEGIN
+    UPDATE story_copies SET primary_id = (
+        SELECT c.article_id FROM story_copies c JOIN articles a ON a.id = c.article_id
+        WHERE c.primary_id = OLD.id ORDER BY a.published, a.id LIMIT 1
+    ) WHERE primary_id = OLD.id AND article_id != (
+        SELECT c.article_id FROM story_copies c JOIN articles a ON a.id = c.article_id
+        WHERE c.primary_id = OLD.id ORDER BY a.published, a.id LIMIT 1
+    ); DELETE FROM story_copies WHERE primary_id = OLD.id; END
+"""
+
+MIGRATIONS: list[str] = [V1, V2, JOURNAL, TITLE_DERIVED, V_FTS_CONTENTLESS, STORIES]
 LATEST = len(MIGRATIONS)
 
 
@@ -156,6 +200,9 @@ def migrate(conn: sqlite3.Connection, upto: int = LATEST) -> int:
         raise NewstuiError(
             f"library schema version {current} is newer than this newstui ({LATEST}); upgrade newstui"
         )
+    # The stories migration keys existing rows with the same code that keys new ones.
+    conn.create_function("newstui_story_key", 2, story_key_sql, deterministic=True)
+    conn.create_function("newstui_guid_key", 2, guid_key_sql, deterministic=True)
     for target in range(current + 1, upto + 1):
         script = MIGRATIONS[target - 1]
         conn.execute("BEGIN IMMEDIATE")

@@ -73,6 +73,13 @@ class MainScreen(Screen[None]):
                 id="import_path"),
         Binding("f", "toggle_filters", "Filters", show=False, tooltip="Show or hide the filter pane",
                 id="toggle_filters"),
+        Binding("right_square_bracket", "next_unread", "Next unread",
+                tooltip="Select the next unread article (open it while reading one)", id="next_unread"),
+        Binding("left_square_bracket", "previous_unread", "Previous unread", show=False,
+                tooltip="Select the previous unread article (open it while reading one)",
+                id="previous_unread"),
+        Binding("N", "open_next_unread", "Open next unread", show=False,
+                tooltip="Open the next unread article", id="open_next_unread"),
     ]
 
     reading: var[bool] = var(False)
@@ -97,7 +104,9 @@ class MainScreen(Screen[None]):
             with Vertical(id="list-pane"):
                 yield ListHeader(id="list-header")
                 yield SearchBar(id="search")
-                yield ArticleList(self.ctx.list_reader, id="articles")
+                yield ArticleList(
+                    self.ctx.list_reader, collapse=self.ctx.config.collapse_duplicates, id="articles"
+                )
                 yield Static("", id="status", markup=False)
             yield ArticleView(id="view")
         yield Footer()
@@ -355,6 +364,18 @@ class MainScreen(Screen[None]):
 
     def action_bottom(self) -> None:
         self.query_one(ArticleList).action_bottom()
+
+    def action_next_unread(self) -> None:
+        """The next unread article of the list: selected, or opened when one is being read."""
+        reading = self.reading or self.query_one(ArticleView).has_focus_within
+        self.query_one(ArticleList).goto_unread(1, open_it=reading)
+
+    def action_previous_unread(self) -> None:
+        reading = self.reading or self.query_one(ArticleView).has_focus_within
+        self.query_one(ArticleList).goto_unread(-1, open_it=reading)
+
+    def action_open_next_unread(self) -> None:
+        self.query_one(ArticleList).goto_unread(1, open_it=True)
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]

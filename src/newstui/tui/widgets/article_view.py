@@ -73,6 +73,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         padding: 0 1;
         #article-title { text-style: bold; color: $text; padding: 1 1 0 1; }
         #article-meta { color: $text-muted; padding: 0 1; }
+        #article-also { color: $text-accent; padding: 0 1; }
         #article-labels { padding: 0 1; }
         #article-status { color: $text-warning; padding: 0 1; }
         #article-body { padding: 0 1; margin: 1 0 0 0; }
@@ -98,6 +99,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         )
         yield Static(id="article-title", classes="-hidden", markup=False)
         yield Static(id="article-meta", classes="-hidden", markup=False)
+        yield Static(id="article-also", classes="-hidden", markup=False)
         yield Static(id="article-labels", classes="-hidden", markup=False)
         yield Static(id="article-status", classes="-hidden", markup=False)
         yield LinkLine(id="article-link", classes="-hidden", markup=False)
@@ -109,6 +111,9 @@ class ArticleView(VerticalScroll, can_focus=True):
         title = self.query_one("#article-title", Static)
         title.update(Content(article.title))
         self.query_one("#article-meta", Static).update(Content(meta))
+        also = self.query_one("#article-also", Static)
+        also.update(Content("also in: " + ", ".join(article.also_in)) if article.also_in else "")
+        also.set_class(not article.also_in, "-hidden")
         self.show_labels(article)
         self.show_status(article)
         if len(body) > MAX_BODY:
