@@ -22,6 +22,9 @@ class Config:
     refresh_on_start: bool = False
     refresh_minutes: int = 0
     theme: str = ""
+    images: str = "blocks"  # "auto" | "blocks" | "off"
+    image_cache_mb: int = 200
+    image_max_mb: int = 5
     auto_tags: dict[str, str] = field(default_factory=dict)
     saved_searches: dict[str, str] = field(default_factory=dict)
 
@@ -49,6 +52,12 @@ class Config:
                 setattr(cfg, name, bool(flat[name]))
         if "theme" in flat:
             cfg.theme = str(flat["theme"])
+        if ui.get("images") in ("auto", "blocks", "off"):
+            cfg.images = ui["images"]
+        images = data.get("images", {})
+        for key, name in (("cache_mb", "image_cache_mb"), ("max_mb", "image_max_mb")):
+            if isinstance(images, dict) and isinstance(images.get(key), int):
+                setattr(cfg, name, images[key])
         tags = data.get("tag", data.get("auto_tags", {}))
         if isinstance(tags, dict):
             cfg.auto_tags = {str(k): str(v) for k, v in tags.items()}

@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from newstui.config import Config
+from newstui.images.loader import ImageLoader
 from newstui.paths import Paths
 from newstui.store.library import Library
 from newstui.tui.links import openable
@@ -43,6 +44,7 @@ class NewstuiApp(App[None]):
         self.reader = Library(paths.library)
         self.list_reader = Library(paths.library)
         self.state = UIState.load(paths.state)
+        self.images = ImageLoader.for_paths(paths, self.config_, network=network)
 
     # ----------------------------------------------------------------- screens
     def get_default_screen(self) -> Screen:
@@ -184,5 +186,8 @@ def help_sections() -> list[tuple[str, list]]:
 
 
 def run_app(paths: Paths, config: Config | None = None) -> int:
+    from newstui.tui.widgets.article_image import prepare_terminal
+
+    prepare_terminal((config or Config()).images)  # before Textual owns the terminal
     NewstuiApp(paths, config).run()
     return 0

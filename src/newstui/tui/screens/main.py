@@ -83,7 +83,9 @@ class MainScreen(ArticleActions, LibraryActions, Screen[None]):
                 yield SearchBar(id="search")
                 yield ArticleList(app.list_reader, id="articles")  # type: ignore[attr-defined]
                 yield Static("", id="status", markup=False)
-            yield ArticleView(id="view")
+            yield ArticleView(
+                id="view", images=app.images, image_mode=app.config_.images  # type: ignore[attr-defined]
+            )
         yield Footer()
 
     def on_mount(self) -> None:
