@@ -3,6 +3,7 @@ them, served by the loopback feed server. (No tests here.)"""
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zlib
@@ -34,16 +35,17 @@ def encode(im: Image.Image, fmt: str = "PNG") -> bytes:
     return buf.getvalue()
 
 
-def png_bomb(width: int = 30_000, height: int = 30_000) -> bytes:
+@functools.lru_cache(maxsize=4)
+def png_bomb(width: int = 6_000, height: int = 6_000) -> bytes:
     """A valid, small PNG whose header claims ``width`` × ``height`` pixels (a
     decompression bomb: its rows are all zeros and compress to almost nothing)."""
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data
                 + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
 
-    comp = zlib.compressobj(9)
-    row = b"\0" * (width // 8 + 2)  # 1-bit greyscale: filter byte + packed pixels
-    raw = b"".join(comp.compress(row) for _ in range(height)) + comp.flush()
+    comp = zlib.compressobj(1)
+    rows = b"\0" * ((width + 7) // 8 + 1) * 500  # 1-bit greyscale: filter byte + pixels
+    raw = b"".join(comp.compress(rows) for _ in range(height // 500)) + comp.flush()
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw)
             + chunk(b"IEND", b""))
