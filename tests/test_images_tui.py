@@ -116,11 +116,10 @@ async def test_hostile_pictures_say_why_in_one_line(hostile) -> None:  # noqa: A
             str(w.query_one(".image-line", Static).content) for w in app.screen.query(ArticleImage)
         ]
         assert lines == [
-            "▣ picture not shown (response larger than 5 MiB (refused)): too large",
-            "▣ picture not shown (image of 6000×6000 pixels: larger than 25 megapixels "
-            "(refused)): a bomb",
-            "▣ picture not shown (not an image (text/html)): a web page",
-            "▣ picture not shown (broken image data (OSError)): broken [bold]markup[/bold]",
+            "▣ too large — not shown: response larger than 5 MiB (refused)",
+            "▣ a bomb — not shown: image of 6000×6000 pixels: larger than 25 megapixels (refused)",
+            "▣ a web page — not shown: not an image (text/html)",
+            "▣ broken [bold]markup[/bold] — not shown: broken image data (OSError)",
         ]
         assert not any(w.loaded for w in app.screen.query(ArticleImage))
     assert {r.path for r in server.log} == {"/big.png", "/bomb.png", "/page.png", "/broken.png"}

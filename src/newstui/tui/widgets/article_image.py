@@ -108,22 +108,20 @@ class ArticleImage(Vertical):
         self.loaded = False
 
     def compose(self) -> ComposeResult:
-        yield Static(self._line("loading picture"), classes="image-line", markup=False)
+        yield Static(self._line("loading"), classes="image-line", markup=False)
         yield Static(Content(self.ref.alt), classes="image-caption -hidden", markup=False)
 
     def _line(self, state: str, reason: str = "") -> Content:
-        parts: list[str | tuple[str, str]] = [("▣ ", "bold"), state]
-        if reason:
-            parts.append(f" ({reason})")
-        if self.ref.alt:
-            parts += [": ", self.ref.alt]
-        return Content.assemble(*parts)
+        """``▣ alt — state: reason``, built from plain strings (the alt text is untrusted)."""
+        return Content.assemble(
+            ("▣ ", "bold"), self.ref.alt or "picture", f" — {state}", f": {reason}" if reason else ""
+        )
 
     async def show_loaded(self, loaded: LoadedImage) -> None:
         """Draw the picture, or say in one line why there is none."""
         line = self.query_one(".image-line", Static)
         if loaded.picture is None:
-            line.update(self._line("picture not shown", loaded.error or "unavailable"))
+            line.update(self._line("not shown", loaded.error or "unavailable"))
             return
         picture = picture_widget(loaded.picture, self.mode)
         picture.add_class("image-picture")
