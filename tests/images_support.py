@@ -22,10 +22,19 @@ def scene(width: int = 96, height: int = 64) -> Image.Image:
     """A small picture with clear shapes: sky, sun, hill (stable colours for snapshots)."""
     im = Image.new("RGB", (width, height), (40, 110, 210))
     draw = ImageDraw.Draw(im)
-    draw.ellipse((width // 8, height // 8, width // 8 + height // 3, height // 8 + height // 3),
-                 fill=(250, 205, 40))
-    draw.polygon([(0, height), (0, height * 2 // 3), (width // 2, height // 2),
-                  (width, height * 3 // 4), (width, height)], fill=(40, 150, 60))
+    draw.ellipse(
+        (width // 8, height // 8, width // 8 + height // 3, height // 8 + height // 3), fill=(250, 205, 40)
+    )
+    draw.polygon(
+        [
+            (0, height),
+            (0, height * 2 // 3),
+            (width // 2, height // 2),
+            (width, height * 3 // 4),
+            (width, height),
+        ],
+        fill=(40, 150, 60),
+    )
     return im
 
 
@@ -39,16 +48,20 @@ def encode(im: Image.Image, fmt: str = "PNG") -> bytes:
 def png_bomb(width: int = 6_000, height: int = 6_000) -> bytes:
     """A valid, small PNG whose header claims ``width`` × ``height`` pixels (a
     decompression bomb: its rows are all zeros and compress to almost nothing)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     comp = zlib.compressobj(1)
     rows = b"\0" * ((width + 7) // 8 + 1) * 500  # 1-bit greyscale: filter byte + pixels
     raw = b"".join(comp.compress(rows) for _ in range(height // 500)) + comp.flush()
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw)
-            + chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
 def picture_library(data: Path, articles: list[ArticleIn]) -> Paths:
@@ -60,14 +73,23 @@ def picture_library(data: Path, articles: list[ArticleIn]) -> Paths:
     return paths
 
 
-def article(title: str, html: str, *, enclosures: list[dict[str, object]] | None = None,
-            when: float = 1_760_000_000.0) -> ArticleIn:
-    return ArticleIn(title, guid=title, link="", content=html, content_type="html",
-                     published=when, enclosures=enclosures or [])
+def article(
+    title: str, html: str, *, enclosures: list[dict[str, object]] | None = None, when: float = 1_760_000_000.0
+) -> ArticleIn:
+    return ArticleIn(
+        title,
+        guid=title,
+        link="",
+        content=html,
+        content_type="html",
+        published=when,
+        enclosures=enclosures or [],
+    )
 
 
-def picture_app(paths: Paths, *, images: str = "blocks", network: bool = True,
-                **config: object) -> NewstuiApp:
+def picture_app(
+    paths: Paths, *, images: str = "blocks", network: bool = True, **config: object
+) -> NewstuiApp:
     """The reader over ``paths`` with pictures fetched from the network (loopback only in
     these tests) unless ``network`` is off."""
     cfg = Config()

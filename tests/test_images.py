@@ -127,8 +127,10 @@ def test_decompression_bomb_is_refused_at_the_header(side: int) -> None:
     [
         (b"", "empty image"),
         (b"<html><body>not a picture</body></html>", "not an image this reader can show"),
-        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>x</script></svg>',
-         "not an image this reader can show"),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>x</script></svg>',
+            "not an image this reader can show",
+        ),
         (encode(scene(2, 2)), "too small to show"),
     ],
 )
@@ -186,16 +188,23 @@ def test_feed_thumbnail_leads_unless_the_body_shows_it() -> None:
     from newstui.models import Article
 
     def art(enclosures: list[dict[str, object]]) -> Article:
-        return Article(1, 1, "s", "k", "t", "", "", "", "", "html", 0.0, False, None, 0.0, False,
-                       enclosures, [], [])
+        return Article(
+            1, 1, "s", "k", "t", "", "", "", "", "html", 0.0, False, None, 0.0, False, enclosures, [], []
+        )
 
-    thumb = art([{"url": "https://a.example/t.jpg", "type": "image"},
-                 {"url": "https://a.example/ep.mp3", "type": "audio/mpeg"}])
+    thumb = art(
+        [
+            {"url": "https://a.example/t.jpg", "type": "image"},
+            {"url": "https://a.example/ep.mp3", "type": "audio/mpeg"},
+        ]
+    )
     lead = image_enclosures(thumb)
     assert lead == [ImageRef("https://a.example/t.jpg")]
     assert body_parts("Text", lead) == [ImageRef("https://a.example/t.jpg"), "Text"]
     assert body_parts("[image: t](https://a.example/t.jpg)\n\nText", lead) == [
-        ImageRef("https://a.example/t.jpg", "t"), "Text"]
+        ImageRef("https://a.example/t.jpg", "t"),
+        "Text",
+    ]
 
 
 def test_media_thumbnail_and_image_enclosure_reach_the_store(lib: Library) -> None:
@@ -214,7 +223,9 @@ def test_media_thumbnail_and_image_enclosure_reach_the_store(lib: Library) -> No
     lib.upsert_articles(src.id, parsed.entries)
     art = lib.article(lib.list_articles(None, limit=None)[0].id)
     assert [r.url for r in image_enclosures(art)] == [
-        "https://a.example/photo.jpg", "https://a.example/thumb.jpg"]
+        "https://a.example/photo.jpg",
+        "https://a.example/thumb.jpg",
+    ]
 
 
 # ------------------------------------------------------------------ loading
@@ -318,7 +329,7 @@ def test_refresh_never_fetches_pictures(lib: Library, server: FeedServer) -> Non
     pic = server.feed("/pic.png", encode(scene()), content_type="image/png")
     rss = f"""<?xml version="1.0"?>
 <rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title>
-<item><title>One</title><link>{server.url('/one')}</link><guid>1</guid>
+<item><title>One</title><link>{server.url("/one")}</link><guid>1</guid>
 <description><![CDATA[<p>Text</p><img src="{pic}" alt="x">]]></description>
 <media:thumbnail url="{pic}"/><enclosure url="{pic}" type="image/png" length="10"/>
 </item></channel></rss>""".encode()

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from feedserver import FeedServer, server_fixture  # noqa: F401
 from images_support import article, encode, picture_app, picture_library, png_bomb, scene
@@ -16,7 +17,6 @@ from newstui.paths import Paths
 from newstui.screenshots import settle, use_utc
 from newstui.tui.widgets.article_image import ArticleImage
 from test_tui_support import screen_text
-from textual.widgets import Static
 
 SIZE = (120, 40)
 
@@ -25,12 +25,17 @@ SIZE = (120, 40)
 def one_picture(tmp_path: Path, server: FeedServer) -> tuple[Paths, FeedServer]:
     use_utc()
     url = server.feed("/hill.png", encode(scene(400, 240)), content_type="image/png")
-    paths = picture_library(tmp_path / "data", [
-        article("A picture in the text",
+    paths = picture_library(
+        tmp_path / "data",
+        [
+            article(
+                "A picture in the text",
                 "<p>Before the picture.</p>"
                 f"<figure><img src='{url}' alt='A sunny hill'><figcaption>Our hill</figcaption>"
-                "</figure><p>After the picture.</p>"),
-    ])
+                "</figure><p>After the picture.</p>",
+            ),
+        ],
+    )
     return paths, server
 
 
@@ -69,10 +74,16 @@ async def test_nothing_is_fetched_before_an_article_is_opened(one_picture) -> No
 def test_feed_thumbnail_leads_the_article(tmp_path: Path, server: FeedServer, snap_compare) -> None:  # noqa: ANN001
     use_utc()
     thumb = server.feed("/thumb.jpg", encode(scene(300, 150), "JPEG"), content_type="image/jpeg")
-    paths = picture_library(tmp_path / "data", [
-        article("A feed thumbnail", "<p>The text of the story.</p>",
-                enclosures=[{"url": thumb, "type": "image"}]),
-    ])
+    paths = picture_library(
+        tmp_path / "data",
+        [
+            article(
+                "A feed thumbnail",
+                "<p>The text of the story.</p>",
+                enclosures=[{"url": thumb, "type": "image"}],
+            ),
+        ],
+    )
     assert snap_compare(picture_app(paths), terminal_size=SIZE, run_before=open_first)
 
 
@@ -112,9 +123,7 @@ async def test_hostile_pictures_say_why_in_one_line(hostile) -> None:  # noqa: A
         text = screen_text(app)
         for line in ("[image: a data picture]", "[image: a local file]", "[image: a script]"):
             assert line in text  # never a URL to fetch: the text says what was there
-        lines = [
-            str(w.query_one(".image-line", Static).content) for w in app.screen.query(ArticleImage)
-        ]
+        lines = [str(w.query_one(".image-line", Static).content) for w in app.screen.query(ArticleImage)]
         assert lines == [
             "▣ too large — not shown: response larger than 5 MiB (refused)",
             "▣ a bomb — not shown: image of 6000×6000 pixels: larger than 25 megapixels (refused)",

@@ -40,8 +40,9 @@ def sensor_helmet(width: int = 480, height: int = 270) -> Image:
         draw.rectangle((x - 6, top + 58, x + 6, top + 70), fill=(240, 150, 40))
     for i in range(5):
         x = cx - 36 + i * 18
-        draw.rectangle((x - 6, top + 18 - abs(2 - i) * 6, x + 6, top + 30 - abs(2 - i) * 6),
-                       fill=(240, 150, 40))
+        draw.rectangle(
+            (x - 6, top + 18 - abs(2 - i) * 6, x + 6, top + 30 - abs(2 - i) * 6), fill=(240, 150, 40)
+        )
     for ex in (cx - 26, cx + 26):  # eyes and a smile
         draw.ellipse((ex - 7, top + 105, ex + 7, top + 117), fill=(40, 50, 70))
     draw.arc((cx - 24, top + 120, cx + 24, top + 150), 20, 160, fill=(150, 70, 70), width=4)

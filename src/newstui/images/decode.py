@@ -63,8 +63,7 @@ def _check_size(size: tuple[int, int], max_pixels: int) -> None:
     width, height = size
     if width * height > max_pixels:
         raise ImageProblem(
-            f"image of {width}×{height} pixels: larger than {max_pixels // 1_000_000} "
-            "megapixels (refused)"
+            f"image of {width}×{height} pixels: larger than {max_pixels // 1_000_000} megapixels (refused)"
         )
     if width < MIN_SIDE or height < MIN_SIDE:
         raise ImageProblem(f"image of {width}×{height} pixels is too small to show")

@@ -58,8 +58,10 @@ class ImageSettings:
         from newstui.sources.fetch import FetchLimits
 
         return FetchLimits(
-            connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
-            deadline=self.deadline, max_bytes=self.max_bytes,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            deadline=self.deadline,
+            max_bytes=self.max_bytes,
         )
 
 
@@ -107,12 +109,15 @@ class ImageLoader:
     @classmethod
     def for_paths(cls, paths: Paths, config: Config, *, network: bool = True) -> ImageLoader:
         settings = ImageSettings.from_config(config)
-        store = ImageStore(paths.cache_dir / "images", paths.data_dir / "bookmark-images",
-                           settings.cache_cap)
+        store = ImageStore(paths.cache_dir / "images", paths.data_dir / "bookmark-images", settings.cache_cap)
         return cls(store, settings, network=network)
 
     async def load_many(
-        self, urls: Sequence[str], *, article_id: int | None = None, pinned: bool = False,
+        self,
+        urls: Sequence[str],
+        *,
+        article_id: int | None = None,
+        pinned: bool = False,
         client: httpx.AsyncClient | None = None,
     ) -> AsyncIterator[LoadedImage]:
         """Each distinct URL of ``urls`` loaded, yielded as it completes. With ``pinned`` the
@@ -139,7 +144,11 @@ class ImageLoader:
                 await c.aclose()
 
     async def load(
-        self, client: httpx.AsyncClient, url: str, *, article_id: int | None = None,
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        *,
+        article_id: int | None = None,
         pinned: bool = False,
     ) -> LoadedImage:
         """One picture: refused, from the store, or fetched and stored. Never raises."""

@@ -79,11 +79,11 @@ def _import_without_terminal() -> None:
     if "textual_image.widget" in sys.modules:
         return
     real = sys.__stdout__
-    sys.__stdout__ = io.StringIO()  # not a terminal: textual-image asks nothing
+    sys.__stdout__ = io.StringIO()  # type: ignore[misc,assignment] # not a terminal: no questions
     try:
         import textual_image.widget  # noqa: F401
     finally:
-        sys.__stdout__ = real
+        sys.__stdout__ = real  # type: ignore[misc]
 
 
 class ArticleImage(Vertical):

@@ -84,6 +84,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         #article-status { color: $text-warning; padding: 0 1; }
         #article-body { padding: 0 1; margin: 1 0 0 0; }
         #article-more { height: auto; }
+        #article-more.-lead { margin: 1 0 0 0; }
         #article-more > Markdown { padding: 0 1; }
         #article-link { color: $text-accent; padding: 0 1 1 1; }
         #article-link:hover { text-style: underline; }
@@ -130,33 +131,33 @@ class ArticleView(VerticalScroll, can_focus=True):
         self.show_status(article)
         if len(body) > MAX_BODY:
             body = body[:MAX_BODY] + "\n\n*(The article is longer; press o to read it all.)*"
-        parts = self._parts(article, body)
-        body = parts.pop(0) if parts and isinstance(parts[0], str) else ""
-        if not parts:
-            body += enclosures_markdown(article)
+        body, parts = self._parts(article, body)
         markdown = await self._markdown()
         link = self.query_one("#article-link", LinkLine)
         link.update(Content.assemble(("Link: ", "bold"), article.link) if article.link else "")
         for widget in (title, self.query_one("#article-meta"), markdown):
             widget.set_class(False, "-hidden")
         markdown.set_class(bool(parts) and not body, "-hidden")
+        self.query_one("#article-more").set_class(bool(parts) and not body, "-lead")
         link.set_class(not article.link, "-hidden")
         self.scroll_home(animate=False)
         await self._show_parts(article, parts)
         await markdown.update(body or ("" if parts else "*(This article has no text.)*"))
 
     # ---------------------------------------------------------------- pictures
-    def _parts(self, article: Article, body: str) -> list[str | ImageRef]:
-        """The body cut at its pictures (one Markdown string when pictures are off)."""
-        if self.images is None:
-            return [body]
-        parts = body_parts(body, image_enclosures(article))
-        if not any(isinstance(p, ImageRef) for p in parts):
-            return [body]
-        extra = enclosures_markdown(article, skip_images=True)
-        if extra:
-            parts.append(extra.strip())
-        return parts
+    def _parts(self, article: Article, body: str) -> tuple[str, list[str | ImageRef]]:
+        """The text before the first picture, then the pictures and the text after it.
+        Without pictures (none, or pictures off) that is the whole body and nothing more,
+        with the enclosures listed at its end."""
+        if self.images is not None:
+            parts = body_parts(body, image_enclosures(article))
+            if any(isinstance(p, ImageRef) for p in parts):
+                extra = enclosures_markdown(article, skip_images=True)
+                if extra:
+                    parts.append(extra.strip())
+                first = parts[0]
+                return (first, parts[1:]) if isinstance(first, str) else ("", parts)
+        return body + enclosures_markdown(article), []
 
     async def _show_parts(self, article: Article, parts: list[str | ImageRef]) -> None:
         """Mount the pictures and the text after the first picture; start loading."""
