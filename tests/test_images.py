@@ -345,3 +345,32 @@ def test_cache_files_are_only_hashes(tmp_path: Path, server: FeedServer) -> None
     load_all(loader, [url])
     names = os.listdir(loader.store.cache_dir)
     assert names == [url_key(url)] and all(c in "0123456789abcdef" for c in names[0])
+
+
+def test_full_text_pictures_stand_in_the_text() -> None:
+    """A fetched full text (Markdown from the same converter) is cut at its pictures too."""
+    from newstui.bookmarks.fulltext import extract_markdown
+    from newstui.models import Article
+    from newstui.render import article_body
+
+    page = (
+        "<html><body><article><h1>Story</h1>"
+        + "<p>A long paragraph of the story that goes on for a while. </p>" * 8
+        + "<figure><img src='/photo.jpg' alt='The photo'></figure>"
+        + "<p>The end of the story, after the picture.</p></article></body></html>"
+    )
+    md = extract_markdown(page, "https://news.example/story", "Story")
+    art = Article(
+        1, 1, "s", "k", "Story", "", "", "", "", "html", 0.0, False, None, 0.0, False, [], [], [], fulltext=md
+    )
+    parts = body_parts(article_body(art))
+    assert ImageRef("https://news.example/photo.jpg", "The photo") in parts
+    assert isinstance(parts[-1], str) and "after the picture" in parts[-1]
+
+
+def test_config_keys_for_pictures(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[ui]\nimages = "off"\n\n[images]\ncache_mb = 50\nmax_mb = 2\n')
+    cfg = Config.load(path)
+    assert (cfg.images, cfg.image_cache_mb, cfg.image_max_mb) == ("off", 50, 2)
+    assert Config().images == "blocks"  # the default that looks right in tmux and over ssh
