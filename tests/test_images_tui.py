@@ -14,8 +14,8 @@ from feedserver import FeedServer, server_fixture  # noqa: F401
 from images_support import article, encode, picture_app, picture_library, png_bomb, scene
 from newstui.images.store import MIB
 from newstui.paths import Paths
-from newstui.screenshots import settle, use_utc
 from newstui.tui.widgets.article_image import ArticleImage
+from support import settle, use_utc
 from test_tui_support import screen_text
 
 SIZE = (120, 40)

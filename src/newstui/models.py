@@ -10,7 +10,7 @@ class ArticleIn:
     """An article as a parser produced it, before it is stored.
 
     ``guid`` is the feed's guid/id (or a file's path); when empty the store falls back to
-    the link, then to a hash of source + title + date.
+    the link, then to a hash of source + title + date + content.
     """
 
     title: str
@@ -106,6 +106,7 @@ class Article:
     fulltext_status: str = "none"  # none | pending | ok | failed (see bookmarks.fulltext)
     fulltext_error: str | None = None
     fulltext_attempts: int = 0
+    title_derived: bool = False  # the entry had no title: this one is its opening words
 
     @property
     def tag_names(self) -> list[str]:
@@ -125,3 +126,22 @@ class UpsertResult:
         self.unchanged += other.unchanged
         self.new_ids.extend(other.new_ids)
         return self
+
+
+@dataclass
+class JournalEntry:
+    """One change of user state, as the change journal keeps it (``store/journal.py``).
+
+    ``kind`` is one of ``read``, ``bookmark`` (old/new '0'/'1'), ``note`` (text), ``tag``
+    (add: old None, new the name; remove: old the name, new None), ``subscribe`` (new the
+    URL), ``unsubscribe`` (old the URL), ``source_title`` and ``source_category`` (old and
+    new). ``article_id`` or ``source_id`` says what changed.
+    """
+
+    id: int
+    at: float
+    kind: str
+    article_id: int | None
+    source_id: int | None
+    old: str | None
+    new: str | None

@@ -70,7 +70,7 @@ class RefreshReport:
     unchanged: int = 0
     skipped: int = 0
     deleted: int = 0  # removed by retention afterwards
-    fulltext: int = 0  # queued bookmarks whose full text arrived
+    fulltext: int = 0  # queued bookmarks whose full text arrived (newstui.core.feeds.refresh)
     tagged: int = 0  # auto-tags given afterwards
     last: FeedOutcome | None = None
     outcomes: list[FeedOutcome] = field(default_factory=list)
@@ -180,9 +180,6 @@ async def refresh_async(
         await engine.run(sources)
     finally:
         engine.close()
-    from newstui.bookmarks.fulltext import complete_pending_async
-
-    report.fulltext = await complete_pending_async(lib, cfg)  # bookmarks made offline
     return report
 
 
@@ -415,7 +412,7 @@ class _Engine:
         from newstui.tags import apply_auto_tags
 
         if pending:
-            self.lib.update_sources(pending)
+            self.lib.update_sources(pending, journal=False)
 
         self.report.deleted = apply_retention(self.lib, self.cfg.retention_days)
         new_ids = self.report.new_ids
@@ -533,5 +530,5 @@ class _Engine:
     ) -> object:
         result = self.lib.upsert_articles(source_id, (), source_url=url, rows=rows)
         # (A permanent redirect to a URL another source has keeps the old URL.)
-        self.lib.update_sources(updates)
+        self.lib.update_sources(updates, journal=False)
         return result

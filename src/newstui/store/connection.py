@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 import sqlite3
 import threading
 import time
@@ -12,9 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
-from newstui.errors import NewstuiError
+from newstui.errors import Interrupted, LibraryError, NewstuiError
 from newstui.store import schema
-from newstui.textsafe import ACTIVE_HTML, clean
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SORTS = ("date", "source", "title", "rank", "bookmarked")
@@ -27,27 +24,6 @@ ROW_SELECT = (
     "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
     "LEFT JOIN bookmarks b ON b.article_id = a.id"
 )
-_TAGS = re.compile(r"<[^>]*>")
-_BLOCK = re.compile(r"</?(p|div|br|li|h[1-6]|tr|blockquote|pre)\b[^>]*>", re.I)
-
-
-def plain_text(content: str, content_type: str, limit: int = 200_000) -> str:
-    """Text for the search index: HTML tags dropped and entities decoded (cheap, no parser)."""
-    if not content:
-        return ""
-    content = content[: limit * 2]
-    if content_type == "html":
-        content = ACTIVE_HTML.sub(" ", content)
-        content = _BLOCK.sub("\n", content)
-        content = html.unescape(_TAGS.sub("", content))
-    return clean(content, limit)
-
-
-def index_texts(summary: str, content: str, content_type: str) -> tuple[str, str]:
-    """(summary, body) as the search index holds them; a summary that stands in for a
-    missing body is indexed once, as the body."""
-    body = plain_text(content or summary, content_type)
-    return (plain_text(summary, content_type, 20_000) if content else ""), body
 
 
 def fold_name(name: str) -> str:
@@ -164,13 +140,13 @@ class Connection:
             raise NewstuiError(f"the library is busy or unwritable: {exc}") from None
         try:
             yield self.conn
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             # SQLite may already have rolled back (e.g. on a full disk): do not mask the cause.
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             if "full" in str(exc):
                 raise NewstuiError("the disk is full; nothing was changed") from None
-            raise
+            raise library_error(exc) from exc
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -186,4 +162,29 @@ class Connection:
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         with self._lock:
-            return self.conn.execute(sql, params).fetchall()
+            try:
+                return self.conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise library_error(exc) from exc
+
+    def interrupt(self) -> None:
+        """Cut short the query running on this connection (from any thread); it raises
+        ``Interrupted``. Nothing happens when none is running."""
+        self.conn.interrupt()
+
+    def close_quickly(self) -> None:
+        """Close without the close-time upkeep (for the extra readers a face opens), after
+        interrupting whatever they still run. Never raises: this is the way out."""
+        try:
+            self.conn.interrupt()
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+
+
+def library_error(exc: sqlite3.Error) -> LibraryError:
+    """SQLite's error as the project's: ``Interrupted`` for an interrupted query."""
+    message = " ".join(str(exc).split())
+    if isinstance(exc, sqlite3.OperationalError) and "interrupt" in message:
+        return Interrupted("the query was interrupted")
+    return LibraryError(f"library error: {message}")

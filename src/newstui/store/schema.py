@@ -100,7 +100,30 @@ ALTER TABLE bookmarks ADD COLUMN fulltext_error TEXT;
 ALTER TABLE bookmarks ADD COLUMN fulltext_attempts INTEGER NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: list[str] = [V1, V2]
+# The change journal (store/journal.py): every change of user state, kept only while a
+# consumer (a sync account) has not yet taken it.
+JOURNAL = """
+CREATE TABLE journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    article_id INTEGER,
+    source_id INTEGER,
+    old TEXT,
+    new TEXT
+);
+CREATE TABLE journal_consumers (
+    name TEXT PRIMARY KEY,
+    last_id INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+# Titles made from the opening words of an entry that had none are marked as such.
+TITLE_DERIVED = """
+ALTER TABLE articles ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: list[str] = [V1, V2, JOURNAL, TITLE_DERIVED]
 LATEST = len(MIGRATIONS)
 
 
