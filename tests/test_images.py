@@ -374,3 +374,22 @@ def test_config_keys_for_pictures(tmp_path: Path) -> None:
     cfg = Config.load(path)
     assert (cfg.images, cfg.image_cache_mb, cfg.image_max_mb) == ("off", 50, 2)
     assert Config().images == "blocks"  # the default that looks right in tmux and over ssh
+
+
+def test_demo_draws_every_picture_its_articles_name(tmp_path: Path) -> None:
+    """`newstui demo` shows its pictures offline: each one the demo names is in the cache."""
+    import re
+
+    from newstui.demo import ARTICLES
+    from newstui.demo.pictures import demo_pictures, seed_pictures
+
+    named = set()
+    for path in ARTICLES.rglob("*"):
+        if path.is_file():
+            named.update(re.findall(r"src=\"(https?://[^\"]+)\"", path.read_text("utf-8")))
+    assert named and named <= set(demo_pictures())
+    paths = Paths.resolve(tmp_path / "demo")
+    seed_pictures(paths)
+    store = ImageLoader.for_paths(paths, Config()).store
+    for url in named:
+        assert decode(store.get(url) or b"").size[0] > 100

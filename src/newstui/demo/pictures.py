@@ -49,11 +49,46 @@ def sensor_helmet(width: int = 480, height: int = 270) -> Image:
     return im
 
 
+# The demo's other pictures: a calm abstract picture each, so the demo never reaches out
+# to the (non-existent) example hosts for them.
+OTHERS = (
+    "https://img.example.org/checkout-passkey.jpg",
+    "https://img.example.org/ferris-reading.png",
+    "https://img.example.org/hitzekarte-2025.png",
+    "https://img.example.org/keramik-tassen.jpg",
+    "https://img.example.org/router-menue.png",
+    "https://img.example.org/tui-screenshot.png",
+    "https://img.example.org/warenkorb-raten.png",
+)
+
+
+def abstract(seed: int, width: int = 480, height: int = 270) -> Image:
+    """Overlapping soft shapes in colours picked by ``seed``."""
+    from PIL import Image, ImageDraw
+
+    hue = [(seed * 53 + k * 97) % 256 for k in range(9)]
+    im = Image.new("RGB", (width, height), (hue[0] // 3, hue[1] // 3, 60 + hue[2] // 3))
+    draw = ImageDraw.Draw(im)
+    for k in range(3):
+        x = (hue[3 + k] * width) // 256
+        r = height // (2 + k)
+        draw.ellipse(
+            (x - r, height // 2 - r, x + r, height // 2 + r), fill=(hue[k + 1], hue[k + 4], hue[(k + 7) % 9])
+        )
+    draw.rectangle((0, height * 4 // 5, width, height), fill=(hue[6] // 2, hue[7] // 2, hue[8] // 2))
+    return im
+
+
 def demo_pictures() -> dict[str, bytes]:
     """The demo's pictures by address, as PNG bytes (lossless: the same on every machine)."""
-    buf = io.BytesIO()
-    sensor_helmet().save(buf, "PNG")
-    return {SENSOR_HELMET: buf.getvalue()}
+    pictures = {SENSOR_HELMET: sensor_helmet()}
+    pictures.update({url: abstract(i + 1) for i, url in enumerate(OTHERS)})
+    out = {}
+    for url, picture in pictures.items():
+        buf = io.BytesIO()
+        picture.save(buf, "PNG")
+        out[url] = buf.getvalue()
+    return out
 
 
 def seed_pictures(paths: Paths) -> None:

@@ -176,8 +176,12 @@ class ArticleView(VerticalScroll, can_focus=True):
         if self.images is not None and self._pictures:
             self._keep_pins(article)
             self._load_pictures(article)
+        else:  # the previous article's pictures are no longer wanted
+            self.workers.cancel_group(self, "article-pictures")
 
-    @work(exclusive=True, group="article-pictures")
+    # A picture that fails must never take the reader down: the loader reports failures
+    # as lines, and anything unforeseen ends this worker only.
+    @work(exclusive=True, group="article-pictures", exit_on_error=False)
     async def _load_pictures(self, article: Article) -> None:
         """Fetch (or read from the cache) and draw the article's pictures, one by one."""
         if self.images is None:
@@ -203,7 +207,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         elif not article.bookmarked:
             self._pin(article.id, [], False)
 
-    @work(thread=True, group="image-pins")
+    @work(thread=True, group="image-pins", exit_on_error=False)
     def _pin(self, article_id: int, urls: list[str], keep: bool) -> None:
         if self.images is None:
             return
