@@ -99,6 +99,15 @@ def steps() -> list[tuple[str, tuple[int, int], Step]]:
         await pilot.press("j", "enter")
         await settle(pilot)
 
+    async def picture(pilot) -> None:  # noqa: ANN001
+        """The demo article with a picture (drawn by the demo, read from the image cache)."""
+        from newstui.demo.pictures import seed_pictures
+
+        seed_pictures(pilot.app.ctx.paths)
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "enter")
+        await settle(pilot)
+
     return [
         ("main", SIZE, main_view),
         ("tag-filter", SIZE, tag_filter),
@@ -107,4 +116,5 @@ def steps() -> list[tuple[str, tuple[int, int], Step]]:
         ("help", SIZE, help_screen),
         ("also-in", SIZE, also_in),
         ("narrow", (78, 30), narrow),
+        ("picture", SIZE, picture),
     ]

@@ -63,6 +63,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import tempfile
 
     from newstui.demo import build_demo
+    from newstui.demo.pictures import seed_pictures
     from newstui.paths import Paths
     from newstui.tui.app import run_app
 
@@ -70,6 +71,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         demo_paths = Paths.resolve(tmp)
         build_demo(demo_paths.library)
+        seed_pictures(demo_paths)  # the demo's pictures, so they show offline
         return run_app(demo_paths, config(args)) or 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

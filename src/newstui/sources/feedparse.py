@@ -190,6 +190,7 @@ def _entry(entry: dict, base: str) -> ArticleIn:
                     "url": _abs(base, href), "type": link.get("type", ""),
                     "length": link.get("length"),
                 })
+    enclosures += _media_images(e, base, {str(x["url"]) for x in enclosures})
     return ArticleIn(
         title=title,
         guid=get("id") or "",
@@ -203,6 +204,25 @@ def _entry(entry: dict, base: str) -> ArticleIn:
         categories=cats,
         enclosures=enclosures,
     )
+
+
+def _media_images(entry: dict, base: str, known: set[str]) -> list[dict[str, object]]:
+    """Media RSS pictures (``media:content`` of medium image, ``media:thumbnail``) as image
+    enclosures, so the article view can show the feed's picture."""
+    found: list[dict[str, object]] = []
+    contents = entry.get("media_content") or ()
+    thumbs = entry.get("media_thumbnail") or ()
+    for media, is_thumb in [*((m, False) for m in contents), *((m, True) for m in thumbs)]:
+        if not isinstance(media, dict) or not media.get("url"):
+            continue
+        kind = str(media.get("type") or "")
+        if not (is_thumb or media.get("medium") == "image" or kind.startswith("image/")):
+            continue
+        url = _abs(base, str(media["url"]))
+        if url not in known:
+            known.add(url)
+            found.append({"url": url, "type": kind or "image", "length": None})
+    return found
 
 
 def _timestamp(parsed: object) -> float | None:

@@ -108,7 +108,7 @@ class MainScreen(Screen[None]):
                     self.ctx.list_reader, collapse=self.ctx.config.collapse_duplicates, id="articles"
                 )
                 yield Static("", id="status", markup=False)
-            yield ArticleView(id="view")
+            yield ArticleView(id="view", images=self.ctx.images, image_mode=self.ctx.config.images)
         yield Footer()
 
     # ------------------------------------------------------------ action host
