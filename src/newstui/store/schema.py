@@ -100,7 +100,28 @@ ALTER TABLE bookmarks ADD COLUMN fulltext_error TEXT;
 ALTER TABLE bookmarks ADD COLUMN fulltext_attempts INTEGER NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: list[str] = [V1, V2]
+# v3 (reading): per-source settings, and full text fetched for any article (not only
+# bookmarks), kept beside the article in its own table so list queries stay narrow.
+V3_READING = """
+ALTER TABLE sources ADD COLUMN feed_title TEXT NOT NULL DEFAULT '';
+ALTER TABLE sources ADD COLUMN refresh_interval INTEGER;
+ALTER TABLE sources ADD COLUMN retention_days INTEGER;
+ALTER TABLE sources ADD COLUMN always_fulltext INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN ignore_rule TEXT NOT NULL DEFAULT '';
+ALTER TABLE sources ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+UPDATE sources SET feed_title = title;
+CREATE TABLE fulltexts (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    status TEXT NOT NULL DEFAULT 'pending',
+    text TEXT,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    queued REAL NOT NULL
+);
+CREATE INDEX fulltexts_waiting ON fulltexts(status, queued);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3_READING]
 LATEST = len(MIGRATIONS)
 
 

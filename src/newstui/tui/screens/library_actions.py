@@ -16,6 +16,7 @@ from textual import work
 from textual.widgets import Static
 
 from newstui.errors import NewstuiError
+from newstui.models import Source
 from newstui.store.library import Library
 from newstui.tui.screens.dialogs import (
     add_feed_dialog,
@@ -23,6 +24,7 @@ from newstui.tui.screens.dialogs import (
     valid_feed_url,
     valid_import_path,
 )
+from newstui.tui.screens.source_settings import SourceSettingsDialog
 from newstui.tui.widgets.filter_pane import FilterPane
 
 if TYPE_CHECKING:
@@ -194,3 +196,34 @@ class LibraryActions:
         self._say(f"Import: {report.summary()}")
         self.app.call_from_thread(self.after_change, reload_list=True)
         return None
+
+    # -------------------------------------------------------- source settings
+    def on_filter_pane_settings_requested(self, event: FilterPane.SettingsRequested) -> None:
+        event.stop()
+        self._open_source_settings(event.source_id)
+
+    @work(thread=True, group="dialogs")
+    def _open_source_settings(self, source_id: int) -> None:
+        try:
+            src = self.app.reader.source(source_id)
+        except (NewstuiError, sqlite3.Error) as exc:
+            self._say(str(exc), "error")
+            return
+        self.app.call_from_thread(self._show_source_settings, src)
+
+    def _show_source_settings(self, src: Source) -> None:
+        def saved(changes: dict[str, object] | None) -> None:
+            if changes:
+                self._save_source_settings(src.id, changes)
+
+        self.app.push_screen(SourceSettingsDialog(src), saved)
+
+    @work(thread=True, group="dialogs")
+    def _save_source_settings(self, source_id: int, changes: dict[str, object]) -> None:
+        try:
+            src = self.app.library.set_source_settings(source_id, changes)
+        except (NewstuiError, sqlite3.Error) as exc:
+            self._say(str(exc), "error")
+            return
+        self._say(f"Saved the settings of {src.label}")
+        self.app.call_from_thread(self.after_change, reload_list=True)
