@@ -361,3 +361,14 @@ async def test_dialog_escape_changes_nothing_and_needs_a_source(demo_paths: Path
         assert not isinstance(app.screen, SourceSettingsDialog)
     with Library(demo_paths.library) as lib:
         assert lib.source(src.id).category == src.category
+
+
+def test_title_and_category_changes_are_journaled(lib: Library) -> None:
+    sid = lib.add_source("https://a.example/f", title="A")[0].id
+    lib.journal_register("sync")
+    lib.set_source_settings(sid, parse_assignments(["title=Alpha", "category=News", "interval=1h"]))
+    lib.set_source_settings(sid, {"paused": True})  # not a journaled kind
+    entries = [(e.kind, e.source_id, e.old, e.new) for e in lib.journal_pending("sync")]
+    assert sorted(entries) == [("source_category", sid, "", "News"), ("source_title", sid, "A", "Alpha")]
+    lib.set_source_settings(sid, {"title": "Beta"}, journal=False)
+    assert len(lib.journal_pending("sync")) == 2

@@ -440,7 +440,7 @@ class _Engine:
         from newstui.tags import apply_auto_tags
 
         if pending:
-            self.lib.update_sources(pending)
+            self.lib.update_sources(pending, journal=False)
 
         self.report.deleted = apply_retention(self.lib, self.cfg.retention_days)
         new_ids = self.report.new_ids
@@ -578,6 +578,6 @@ class _Engine:
                 result.new -= ignored
                 result.new_ids = [i for i in result.new_ids if i not in dropped]
             # (A permanent redirect to a URL another source has keeps the old URL.)
-            self.lib.update_sources(updates)
+            self.lib.update_sources(updates, journal=False)
         result.ignored = ignored
         return result

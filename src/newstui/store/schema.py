@@ -100,7 +100,25 @@ ALTER TABLE bookmarks ADD COLUMN fulltext_error TEXT;
 ALTER TABLE bookmarks ADD COLUMN fulltext_attempts INTEGER NOT NULL DEFAULT 0;
 """
 
-# v3 (reading): per-source settings, and full text fetched for any article (not only
+# The change journal (store/journal.py): every change of user state, kept only while a
+# consumer (a sync account) has not yet taken it.
+JOURNAL = """
+CREATE TABLE journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    article_id INTEGER,
+    source_id INTEGER,
+    old TEXT,
+    new TEXT
+);
+CREATE TABLE journal_consumers (
+    name TEXT PRIMARY KEY,
+    last_id INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+# Per-source settings, and full text fetched for any article (not only
 # bookmarks), kept beside the article in its own table so list queries stay narrow.
 V3_READING = """
 ALTER TABLE sources ADD COLUMN feed_title TEXT NOT NULL DEFAULT '';
@@ -121,7 +139,7 @@ CREATE TABLE fulltexts (
 CREATE INDEX fulltexts_waiting ON fulltexts(status, queued);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3_READING]
+MIGRATIONS: list[str] = [V1, V2, JOURNAL, V3_READING]
 LATEST = len(MIGRATIONS)
 
 

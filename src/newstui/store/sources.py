@@ -9,6 +9,7 @@ from newstui.errors import NewstuiError, NotFound
 from newstui.models import Source
 from newstui.query import Compiled
 from newstui.store.connection import Connection
+from newstui.store.journal import Change, record
 from newstui.textsafe import clean_line, safe_url
 
 
@@ -17,28 +18,41 @@ class SourceStore(Connection):
 
     # ----------------------------------------------------------------- sources
     def add_source(
-        self, url: str, *, kind: str = "feed", title: str = "", category: str = ""
+        self, url: str, *, kind: str = "feed", title: str = "", category: str = "",
+        journal: bool = True,
     ) -> tuple[Source, bool]:
-        """Add a source (or find the one with this URL). Returns (source, created)."""
+        """Add a source (or find the one with this URL). Returns (source, created).
+
+        A new source is journaled as ``subscribe`` (then ``source_title`` and
+        ``source_category`` when it has them); a category given to a source that had none
+        as ``source_category``."""
         url = clean_line(url, 4000)
         if not url:
             raise NewstuiError("a source needs a URL or a path")
+        title, category = clean_line(title), clean_line(category, 200)
+        changes: list[Change] = []
         with self.write() as c:
             row = c.execute("SELECT id FROM sources WHERE url = ?", (url,)).fetchone()
             if row:
-                if category:
-                    c.execute(
-                        "UPDATE sources SET category = ? WHERE id = ? AND category = ''",
-                        (clean_line(category, 200), row[0]),
-                    )
+                if category and c.execute(
+                    "UPDATE sources SET category = ? WHERE id = ? AND category = '' RETURNING id",
+                    (category, row[0]),
+                ).fetchall():
+                    changes.append(("source_category", None, row[0], "", category))
                 created = False
                 sid = row[0]
             else:
                 sid = c.execute(
                     "INSERT INTO sources (url, kind, title, category, added) VALUES (?, ?, ?, ?, ?)",
-                    (url, kind, clean_line(title), clean_line(category, 200), time.time()),
+                    (url, kind, title, category, time.time()),
                 ).lastrowid
                 created = True
+                changes.append(("subscribe", None, sid, None, url))
+                if title:
+                    changes.append(("source_title", None, sid, "", title))
+                if category:
+                    changes.append(("source_category", None, sid, "", category))
+            record(c, changes, enabled=journal)
         return self.source(sid), created
 
     _SOURCE_COLS = (
@@ -106,13 +120,18 @@ class SourceStore(Connection):
             out["site_url"] = safe_url(out["site_url"])  # type: ignore[arg-type]
         return out
 
-    def update_source(self, source_id: int, **fields: object) -> None:
-        self.update_sources([(source_id, fields)])
+    def update_source(self, source_id: int, *, journal: bool = True, **fields: object) -> None:
+        self.update_sources([(source_id, fields)], journal=journal)
 
-    def update_sources(self, updates: Sequence[tuple[int, dict[str, object]]]) -> None:
+    def update_sources(
+        self, updates: Sequence[tuple[int, dict[str, object]]], *, journal: bool = True
+    ) -> None:
         """Many ``update_source`` calls in one transaction (a refresh's timestamps).
 
-        An update whose new URL another source already has keeps its old URL.
+        An update whose new URL another source already has keeps its old URL. A changed
+        title or category is journaled (``source_title``/``source_category``) unless
+        ``journal`` is false: the refresh passes false, a title a feed gives itself is not
+        the user's.
         """
         for _, fields in updates:
             if set(fields) - self._UPDATABLE:
@@ -124,11 +143,20 @@ class SourceStore(Connection):
                     "SELECT 1 FROM sources WHERE url = ? AND id != ?", (fields["url"], source_id)
                 ).fetchone():
                     fields = {k: v for k, v in fields.items() if k != "url"}
-                if fields:
-                    sets = ", ".join(f"{k} = ?" for k in fields)
-                    c.execute(
-                        f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id)
-                    )
+                if not fields:
+                    continue
+                named = [k for k in ("title", "category") if k in fields]
+                before = (
+                    c.execute(f"SELECT {', '.join(named)} FROM sources WHERE id = ?", (source_id,)).fetchone()
+                    if journal and named else None
+                )
+                sets = ", ".join(f"{k} = ?" for k in fields)
+                c.execute(f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id))
+                if before is not None:
+                    record(c, (
+                        (f"source_{k}", None, source_id, old, str(fields[k]))
+                        for k, old in zip(named, before, strict=True) if old != fields[k]
+                    ))
 
     # ---------------------------------------------------------------- settings
     SETTING_COLUMNS = frozenset(
@@ -136,28 +164,29 @@ class SourceStore(Connection):
          "ignore_rule", "paused")
     )
 
-    def set_source_settings(self, source_id: int, changes: dict[str, object]) -> Source:
+    def set_source_settings(
+        self, source_id: int, changes: dict[str, object], *, journal: bool = True
+    ) -> Source:
         """Change a source's settings (columns as ``newstui.source_settings`` names them,
         values already parsed) in one transaction; returns the source as it now is.
 
-        An empty title gives the source back the title its feed gives."""
+        An empty title gives the source back the title its feed gives. A changed title or
+        category is journaled like any other (``update_sources``)."""
         unknown = set(changes) - self.SETTING_COLUMNS
         if unknown:
             raise ValueError(f"not source settings: {sorted(unknown)}")
-        fields = self._clean_source_fields(changes)
+        fields = dict(changes)
         for flag in ("always_fulltext", "paused"):
             if flag in fields:
                 fields[flag] = int(bool(fields[flag]))
         with self.write() as c:
-            if not c.execute("SELECT 1 FROM sources WHERE id = ?", (source_id,)).fetchone():
+            row = c.execute("SELECT feed_title FROM sources WHERE id = ?", (source_id,)).fetchone()
+            if row is None:
                 raise NotFound(f"no source {source_id}")
-            if fields.get("title") == "":
-                fields["title"] = c.execute(
-                    "SELECT feed_title FROM sources WHERE id = ?", (source_id,)
-                ).fetchone()[0]
+            if isinstance(fields.get("title"), str) and not clean_line(str(fields["title"])):
+                fields["title"] = row[0]
             if fields:
-                sets = ", ".join(f"{k} = ?" for k in fields)
-                c.execute(f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id))
+                self.update_sources([(source_id, fields)], journal=journal)
         return self.source(source_id)
 
     def drop_articles(self, query: Compiled, within: Sequence[int]) -> list[int]:
@@ -181,10 +210,13 @@ class SourceStore(Connection):
             c.executemany("DELETE FROM articles WHERE id = ?", ((i,) for i in ids))
         return ids
 
-    def remove_source(self, source_id: int) -> int:
-        """Remove a source. Its bookmarked articles stay (detached); the rest go. Returns removed."""
+    def remove_source(self, source_id: int, *, journal: bool = True) -> int:
+        """Remove a source. Its bookmarked articles stay (detached); the rest go. Returns removed.
+
+        Journaled as ``unsubscribe`` with the source's URL."""
         src = self.source(source_id)
         with self.write() as c:
+            record(c, [("unsubscribe", None, source_id, src.url, None)], enabled=journal)
             c.execute(
                 "UPDATE articles SET source_title = ?, source_id = NULL WHERE source_id = ? "
                 "AND id IN (SELECT article_id FROM bookmarks)",
