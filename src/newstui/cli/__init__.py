@@ -12,6 +12,7 @@ import sqlite3
 import sys
 
 from newstui import __version__
+from newstui.cli.queryargs import QueryAwareParser
 from newstui.errors import NewstuiError
 
 EXIT_OK = 0
@@ -20,7 +21,7 @@ EXIT_USAGE = 2
 EXIT_PARTIAL = 3  # a refresh where some feeds failed (the others are saved)
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(QueryAwareParser):
     def error(self, message: str) -> None:  # one line, status 2, like every other error
         self.exit(EXIT_USAGE, f"newstui: {message} (see `newstui --help`)\n")
 
