@@ -372,3 +372,90 @@ def test_title_and_category_changes_are_journaled(lib: Library) -> None:
     assert sorted(entries) == [("source_category", sid, "", "News"), ("source_title", sid, "A", "Alpha")]
     lib.set_source_settings(sid, {"title": "Beta"}, journal=False)
     assert len(lib.journal_pending("sync")) == 2
+
+
+# --------------------------------------------------------------------- OPML
+
+
+def test_opml_round_trip_carries_the_settings(cli, data_dir: Path, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    from newstui.sources.opml import NEWSTUI_NS
+
+    with Library(data_dir / "library.db") as lib:
+        a = lib.add_source("https://a.example/feed", title="Alpha", category="News")[0].id
+        lib.add_source("https://b.example/feed", title="Beta")
+        lib.set_source_settings(
+            a,
+            parse_assignments(
+                [
+                    "interval=1h30m",
+                    "retention=forever",
+                    "fulltext=yes",
+                    'ignore=tag:ads OR "sponsored post"',
+                    "paused=yes",
+                    "title=Alpha & <Omega>",
+                ]
+            ),
+        )
+        before = {s.url: values(s) for s in lib.sources()}
+    out = tmp_path / "subs.opml"
+    r = cli("export", "opml", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    # Plain XML that other readers take: the settings are attributes in their own namespace.
+    root = ET.fromstring(out.read_bytes())
+    (alpha,) = [o for o in root.iter("outline") if o.get("xmlUrl") == "https://a.example/feed"]
+    assert alpha.get(f"{{{NEWSTUI_NS}}}interval") == "1h30m" and alpha.get("title") == "Alpha & <Omega>"
+    (beta,) = [o for o in root.iter("outline") if o.get("xmlUrl") == "https://b.example/feed"]
+    assert not [k for k in beta.attrib if k.startswith("{")]  # defaults are not written
+
+    fresh = tmp_path / "other"
+    r = cli("import", str(out), data=fresh)
+    assert r.returncode == 0, r.stderr
+    with Library(fresh / "library.db") as lib:
+        after = {s.url: values(s) for s in lib.sources()}
+    assert after == before
+
+
+def test_opml_settings_read_leniently(tmp_path: Path, data_dir: Path) -> None:
+    from newstui.sources.importer import import_paths
+    from newstui.sources.opml import read_opml
+
+    text = """<?xml version="1.0"?>
+<opml version="2.0" xmlns:nt="urn:newstui:opml:1" xmlns:other="urn:x">
+  <body>
+    <outline text="A" xmlUrl="https://a.example/f" nt:interval="2h" nt:retention="soon"
+             nt:future="x" other:paused="yes" nt:PAUSED="yes"/>
+    <outline text="B" xmlUrl="https://b.example/f" other:interval="5m"/>
+  </body>
+</opml>
+"""
+    subs = {s.url: s for s in read_opml(text.encode()).subscriptions}
+    # Any prefix bound to newstui's namespace counts; other namespaces are not ours.
+    assert subs["https://a.example/f"].settings == {
+        "interval": "2h",
+        "retention": "soon",
+        "future": "x",
+        "paused": "yes",
+    }
+    assert subs["https://b.example/f"].settings == {}
+    path = tmp_path / "list.opml"
+    path.write_text(text, encoding="utf-8")
+    with Library(data_dir / "library.db") as lib:
+        report = import_paths(lib, [path])
+        a = lib.source("https://a.example/f")
+        assert a.refresh_interval == 7200 and a.paused and a.retention_days is None
+        assert any("retention" in why for _, why in report.skipped)
+        assert lib.source("https://b.example/f").refresh_interval is None
+    # The tolerant pass (a bare & makes it malformed XML) reads newstui: attributes too.
+    broken = (
+        text.replace("xmlns:nt", "xmlns:newstui")
+        .replace("nt:", "newstui:")
+        .replace('text="B"', 'text="B & C"')
+    )
+    found = read_opml(broken.encode())
+    assert found.recovered
+    assert {s.url: s.settings.get("interval") for s in found.subscriptions} == {
+        "https://a.example/f": "2h",
+        "https://b.example/f": None,
+    }
