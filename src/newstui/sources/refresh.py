@@ -33,6 +33,7 @@ from newstui.errors import QueryError
 from newstui.models import Source
 from newstui.query import Compiled, compile_query
 from newstui.source_settings import format_interval
+from newstui.sources.articletext import complete_queue_async
 from newstui.sources.dates import parse_date
 from newstui.sources.feedparse import ParsedFeed
 from newstui.sources.fetch import FetchLimits, FetchResult, fetch, is_http, make_client
@@ -75,6 +76,7 @@ class RefreshReport:
     skipped: int = 0
     deleted: int = 0  # removed by retention afterwards
     fulltext: int = 0  # queued bookmarks whose full text arrived
+    article_fulltext: int = 0  # new articles of always-full-text sources that got theirs
     tagged: int = 0  # auto-tags given afterwards
     last: FeedOutcome | None = None
     outcomes: list[FeedOutcome] = field(default_factory=list)
@@ -113,6 +115,8 @@ class RefreshReport:
                  f"{self.errors} failed"]
         if self.skipped:
             parts.append(f"{self.skipped} skipped")
+        if self.article_fulltext:
+            parts.append(f"{self.article_fulltext} full texts")
         return ", ".join(parts)
 
 
@@ -197,6 +201,8 @@ async def refresh_async(
     from newstui.bookmarks.fulltext import complete_pending_async
 
     report.fulltext = await complete_pending_async(lib, cfg)  # bookmarks made offline
+    # Only once every feed has landed, capped and on a budget: pages never delay feeds.
+    report.article_fulltext = await complete_queue_async(lib, cfg)
     return report
 
 
@@ -492,7 +498,9 @@ class _Engine:
         if parsed.title and parsed.title != src.feed_title:
             fields["feed_title"] = parsed.title
         self.pending.append((src.id, fields))
-        result = await self._store_grouped((src.id, rows, res.url, self._take_pending(), ignore))
+        result = await self._store_grouped(
+            (src.id, rows, res.url, self._take_pending(), ignore, src.always_fulltext)
+        )
         return FeedOutcome(
             src.id, src.label, "parsed", new=result.new, updated=result.updated,  # type: ignore[attr-defined]
             error=parsed.problem or problem, new_ids=result.new_ids,  # type: ignore[attr-defined]
@@ -566,6 +574,7 @@ class _Engine:
     def _store(
         self, source_id: int, rows: list[PreparedRow], url: str,
         updates: list[tuple[int, dict[str, object]]], ignore: Compiled | None = None,
+        fulltext: bool = False,
     ) -> object:
         with self.lib.write():  # the articles, the ignore rule and the source: all or nothing
             result = self.lib.upsert_articles(source_id, (), source_url=url, rows=rows)
@@ -577,6 +586,8 @@ class _Engine:
                 ignored = len(dropped)
                 result.new -= ignored
                 result.new_ids = [i for i in result.new_ids if i not in dropped]
+            if fulltext and result.new_ids:  # queued with the articles: fetched after the feeds
+                self.lib.queue_article_fulltexts(result.new_ids)
             # (A permanent redirect to a URL another source has keeps the old URL.)
             self.lib.update_sources(updates, journal=False)
         result.ignored = ignored

@@ -201,6 +201,39 @@ class ArticleActions:
             lib.close()
         self.app.call_from_thread(self._refresh_view, article_id)
 
+    # -------------------------------------------------------------- full text
+    def action_full_text(self) -> None:
+        aid = self.target_id()
+        if aid is None:
+            self.notify("Choose an article first.", timeout=3)
+            return
+        self.notify("Fetching the full text…", timeout=2)
+        self._fetch_article_text(aid)
+
+    @work(thread=True, group="fulltext")
+    def _fetch_article_text(self, article_id: int) -> None:
+        """Fetch any article's full text (the key asks for it, so no setting stops it)."""
+        from newstui.sources.articletext import fetch_articles
+
+        lib = Library(self.app.paths.library)
+        try:
+            (res,) = fetch_articles(lib, [article_id], self.app.config_)
+        except (NewstuiError, sqlite3.Error, OSError) as exc:
+            self._say(str(exc), "error")
+            return
+        finally:
+            lib.close()
+        if res.problem:
+            self._say(f"Full text not fetched; the feed's text stays: {res.problem}", "warning")
+        else:
+            self._say("Full text saved for offline reading" if res.fetched else "Full text saved already")
+        self.app.call_from_thread(self._show_fetched_text, article_id)
+
+    def _show_fetched_text(self, article_id: int) -> None:
+        view = self.query_one(ArticleView)
+        if view.article is not None and view.article.id == article_id:
+            self._load_article(article_id, False)
+
     # ------------------------------------------------------------------- tags
     def action_tags(self) -> None:
         aid = self.target_id()
