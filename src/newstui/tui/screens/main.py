@@ -50,7 +50,7 @@ class MainScreen(ArticleActions, LibraryActions, Screen[None]):
         Binding("n", "note", "Note", show=False),
         Binding("A", "mark_all_read", "All read"),
         Binding("u", "undo", "Undo", show=False),
-        Binding("F", "full_text", "Full text", id="main.full_text"),
+        Binding("F", "full_text", "Full text", id="full_text"),
         Binding("o", "open_link", "Open link"),
         Binding("y", "copy_link", "Copy link", show=False),
         Binding("s", "sort", "Sort"),

@@ -26,8 +26,8 @@ class SourceSettingsDialog(ModalScreen[dict[str, object] | None]):
     """Edit one source's settings."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="source_settings.cancel"),
-        Binding("ctrl+s", "save", "Save", id="source_settings.save"),
+        Binding("escape", "cancel", "Cancel", id="source_settings_cancel"),
+        Binding("ctrl+s", "save", "Save", id="source_settings_save"),
     ]
 
     DEFAULT_CSS = """

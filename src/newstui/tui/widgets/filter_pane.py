@@ -68,7 +68,7 @@ class FilterPane(Tree[Filter | None]):
         Binding("k", "cursor_up", "Up", show=False),
         Binding("g", "scroll_home", "Top", show=False),
         Binding("G", "scroll_end", "Bottom", show=False),
-        Binding("e", "source_settings", "Source settings", id="filter_pane.source_settings"),
+        Binding("e", "source_settings", "Source settings", id="source_settings"),
     ]
 
     COMPONENT_CLASSES = Tree.COMPONENT_CLASSES | {"filter-pane--count", "filter-pane--failed"}
