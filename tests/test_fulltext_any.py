@@ -14,8 +14,8 @@ from newstui import render
 from newstui.config import Config
 from newstui.models import ArticleIn
 from newstui.paths import Paths
-from newstui.sources import articletext
-from newstui.sources.refresh import refresh
+from newstui.bookmarks import articletext
+from newstui.core.feeds import refresh
 from newstui.store.library import Library
 from newstui.tui.widgets.article_view import ArticleView
 from test_tui_support import make_app, settle

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from newstui.cli.context import config, library, out, warn
-from newstui.errors import NewstuiError
+from newstui.cli.context import EXIT_PARTIAL, config, library, out, warn
+from newstui.core.fulltext import fetch_full_texts, with_full_text
 from newstui.models import Article
 from newstui.store.library import Library
 
@@ -20,19 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_fulltext)
 
 
-def _ids(raw: list[str]) -> list[int]:
-    bad = [r for r in raw if not (r.isascii() and r.isdigit())]
-    if bad:
-        raise NewstuiError(f"no article {bad[0]!r} (ids are numbers; see `newstui list`)")
-    return list(dict.fromkeys(int(r) for r in raw))
-
-
 def cmd_fulltext(args: argparse.Namespace) -> int:
-    from newstui.cli import EXIT_PARTIAL
-    from newstui.sources.articletext import fetch_articles
-
     with library(args) as lib:
-        results = fetch_articles(lib, _ids(args.ids), config(args), force=args.force)
+        results = fetch_full_texts(lib, config(args), args.ids, force=args.force)
     failed = 0
     for res in results:
         art = res.article
@@ -51,9 +41,7 @@ def with_fulltext(lib: Library, art: Article, args: argparse.Namespace) -> Artic
     page gives none, says why on stderr and returns the article as the feed gave it."""
     if art.fulltext:
         return art
-    from newstui.sources.articletext import fetch_articles
-
-    (res,) = fetch_articles(lib, [art.id], config(args))
+    res = with_full_text(lib, config(args), art.id)
     if res.problem:
         warn(f"full text not fetched, showing the feed's text: {res.problem}")
     return res.article

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from newstui.cli.context import library, out
+from newstui.core.sources import change_settings
 from newstui.source_settings import SETTINGS, SettingError, parse_assignments, values
 
 
@@ -29,11 +30,9 @@ def cmd_source(args: argparse.Namespace) -> int:
         raise SettingError("to change settings, write `newstui source SOURCE set key=value...`")
     if args.action == "set" and not args.assignments:
         raise SettingError(f"set what? give key=value (settings: {', '.join(SETTINGS)})")
-    changes = parse_assignments(args.assignments)  # every value checked before any is written
+    parse_assignments(args.assignments)  # a bad key or value stops before the library opens
     with library(args) as lib:
-        src = lib.source(args.source)
-        if changes:
-            src = lib.set_source_settings(src.id, changes)
+        src, changes = change_settings(lib, args.source, args.assignments)
         shown = values(src)
     if args.format == "json":
         out(

@@ -33,7 +33,6 @@ from newstui.errors import QueryError
 from newstui.models import Source
 from newstui.query import Compiled, compile_query
 from newstui.source_settings import format_interval
-from newstui.sources.articletext import complete_queue_async
 from newstui.sources.dates import parse_date
 from newstui.sources.feedparse import ParsedFeed
 from newstui.sources.fetch import FetchLimits, FetchResult, fetch, is_http, make_client
@@ -75,8 +74,8 @@ class RefreshReport:
     unchanged: int = 0
     skipped: int = 0
     deleted: int = 0  # removed by retention afterwards
-    fulltext: int = 0  # queued bookmarks whose full text arrived
-    article_fulltext: int = 0  # new articles of always-full-text sources that got theirs
+    fulltext: int = 0  # queued bookmarks whose full text arrived (newstui.core.feeds.refresh)
+    article_fulltext: int = 0  # always-full-text sources' new articles that got it (core)
     tagged: int = 0  # auto-tags given afterwards
     last: FeedOutcome | None = None
     outcomes: list[FeedOutcome] = field(default_factory=list)
@@ -198,11 +197,6 @@ async def refresh_async(
         await engine.run(sources)
     finally:
         engine.close()
-    from newstui.bookmarks.fulltext import complete_pending_async
-
-    report.fulltext = await complete_pending_async(lib, cfg)  # bookmarks made offline
-    # Only once every feed has landed, capped and on a budget: pages never delay feeds.
-    report.article_fulltext = await complete_queue_async(lib, cfg)
     return report
 
 

@@ -118,6 +118,11 @@ CREATE TABLE journal_consumers (
 );
 """
 
+# Titles made from the opening words of an entry that had none are marked as such.
+TITLE_DERIVED = """
+ALTER TABLE articles ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0;
+"""
+
 # Per-source settings, and full text fetched for any article (not only
 # bookmarks), kept beside the article in its own table so list queries stay narrow.
 V3_READING = """
@@ -139,7 +144,7 @@ CREATE TABLE fulltexts (
 CREATE INDEX fulltexts_waiting ON fulltexts(status, queued);
 """
 
-MIGRATIONS: list[str] = [V1, V2, JOURNAL, V3_READING]
+MIGRATIONS: list[str] = [V1, V2, JOURNAL, TITLE_DERIVED, V3_READING]
 LATEST = len(MIGRATIONS)
 
 

@@ -1,8 +1,9 @@
 """Full text for any article: on demand, and for sources set to always fetch it.
 
-On demand is the reader's key, ``newstui fulltext ID...`` and ``newstui show ID --full``.
-For a source with ``always_fulltext``, a refresh queues its new articles (in the same
-transaction that stores them) and, once every feed has landed, fetches what is queued:
+On demand is the reader's key, ``newstui fulltext ID...`` and ``newstui show ID --full``
+(through ``newstui.core.fulltext``). For a source with ``always_fulltext``, a refresh
+queues its new articles (in the same transaction that stores them) and, once every feed
+has landed, ``newstui.core.feeds.refresh`` fetches what is queued:
 at most ``PER_REFRESH`` pages, ``PER_HOST`` at a time from one site, within ``BUDGET``
 seconds. What is left stays queued for the next refresh, so the feeds never wait for pages.
 
