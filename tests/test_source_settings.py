@@ -304,9 +304,7 @@ async def test_dialog_from_the_filter_pane_changes_settings(demo_paths: Paths) -
         pane.focus()
         await settle(pilot)
         assert pane.selected_source == src.id
-        assert any(
-            b.id == "filters.source_settings" and b.show for b in pane.BINDINGS if hasattr(b, "id")
-        )
+        assert any(b.id == "filters.source_settings" and b.show for b in pane.BINDINGS if hasattr(b, "id"))
         await pilot.press("e")
         await settle(pilot)
         dialog = app.screen
