@@ -53,6 +53,13 @@ class Source:
     gone: bool = False
     retry_after: float | None = None
     added: float = 0.0
+    # Settings the user chose for this source (see newstui.source_settings).
+    feed_title: str = ""  # what the feed calls itself; ``title`` may override it
+    refresh_interval: int | None = None  # seconds between fetches; None: every refresh
+    retention_days: int | None = None  # None: the config's; 0: keep forever
+    always_fulltext: bool = False
+    ignore_rule: str = ""  # a query; new articles matching it are not stored
+    paused: bool = False
     total: int = 0
     unread: int = 0
 
@@ -121,11 +128,13 @@ class UpsertResult:
     updated: int = 0
     unchanged: int = 0
     new_ids: list[int] = field(default_factory=list)
+    ignored: int = 0  # new articles a source's ignore rule dropped (counted out of ``new``)
 
     def __iadd__(self, other: UpsertResult) -> UpsertResult:
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.ignored += other.ignored
         self.new_ids.extend(other.new_ids)
         return self
 

@@ -211,6 +211,8 @@ def article_text(art: Article) -> str:
     if art.bookmarked:
         lines.append("Bookmarked" + (f" — note: {art.note}" if art.note else ""))
         lines.append(status_line(art))
+    elif status_line(art):  # a full text asked for: whether it is there
+        lines.append(status_line(art))
     lines += ["", _unescape_md(body), ""]
     for enc in art.enclosures:
         lines.append(f"Enclosure: {enc.get('url')} ({enc.get('type') or 'media'})")

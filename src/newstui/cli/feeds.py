@@ -112,11 +112,12 @@ def _refresh_with_bar(lib: object, cfg: object, args: argparse.Namespace) -> obj
 
 
 def cmd_export_opml(args: argparse.Namespace) -> int:
+    from newstui.source_settings import non_default
     from newstui.sources.opml import Subscription, write_opml
 
     with library(args) as lib:
         subs = [
-            Subscription(s.url, s.title, s.category)
+            Subscription(s.url, s.title, s.category, non_default(s))
             for s in lib.sources()
             if s.kind == "feed"
         ]

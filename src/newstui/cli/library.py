@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("show", help="show one article")
     p.add_argument("id")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument("--full", action="store_true", help="fetch the whole article first if it is not saved")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("tag", help="add (+name) and remove (-name) tags on an article")
@@ -122,6 +123,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     with library(args) as lib:
         art = lib.article(args.id)
+        if args.full:
+            from newstui.cli.fulltext_cmd import with_fulltext
+
+            art = with_fulltext(lib, art, args)
         if args.format == "json":
             rec = lib.records("", ids=[art.id])[0]
             rec["body_markdown"] = render.article_body(art)

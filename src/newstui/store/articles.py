@@ -462,14 +462,19 @@ class ArticleStore(Connection):
             "a.title, a.link, a.author, a.summary, a.content, a.content_type, a.published, "
             "a.date_estimated, a.updated, a.first_seen, a.read, a.enclosures, "
             "b.created, b.note, b.fulltext, b.fulltext_status, b.fulltext_error, "
-            "b.fulltext_attempts, a.title_derived "
+            "b.fulltext_attempts, a.title_derived, f.text, f.status, f.error, f.attempts "
             "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
-            "LEFT JOIN bookmarks b ON b.article_id = a.id WHERE a.id = ?",
+            "LEFT JOIN bookmarks b ON b.article_id = a.id "
+            "LEFT JOIN fulltexts f ON f.article_id = a.id WHERE a.id = ?",
             (aid,),
         )
         if not rows:
             raise NotFound(f"no article {aid}")
         r = rows[0]
+        fulltext = r[18:22]
+        # The bookmark's full text, else the one fetched for the article (store/fulltexts.py).
+        if r[24] is not None and (r[16] is None or (r[18] is None and r[23] is not None)):
+            fulltext = r[23:27]
         cats = [
             n for (n,) in self._read(
                 "SELECT c.name FROM article_categories ac JOIN categories c ON c.id = ac.category_id "
@@ -490,8 +495,8 @@ class ArticleStore(Connection):
             date_estimated=bool(r[11]), updated=r[12], first_seen=r[13], read=bool(r[14]),
             enclosures=json.loads(r[15]) if r[15] else [], categories=cats,
             tags=list(tags.values()), bookmarked=r[16] is not None, bookmarked_at=r[16],
-            note=r[17] or "", fulltext=r[18], fulltext_status=r[19] or "none",
-            fulltext_error=r[20], fulltext_attempts=r[21] or 0, title_derived=bool(r[22]),
+            note=r[17] or "", fulltext=fulltext[0], fulltext_status=fulltext[1] or "none",
+            fulltext_error=fulltext[2], fulltext_attempts=fulltext[3] or 0, title_derived=bool(r[22]),
             also_in=self._also_in([aid]).get(aid, []),
         )
 

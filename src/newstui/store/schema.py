@@ -183,7 +183,28 @@ BEGIN
     ); DELETE FROM story_copies WHERE primary_id = OLD.id; END
 """
 
-MIGRATIONS: list[str] = [V1, V2, JOURNAL, TITLE_DERIVED, V_FTS_CONTENTLESS, STORIES]
+# Per-source settings, and full text fetched for any article (not only
+# bookmarks), kept beside the article in its own table so list queries stay narrow.
+SOURCE_SETTINGS = """
+ALTER TABLE sources ADD COLUMN feed_title TEXT NOT NULL DEFAULT '';
+ALTER TABLE sources ADD COLUMN refresh_interval INTEGER;
+ALTER TABLE sources ADD COLUMN retention_days INTEGER;
+ALTER TABLE sources ADD COLUMN always_fulltext INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN ignore_rule TEXT NOT NULL DEFAULT '';
+ALTER TABLE sources ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+UPDATE sources SET feed_title = title;
+CREATE TABLE fulltexts (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    status TEXT NOT NULL DEFAULT 'pending',
+    text TEXT,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    queued REAL NOT NULL
+);
+CREATE INDEX fulltexts_waiting ON fulltexts(status, queued);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, JOURNAL, TITLE_DERIVED, V_FTS_CONTENTLESS, STORIES, SOURCE_SETTINGS]
 LATEST = len(MIGRATIONS)
 
 

@@ -14,6 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from newstui.errors import NewstuiError
+from newstui.models import Source
 from newstui.tui.screens.dialogs import (
     add_feed_dialog,
     import_dialog,
@@ -21,6 +22,7 @@ from newstui.tui.screens.dialogs import (
     valid_import_path,
 )
 from newstui.tui.screens.host import ActionHost
+from newstui.tui.screens.source_settings import SourceSettingsDialog
 
 if TYPE_CHECKING:
     from newstui.sources.refresh import RefreshReport
@@ -169,3 +171,34 @@ class LibraryActions:
         self.host.say(f"Import: {done.report.summary()}")
         self.host.on_ui(partial(self.host.after_change, reload_list=True))
         return None
+
+    # -------------------------------------------------------- source settings
+    def source_settings(self, source_id: int) -> None:
+        """Open the settings dialog of a source; save what the user changed."""
+        self.host.in_thread(partial(self._open_source_settings, source_id), "dialogs")
+
+    def _open_source_settings(self, source_id: int) -> None:
+        try:
+            src = self.ctx.reader.source(source_id)
+        except NewstuiError as exc:
+            self.host.say(str(exc), "error")
+            return
+        self.host.on_ui(self._show_source_settings, src)
+
+    def _show_source_settings(self, src: Source) -> None:
+        def saved(changes: dict[str, object] | None) -> None:
+            if changes:
+                self.host.in_thread(partial(self._save_source_settings, src.id, changes), "write")
+
+        self.host.push_screen(SourceSettingsDialog(src), saved)
+
+    def _save_source_settings(self, source_id: int, changes: dict[str, object]) -> None:
+        from newstui.core.sources import apply_settings
+
+        try:
+            src = apply_settings(self.ctx.library, source_id, changes)
+        except NewstuiError as exc:
+            self.host.say(str(exc), "error")
+            return
+        self.host.say(f"Saved the settings of {src.label}")
+        self.host.on_ui(partial(self.host.after_change, reload_list=True))

@@ -60,6 +60,8 @@ class MainScreen(Screen[None]):
         Binding("A", "mark_all_read", "All read", tooltip="Mark everything in the list read",
                 id="mark_all_read"),
         Binding("u", "undo", "Undo", show=False, tooltip="Mark those articles unread again", id="undo"),
+        Binding("F", "full_text", "Full text", tooltip="Fetch the whole article for offline reading",
+                id="full_text"),
         Binding("o", "open_link", "Open link", tooltip="Open the article's link in the browser",
                 id="open_link"),
         Binding("y", "copy_link", "Copy link", show=False, id="copy_link"),
@@ -183,6 +185,9 @@ class MainScreen(Screen[None]):
     def action_undo(self) -> None:
         self.article_actions.undo()
 
+    def action_full_text(self) -> None:
+        self.article_actions.fetch_full_text()
+
     def action_open_link(self) -> None:
         self.article_actions.open_link()
 
@@ -304,6 +309,11 @@ class MainScreen(Screen[None]):
     def filter_changed(self, event: FilterPane.Changed) -> None:
         self.filter = event.filter
         self.reload_list()
+
+    @on(FilterPane.SettingsRequested)
+    def source_settings_requested(self, event: FilterPane.SettingsRequested) -> None:
+        event.stop()
+        self.library_actions.source_settings(event.source_id)
 
     @on(FilterPane.CountsLoaded)
     def counts_loaded(self, event: FilterPane.CountsLoaded) -> None:

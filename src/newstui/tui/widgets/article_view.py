@@ -247,9 +247,10 @@ class ArticleView(VerticalScroll, can_focus=True):
         if self.article is not None and self.article.id == article.id and self._pictures:
             self._keep_pins(article)
         status = self.query_one("#article-status", Static)
-        if not article.bookmarked:
-            status.update("")
-            status.set_class(True, "-hidden")
+        if not article.bookmarked:  # only a full text asked for has a line
+            words = fulltext_words(article)
+            status.update(Content(words))
+            status.set_class(not words, "-hidden")
             return
         words = fulltext_words(article)
         parts: list[Content | tuple[str, str] | str] = [("★ Bookmarked", "bold"), f" · {words}"]
