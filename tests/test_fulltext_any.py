@@ -11,11 +11,11 @@ import pytest
 
 from feedserver import FeedServer, server_fixture, wait_for  # noqa: F401
 from newstui import render
+from newstui.bookmarks import articletext
 from newstui.config import Config
+from newstui.core.feeds import refresh
 from newstui.models import ArticleIn
 from newstui.paths import Paths
-from newstui.bookmarks import articletext
-from newstui.core.feeds import refresh
 from newstui.store.library import Library
 from newstui.tui.widgets.article_view import ArticleView
 from test_tui_support import make_app, settle

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from newstui.errors import NewstuiError, NotFound
 from newstui.models import Source
-from newstui.store.articles import unindex
 from newstui.query import Compiled
+from newstui.store.articles import unindex
 from newstui.store.connection import Connection
 from newstui.store.journal import Change, record
 from newstui.textsafe import clean_line, safe_url
