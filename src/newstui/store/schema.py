@@ -118,7 +118,12 @@ CREATE TABLE journal_consumers (
 );
 """
 
-MIGRATIONS: list[str] = [V1, V2, JOURNAL]
+# Titles made from the opening words of an entry that had none are marked as such.
+TITLE_DERIVED = """
+ALTER TABLE articles ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: list[str] = [V1, V2, JOURNAL, TITLE_DERIVED]
 LATEST = len(MIGRATIONS)
 
 
