@@ -162,6 +162,8 @@ class LibraryActions:
         lib = self.ctx.open_library()
         try:
             done = importing.import_files(lib, self.ctx.config, [text])
+        except importing.NothingImported as exc:
+            return f"Nothing was imported: {exc.report.summary()}"
         except (NewstuiError, OSError) as exc:
             return str(exc)
         finally:
