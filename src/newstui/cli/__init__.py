@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from newstui.cli import bookmarks, feeds, library, maintenance
+    from newstui.cli import bookmarks, feeds, library, maintenance, sync
 
     parser = _Parser(prog="newstui", description="A terminal news reader.")
     parser.add_argument("--version", action="version", version=f"newstui {__version__}")
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the library, config, state and logs under DIR (default: the platform's user dirs)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (library, feeds, bookmarks, maintenance):
+    for module in (library, feeds, bookmarks, maintenance, sync):
         module.register(sub)
     return parser
 

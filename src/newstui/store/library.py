@@ -8,6 +8,7 @@ is assembled from one part per concern (``store/sources.py``, ``articles.py``, `
 
 from __future__ import annotations
 
+from newstui.store.accounts import AccountStore
 from newstui.store.articles import ArticleStore
 from newstui.store.bookmarks import BookmarkStore
 from newstui.store.connection import SORTS, SQLITE_MAGIC, plain_text
@@ -17,5 +18,5 @@ from newstui.store.sources import SourceStore
 __all__ = ["SORTS", "SQLITE_MAGIC", "Library", "plain_text"]
 
 
-class Library(SourceStore, ArticleStore, LabelStore, BookmarkStore):
+class Library(SourceStore, ArticleStore, LabelStore, BookmarkStore, AccountStore):
     """An open library file. Safe to share between threads (calls are serialised)."""
