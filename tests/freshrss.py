@@ -224,7 +224,8 @@ class FreshRSS:
 
     def feed(self, path: str, title: str, items: list[tuple[str, str]]) -> str:
         """Serve (or replace) a feed on the loopback feed server; returns its URL."""
-        return self.feeds.feed(path, rss(title, items), validators=False)
+        # Links point back at the loopback server: a bookmark's full-text fetch stays here.
+        return self.feeds.feed(path, rss(title, items, link=self.feeds.url("/")), validators=False)
 
 
 @pytest.fixture(scope="session")
