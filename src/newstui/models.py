@@ -128,6 +128,25 @@ class UpsertResult:
 
 
 @dataclass
+class JournalEntry:
+    """One change of user state, as the change journal keeps it (``store/journal.py``).
+
+    ``kind`` is one of ``read``, ``bookmark`` (old/new '0'/'1'), ``note`` (text), ``tag``
+    (add: old None, new the name; remove: old the name, new None), ``subscribe`` (new the
+    URL), ``unsubscribe`` (old the URL), ``source_title`` and ``source_category`` (old and
+    new). ``article_id`` or ``source_id`` says what changed.
+    """
+
+    id: int
+    at: float
+    kind: str
+    article_id: int | None
+    source_id: int | None
+    old: str | None
+    new: str | None
+
+
+@dataclass
 class Account:
     """A feed-server account (the password is never here: see sync/credentials.py)."""
 

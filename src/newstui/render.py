@@ -11,7 +11,9 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
+from newstui.fulltext_status import status_line
 from newstui.models import Article
+from newstui.plaintext import plain_text
 from newstui.textsafe import ACTIVE_HTML, ACTIVE_HTML_TAG, clean, safe_url
 
 _STRIP = ["script", "style", "iframe", "noscript", "template", "object", "embed", "form",
@@ -89,8 +91,6 @@ def html_to_markdown(html: str, base_url: str = "") -> str:
         md = _converter(base_url).convert_soup(soup)
     except (RecursionError, ValueError, AssertionError):
         # Pathologically nested or broken markup: fall back to the text alone.
-        from newstui.store.library import plain_text
-
         md = text_to_markdown(plain_text(html, "html"))
     return _BLANKS.sub("\n\n", clean(md)).strip()
 
@@ -202,8 +202,6 @@ def article_text(art: Article) -> str:
         )
     if art.bookmarked:
         lines.append("Bookmarked" + (f" — note: {art.note}" if art.note else ""))
-        from newstui.bookmarks.fulltext import status_line
-
         lines.append(status_line(art))
     lines += ["", _unescape_md(body), ""]
     for enc in art.enclosures:

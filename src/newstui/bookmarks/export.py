@@ -19,9 +19,10 @@ from typing import IO
 
 from newstui.errors import NewstuiError
 from newstui.models import Article
+from newstui.plaintext import plain_text
 from newstui.render import article_body, format_date
 from newstui.sources.dates import iso
-from newstui.store.library import Library, plain_text
+from newstui.store.library import Library
 from newstui.textsafe import clean_line
 
 FORMATS = ("markdown", "html", "json")

@@ -5,13 +5,8 @@ rules) and its main text is extracted with trafilatura, then converted to Markdo
 same safe converter every other HTML goes through (``render.html_to_markdown``), so links
 are http(s) only and no markup survives. The result is stored beside the original summary.
 
-A bookmark's full-text status is one of:
-
-- ``none``: nothing to fetch (the stored text is already the whole article, or no link);
-- ``pending``: queued, fetched by ``complete_pending`` (the refresh and the TUI call it);
-- ``ok``: the full text is stored;
-- ``failed``: the last attempt failed (``fulltext_error`` says why); retried by
-  ``complete_pending`` until ``MAX_ATTEMPTS`` attempts have been made.
+The states a bookmark's full text goes through, and when one is needed, are the pure rules
+in ``newstui.fulltext_status`` (re-exported here).
 """
 
 from __future__ import annotations
@@ -20,7 +15,13 @@ import asyncio
 import re
 from typing import TYPE_CHECKING
 
+__all__ = [
+    "MAX_ATTEMPTS", "complete_pending", "complete_pending_async", "extract_markdown",
+    "fetch_fulltext", "needs_fulltext", "status_line", "stored_text_length",
+]
+
 from newstui.errors import NewstuiError
+from newstui.fulltext_status import MAX_ATTEMPTS, needs_fulltext, status_line, stored_text_length
 from newstui.models import Article
 
 if TYPE_CHECKING:
@@ -30,28 +31,12 @@ if TYPE_CHECKING:
     from newstui.sources.fetch import FetchLimits
     from newstui.store.library import Library
 
-SHORT_TEXT = 1_500  # characters of plain text: less than this is a summary, not an article
-MAX_ATTEMPTS = 5
 CONCURRENCY = 4
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 # trafilatura's HTML output wraps a <pre> in a second <pre>; one is enough for Markdown.
 _NESTED_PRE_OPEN = re.compile(r"<pre>\s*<pre>", re.I)
 _NESTED_PRE_CLOSE = re.compile(r"</pre>\s*</pre>", re.I)
-
-
-def stored_text_length(art: Article) -> int:
-    """Characters of readable text the feed or file gave (content, else summary)."""
-    from newstui.store.library import plain_text
-
-    content = art.content if art.content.strip() else art.summary
-    kind = art.content_type if art.content.strip() else ("html" if "<" in art.summary else "text")
-    return len(plain_text(content, kind, SHORT_TEXT * 2))
-
-
-def needs_fulltext(art: Article) -> bool:
-    """True when the article has a link but only a summary's worth of text stored."""
-    return bool(art.link) and not art.fulltext and stored_text_length(art) < SHORT_TEXT
 
 
 def extract_markdown(page: bytes | str, url: str = "", title: str = "") -> str:
@@ -198,16 +183,3 @@ def complete_pending(lib: Library, config: Config) -> int:
         return 0  # nothing queued: no event loop, no client
     return asyncio.run(complete_pending_async(lib, config))
 
-
-def status_line(art: Article) -> str:
-    """One line for the view: whether the full text is there."""
-    if not art.bookmarked:
-        return ""
-    if art.fulltext_status == "ok":
-        return "full text saved for offline reading"
-    if art.fulltext_status == "pending":
-        return "full text queued: fetched on the next refresh"
-    if art.fulltext_status == "failed":
-        retry = "will retry" if art.fulltext_attempts < MAX_ATTEMPTS else "gave up"
-        return f"full text not fetched ({art.fulltext_error or 'failed'}; {retry})"
-    return "saved for offline reading"

@@ -64,7 +64,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_bookmark(args: argparse.Namespace) -> int:
-    from newstui.bookmarks.fulltext import fetch_fulltext, status_line
+    from newstui.bookmarks.fulltext import fetch_fulltext
+    from newstui.fulltext_status import status_line
 
     with library(args) as lib:
         art = lib.bookmark(lib.article(args.id).id, note=args.note)

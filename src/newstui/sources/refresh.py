@@ -417,7 +417,7 @@ class _Engine:
         from newstui.tags import apply_auto_tags
 
         if pending:
-            self.lib.update_sources(pending)
+            self.lib.update_sources(pending, journal=False)
 
         self.report.deleted = apply_retention(self.lib, self.cfg.retention_days)
         new_ids = self.report.new_ids
@@ -535,5 +535,5 @@ class _Engine:
     ) -> object:
         result = self.lib.upsert_articles(source_id, (), source_url=url, rows=rows)
         # (A permanent redirect to a URL another source has keeps the old URL.)
-        self.lib.update_sources(updates)
+        self.lib.update_sources(updates, journal=False)
         return result

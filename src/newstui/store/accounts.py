@@ -76,7 +76,7 @@ class AccountStore(Connection):
         removed = 0
         if not keep_articles:
             for (sid,) in self._read("SELECT id FROM sources WHERE account_id = ?", (account_id,)):
-                removed += self.remove_source(sid)  # type: ignore[attr-defined]
+                removed += self.remove_source(sid, journal=False)  # type: ignore[attr-defined]
         with self.write() as c:
             c.execute(
                 "UPDATE sources SET kind = 'feed', account_id = NULL, remote_id = NULL WHERE account_id = ?",

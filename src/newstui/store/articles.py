@@ -11,14 +11,15 @@ from typing import NamedTuple
 
 from newstui.errors import NotFound
 from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
+from newstui.plaintext import index_texts
 from newstui.query import Compiled, compile_query
 from newstui.store.connection import (
     ROW_SELECT,
     SOURCE_NAME,
     Connection,
     fold_name,
-    index_texts,
 )
+from newstui.store.journal import record
 from newstui.textsafe import clean, clean_line, clean_names, safe_url
 
 
@@ -385,8 +386,10 @@ class ArticleStore(Connection):
             raise NotFound(f"no article {aid}")
 
     # -------------------------------------------------------------- read state
-    def set_read(self, ids: int | Iterable[int], read: bool = True) -> list[int]:
-        """Mark articles read or unread; returns the ids whose state changed (for undo)."""
+    def set_read(self, ids: int | Iterable[int], read: bool = True, *, journal: bool = True) -> list[int]:
+        """Mark articles read or unread; returns the ids whose state changed (for undo).
+
+        Each change is journaled (one entry per article) in the same transaction."""
         id_list = [ids] if isinstance(ids, int) else list(ids)
         changed: list[int] = []
         with self.write() as c:
@@ -402,16 +405,24 @@ class ArticleStore(Connection):
                         (int(read), time.time() if read else None, *chunk, int(read)),
                     )
                 )
+            record(c, _read_changes(changed, read), enabled=journal)
         return changed
 
-    def mark_all_read(self, query: str | Compiled | None = None) -> list[int]:
+    def mark_all_read(self, query: str | Compiled | None = None, *, journal: bool = True) -> list[int]:
         """Mark everything matching ``query`` read; returns the ids that changed (for undo)."""
         q = self.compiled(query)
         with self.write() as c:
-            return [
+            changed = [
                 r[0] for r in c.execute(
                     f"UPDATE articles AS a SET read = 1, read_at = ? WHERE a.read = 0 AND {q.where} "
                     "RETURNING id",
                     (time.time(), *q.params),
                 )
             ]
+            record(c, _read_changes(changed, True), enabled=journal)
+            return changed
+
+
+def _read_changes(ids: Iterable[int], read: bool) -> Iterable[tuple[str, int, None, str, str]]:
+    old, new = ("0", "1") if read else ("1", "0")
+    return (("read", aid, None, old, new) for aid in ids)

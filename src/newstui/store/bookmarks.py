@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 
 from newstui.errors import NewstuiError, NotFound
+from newstui.fulltext_status import needs_fulltext
 from newstui.models import Article, ArticleIn
 from newstui.query import compile_query
+from newstui.store.articles import prepare_row
 from newstui.store.connection import Connection
+from newstui.store.journal import Change, record
 from newstui.textsafe import clean, clean_line
 
 
@@ -17,28 +21,37 @@ class BookmarkStore(Connection):
 
     # --------------------------------------------------------------- bookmarks
     def bookmark(
-        self, article_id: int, note: str | None = None, *, created: float | None = None
+        self, article_id: int, note: str | None = None, *, created: float | None = None,
+        journal: bool = True,
     ) -> Article:
         """Bookmark an article (or update its note). The bookmark keeps a full copy.
 
         ``created`` restores an earlier bookmark time (import). A bookmark whose text is only
         a summary is queued ('pending') for the full-text fetch (newstui.bookmarks.fulltext).
+        The bookmark, its copy, its queue state and the journal entries (``bookmark`` when it
+        is new, ``note`` when the note changed) are one transaction.
         """
+        new_note = None if note is None else clean(note, 10_000)
         with self.write() as c:
             self._require(c, article_id)
+            row = c.execute("SELECT note FROM bookmarks WHERE article_id = ?", (article_id,)).fetchone()
+            old_note = None if row is None else row[0]
             c.execute(
                 "INSERT INTO bookmarks (article_id, created, note) VALUES (?, ?, ?) "
                 "ON CONFLICT (article_id) DO UPDATE SET note = COALESCE(?, note)",
-                (article_id, time.time() if created is None else created,
-                 clean(note or "", 10_000), None if note is None else clean(note, 10_000)),
+                (article_id, time.time() if created is None else created, new_note or "", new_note),
             )
-        art = self.article(article_id)
-        self._snapshot(art)
-        from newstui.bookmarks.fulltext import needs_fulltext
-
-        if art.fulltext_status == "none" and needs_fulltext(art):
-            self.set_fulltext(article_id, "pending")
-            art.fulltext_status = "pending"
+            changes: list[Change] = []
+            if row is None:
+                changes.append(("bookmark", article_id, None, "0", "1"))
+            if new_note is not None and new_note != (old_note or ""):
+                changes.append(("note", article_id, None, old_note or "", new_note))
+            record(c, changes, enabled=journal)
+            art = self.article(article_id)
+            self._snapshot(c, art)
+            if art.fulltext_status == "none" and needs_fulltext(art):
+                self.set_fulltext(article_id, "pending")
+                art.fulltext_status = "pending"
         return art
 
     def set_fulltext(
@@ -67,8 +80,6 @@ class BookmarkStore(Connection):
 
     def article_id_for(self, source_id: int, item: ArticleIn, source_url: str = "") -> int | None:
         """The stored id of an article a source produced, if any (keyed as ``upsert`` keys it)."""
-        from newstui.store.articles import prepare_row
-
         key = prepare_row(item, source_url, 0.0).key
         rows = self._read("SELECT id FROM articles WHERE source_id = ? AND key = ?", (source_id, key))
         return rows[0][0] if rows else None
@@ -82,7 +93,7 @@ class BookmarkStore(Connection):
                 (clean_line(name, 500), article_id),
             )
 
-    def _snapshot(self, art: Article) -> None:
+    def _snapshot(self, c: sqlite3.Connection, art: Article) -> None:
         snap = json.dumps(
             {
                 "title": art.title, "link": art.link, "author": art.author, "source": art.source,
@@ -92,13 +103,16 @@ class BookmarkStore(Connection):
             },
             ensure_ascii=False,
         )
-        with self.write() as c:
-            c.execute("UPDATE bookmarks SET snapshot = ? WHERE article_id = ?", (snap, art.id))
+        c.execute("UPDATE bookmarks SET snapshot = ? WHERE article_id = ?", (snap, art.id))
 
-    def unbookmark(self, article_id: int) -> None:
+    def unbookmark(self, article_id: int, *, journal: bool = True) -> None:
+        """Remove a bookmark (its note and copy go with it); journaled when there was one."""
         with self.write() as c:
             self._require(c, article_id)
-            c.execute("DELETE FROM bookmarks WHERE article_id = ?", (article_id,))
+            if c.execute(
+                "DELETE FROM bookmarks WHERE article_id = ? RETURNING article_id", (article_id,)
+            ).fetchall():
+                record(c, [("bookmark", article_id, None, "1", "0")], enabled=journal)
 
     # ------------------------------------------------------------------- stats
     def stats(self) -> dict[str, int]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 import sqlite3
 import threading
 import time
@@ -14,7 +12,6 @@ from typing import Self
 
 from newstui.errors import NewstuiError
 from newstui.store import schema
-from newstui.textsafe import ACTIVE_HTML, clean
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SORTS = ("date", "source", "title", "rank", "bookmarked")
@@ -27,27 +24,6 @@ ROW_SELECT = (
     "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
     "LEFT JOIN bookmarks b ON b.article_id = a.id"
 )
-_TAGS = re.compile(r"<[^>]*>")
-_BLOCK = re.compile(r"</?(p|div|br|li|h[1-6]|tr|blockquote|pre)\b[^>]*>", re.I)
-
-
-def plain_text(content: str, content_type: str, limit: int = 200_000) -> str:
-    """Text for the search index: HTML tags dropped and entities decoded (cheap, no parser)."""
-    if not content:
-        return ""
-    content = content[: limit * 2]
-    if content_type == "html":
-        content = ACTIVE_HTML.sub(" ", content)
-        content = _BLOCK.sub("\n", content)
-        content = html.unescape(_TAGS.sub("", content))
-    return clean(content, limit)
-
-
-def index_texts(summary: str, content: str, content_type: str) -> tuple[str, str]:
-    """(summary, body) as the search index holds them; a summary that stands in for a
-    missing body is indexed once, as the body."""
-    body = plain_text(content or summary, content_type)
-    return (plain_text(summary, content_type, 20_000) if content else ""), body
 
 
 def fold_name(name: str) -> str:

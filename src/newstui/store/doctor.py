@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from newstui.errors import NewstuiError
-from newstui.store.connection import index_texts
+from newstui.plaintext import index_texts
 from newstui.store.library import Library
 
 _MAX_PROBLEMS = 20  # integrity_check can list thousands of lines; a summary is enough

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from newstui.errors import NewstuiError, NotFound
 from newstui.models import Article
 from newstui.store.connection import Connection, fold_name
+from newstui.store.journal import Change, record
 from newstui.textsafe import clean_line, clean_names
 
 
@@ -15,49 +16,81 @@ class LabelStore(Connection):
     """Tags (the user's and the source's) and category counts."""
 
     # -------------------------------------------------------------------- tags
-    def tag(self, article_id: int, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Article:
-        """Add user tags and remove tags (of either origin) from one article."""
+    def tag(
+        self, article_id: int, add: Iterable[str] = (), remove: Iterable[str] = (), *,
+        journal: bool = True,
+    ) -> Article:
+        """Add user tags and remove tags (of either origin) from one article.
+
+        Each user tag actually added or removed is journaled (source tags are the feed's,
+        not the user's state)."""
         add_names, remove_names = clean_names(list(add)), clean_names(list(remove))
+        changes: list[Change] = []
         with self.write() as c:
             self._require(c, article_id)
             for name in remove_names:
-                c.execute(
+                removed = c.execute(
                     "DELETE FROM article_tags WHERE article_id = ? AND tag_id IN "
-                    "(SELECT id FROM tags WHERE fold = ?)",
+                    "(SELECT id FROM tags WHERE fold = ?) RETURNING tag_id, origin",
                     (article_id, fold_name(name)),
-                )
+                ).fetchall()
+                for tag_id, origin in removed:
+                    if origin == "user":
+                        stored = c.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()
+                        changes.append(("tag", article_id, None, stored[0], None))
             ids = self._name_ids(c, "tags", add_names)
-            c.executemany(
-                "INSERT OR IGNORE INTO article_tags (tag_id, article_id, origin) VALUES (?, ?, 'user')",
-                ((ids[fold_name(n)], article_id) for n in add_names),
-            )
+            for n in add_names:
+                added = c.execute(
+                    "INSERT OR IGNORE INTO article_tags (tag_id, article_id, origin) "
+                    "VALUES (?, ?, 'user') RETURNING tag_id",
+                    (ids[fold_name(n)], article_id),
+                ).fetchall()
+                if added:
+                    changes.append(("tag", article_id, None, None, self._tag_name(c, added[0][0])))
+            record(c, changes, enabled=journal)
             self._drop_unused(c)
         return self.article(article_id)
 
-    def add_tag_to(self, ids: Sequence[int], name: str) -> int:
-        """Give many articles one user tag. Returns how many gained it."""
+    @staticmethod
+    def _tag_name(c: sqlite3.Connection, tag_id: int) -> str:
+        return str(c.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()[0])
+
+    def add_tag_to(self, ids: Sequence[int], name: str, *, journal: bool = True) -> int:
+        """Give many articles one user tag. Returns how many gained it (each one journaled)."""
         name = clean_line(name, 200)
         if not name or not ids:
             return 0
         with self.write() as c:
             tid = self._name_ids(c, "tags", [name])[fold_name(name)]
-            before = c.total_changes
+            had = set(self._user_articles(c, tid))
+            gained = [i for i in dict.fromkeys(ids) if i not in had]
             c.executemany(
                 "INSERT OR IGNORE INTO article_tags (tag_id, article_id, origin) VALUES (?, ?, 'user')",
-                ((tid, i) for i in ids),
+                ((tid, i) for i in gained),
             )
-            return c.total_changes - before
+            stored = self._tag_name(c, tid)
+            record(c, (("tag", aid, None, None, stored) for aid in gained), enabled=journal)
+            return len(gained)
+
+    @staticmethod
+    def _user_articles(c: sqlite3.Connection, tag_id: int) -> list[int]:
+        return [r[0] for r in c.execute(
+            "SELECT article_id FROM article_tags WHERE tag_id = ? AND origin = 'user' ORDER BY article_id",
+            (tag_id,),
+        )]
 
     def _drop_unused(self, c: sqlite3.Connection) -> None:
         c.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM article_tags)")
 
-    def rename_tag(self, old: str, new: str) -> int:
-        """Rename a tag everywhere (merging into ``new`` if it exists). Returns articles touched."""
+    def rename_tag(self, old: str, new: str, *, journal: bool = True) -> int:
+        """Rename a tag everywhere (merging into ``new`` if it exists). Returns articles touched.
+
+        Journaled per article that has it as a user tag: the old name removed, the new added."""
         new_name = clean_line(new, 200)
         if not new_name:
             raise NewstuiError("a tag needs a non-empty name")
         with self.write() as c:
-            row = c.execute("SELECT id FROM tags WHERE fold = ?", (fold_name(old),)).fetchone()
+            row = c.execute("SELECT id, name FROM tags WHERE fold = ?", (fold_name(old),)).fetchone()
             if not row:
                 raise NotFound(f"no tag {old!r}")
             target = c.execute("SELECT id FROM tags WHERE fold = ?", (fold_name(new_name),)).fetchone()
@@ -66,12 +99,17 @@ class LabelStore(Connection):
                     "UPDATE tags SET name = ?, fold = ? WHERE id = ?",
                     (new_name, fold_name(new_name), row[0]),
                 )
+                if new_name != row[1]:
+                    changes: list[Change] = []
+                    for aid in self._user_articles(c, row[0]):
+                        changes += [("tag", aid, None, row[1], None), ("tag", aid, None, None, new_name)]
+                    record(c, changes, enabled=journal)
                 return c.execute(
                     "SELECT COUNT(DISTINCT article_id) FROM article_tags WHERE tag_id = ?", (row[0],)
                 ).fetchone()[0]
-            return self._merge(c, row[0], target[0])
+            return self._merge(c, row[0], target[0], journal)
 
-    def merge_tags(self, sources: Iterable[str], into: str) -> int:
+    def merge_tags(self, sources: Iterable[str], into: str, *, journal: bool = True) -> int:
         """Merge tags into ``into`` (created if needed). Returns articles touched."""
         into_name = clean_line(into, 200)
         if not into_name:
@@ -84,14 +122,22 @@ class LabelStore(Connection):
                 if not row:
                     raise NotFound(f"no tag {name!r}")
                 if row[0] != target:
-                    total += self._merge(c, row[0], target)
+                    total += self._merge(c, row[0], target, journal)
             self._drop_unused(c)
         return total
 
-    def _merge(self, c: sqlite3.Connection, from_id: int, to_id: int) -> int:
+    def _merge(self, c: sqlite3.Connection, from_id: int, to_id: int, journal: bool) -> int:
         n = c.execute(
             "SELECT COUNT(DISTINCT article_id) FROM article_tags WHERE tag_id = ?", (from_id,)
         ).fetchone()[0]
+        from_name, to_name = self._tag_name(c, from_id), self._tag_name(c, to_id)
+        had = set(self._user_articles(c, to_id))
+        changes: list[Change] = []
+        for aid in self._user_articles(c, from_id):
+            changes.append(("tag", aid, None, from_name, None))
+            if aid not in had:
+                changes.append(("tag", aid, None, None, to_name))
+        record(c, changes, enabled=journal)
         c.execute(
             "INSERT OR IGNORE INTO article_tags (tag_id, article_id, origin) "
             "SELECT ?, article_id, origin FROM article_tags WHERE tag_id = ?",
@@ -101,15 +147,20 @@ class LabelStore(Connection):
         c.execute("DELETE FROM tags WHERE id = ?", (from_id,))
         return n
 
-    def delete_tag(self, name: str) -> int:
-        """Remove a tag from every article. Returns articles touched."""
+    def delete_tag(self, name: str, *, journal: bool = True) -> int:
+        """Remove a tag from every article. Returns articles touched (journaled per article
+        that had it as a user tag)."""
         with self.write() as c:
-            row = c.execute("SELECT id FROM tags WHERE fold = ?", (fold_name(name),)).fetchone()
+            row = c.execute("SELECT id, name FROM tags WHERE fold = ?", (fold_name(name),)).fetchone()
             if not row:
                 raise NotFound(f"no tag {name!r}")
             n = c.execute(
                 "SELECT COUNT(DISTINCT article_id) FROM article_tags WHERE tag_id = ?", (row[0],)
             ).fetchone()[0]
+            record(
+                c, (("tag", aid, None, row[1], None) for aid in self._user_articles(c, row[0])),
+                enabled=journal,
+            )
             c.execute("DELETE FROM tags WHERE id = ?", (row[0],))
         return n
 

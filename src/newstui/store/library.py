@@ -8,15 +8,17 @@ is assembled from one part per concern (``store/sources.py``, ``articles.py``, `
 
 from __future__ import annotations
 
+from newstui.plaintext import plain_text
 from newstui.store.accounts import AccountStore
 from newstui.store.articles import ArticleStore
 from newstui.store.bookmarks import BookmarkStore
-from newstui.store.connection import SORTS, SQLITE_MAGIC, plain_text
+from newstui.store.connection import SORTS, SQLITE_MAGIC
+from newstui.store.journal import JournalStore
 from newstui.store.labels import LabelStore
 from newstui.store.sources import SourceStore
 
 __all__ = ["SORTS", "SQLITE_MAGIC", "Library", "plain_text"]
 
 
-class Library(SourceStore, ArticleStore, LabelStore, BookmarkStore, AccountStore):
+class Library(SourceStore, ArticleStore, LabelStore, BookmarkStore, JournalStore, AccountStore):
     """An open library file. Safe to share between threads (calls are serialised)."""

@@ -100,6 +100,24 @@ ALTER TABLE bookmarks ADD COLUMN fulltext_error TEXT;
 ALTER TABLE bookmarks ADD COLUMN fulltext_attempts INTEGER NOT NULL DEFAULT 0;
 """
 
+# The change journal (store/journal.py): every change of user state, kept only while a
+# consumer (a sync account) has not yet taken it.
+JOURNAL = """
+CREATE TABLE journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    article_id INTEGER,
+    source_id INTEGER,
+    old TEXT,
+    new TEXT
+);
+CREATE TABLE journal_consumers (
+    name TEXT PRIMARY KEY,
+    last_id INTEGER NOT NULL DEFAULT 0
+);
+"""
+
 # sync: feed-server accounts, server ids of sources, pushes a server refused.
 V_SYNC = """
 CREATE TABLE accounts (
@@ -131,7 +149,7 @@ CREATE TABLE sync_rejects (
 );
 """
 
-MIGRATIONS: list[str] = [V1, V2, V_SYNC]
+MIGRATIONS: list[str] = [V1, V2, JOURNAL, V_SYNC]
 LATEST = len(MIGRATIONS)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from newstui.errors import NewstuiError, NotFound
 from newstui.models import Source
 from newstui.store.connection import Connection
+from newstui.store.journal import Change, record
 from newstui.textsafe import clean_line, safe_url
 
 
@@ -16,28 +17,41 @@ class SourceStore(Connection):
 
     # ----------------------------------------------------------------- sources
     def add_source(
-        self, url: str, *, kind: str = "feed", title: str = "", category: str = ""
+        self, url: str, *, kind: str = "feed", title: str = "", category: str = "",
+        journal: bool = True,
     ) -> tuple[Source, bool]:
-        """Add a source (or find the one with this URL). Returns (source, created)."""
+        """Add a source (or find the one with this URL). Returns (source, created).
+
+        A new source is journaled as ``subscribe`` (then ``source_title`` and
+        ``source_category`` when it has them); a category given to a source that had none
+        as ``source_category``."""
         url = clean_line(url, 4000)
         if not url:
             raise NewstuiError("a source needs a URL or a path")
+        title, category = clean_line(title), clean_line(category, 200)
+        changes: list[Change] = []
         with self.write() as c:
             row = c.execute("SELECT id FROM sources WHERE url = ?", (url,)).fetchone()
             if row:
-                if category:
-                    c.execute(
-                        "UPDATE sources SET category = ? WHERE id = ? AND category = ''",
-                        (clean_line(category, 200), row[0]),
-                    )
+                if category and c.execute(
+                    "UPDATE sources SET category = ? WHERE id = ? AND category = '' RETURNING id",
+                    (category, row[0]),
+                ).fetchall():
+                    changes.append(("source_category", None, row[0], "", category))
                 created = False
                 sid = row[0]
             else:
                 sid = c.execute(
                     "INSERT INTO sources (url, kind, title, category, added) VALUES (?, ?, ?, ?, ?)",
-                    (url, kind, clean_line(title), clean_line(category, 200), time.time()),
+                    (url, kind, title, category, time.time()),
                 ).lastrowid
                 created = True
+                changes.append(("subscribe", None, sid, None, url))
+                if title:
+                    changes.append(("source_title", None, sid, "", title))
+                if category:
+                    changes.append(("source_category", None, sid, "", category))
+            record(c, changes, enabled=journal)
         return self.source(sid), created
 
     _SOURCE_COLS = (
@@ -100,13 +114,18 @@ class SourceStore(Connection):
             out["site_url"] = safe_url(out["site_url"])  # type: ignore[arg-type]
         return out
 
-    def update_source(self, source_id: int, **fields: object) -> None:
-        self.update_sources([(source_id, fields)])
+    def update_source(self, source_id: int, *, journal: bool = True, **fields: object) -> None:
+        self.update_sources([(source_id, fields)], journal=journal)
 
-    def update_sources(self, updates: Sequence[tuple[int, dict[str, object]]]) -> None:
+    def update_sources(
+        self, updates: Sequence[tuple[int, dict[str, object]]], *, journal: bool = True
+    ) -> None:
         """Many ``update_source`` calls in one transaction (a refresh's timestamps).
 
-        An update whose new URL another source already has keeps its old URL.
+        An update whose new URL another source already has keeps its old URL. A changed
+        title or category is journaled (``source_title``/``source_category``) unless
+        ``journal`` is false: the refresh passes false, a title a feed gives itself is not
+        the user's.
         """
         for _, fields in updates:
             if set(fields) - self._UPDATABLE:
@@ -118,16 +137,28 @@ class SourceStore(Connection):
                     "SELECT 1 FROM sources WHERE url = ? AND id != ?", (fields["url"], source_id)
                 ).fetchone():
                     fields = {k: v for k, v in fields.items() if k != "url"}
-                if fields:
-                    sets = ", ".join(f"{k} = ?" for k in fields)
-                    c.execute(
-                        f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id)
-                    )
+                if not fields:
+                    continue
+                named = [k for k in ("title", "category") if k in fields]
+                before = (
+                    c.execute(f"SELECT {', '.join(named)} FROM sources WHERE id = ?", (source_id,)).fetchone()
+                    if journal and named else None
+                )
+                sets = ", ".join(f"{k} = ?" for k in fields)
+                c.execute(f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id))
+                if before is not None:
+                    record(c, (
+                        (f"source_{k}", None, source_id, old, str(fields[k]))
+                        for k, old in zip(named, before, strict=True) if old != fields[k]
+                    ))
 
-    def remove_source(self, source_id: int) -> int:
-        """Remove a source. Its bookmarked articles stay (detached); the rest go. Returns removed."""
+    def remove_source(self, source_id: int, *, journal: bool = True) -> int:
+        """Remove a source. Its bookmarked articles stay (detached); the rest go. Returns removed.
+
+        Journaled as ``unsubscribe`` with the source's URL."""
         src = self.source(source_id)
         with self.write() as c:
+            record(c, [("unsubscribe", None, source_id, src.url, None)], enabled=journal)
             c.execute(
                 "UPDATE articles SET source_title = ?, source_id = NULL WHERE source_id = ? "
                 "AND id IN (SELECT article_id FROM bookmarks)",
