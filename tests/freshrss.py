@@ -210,13 +210,17 @@ class FreshRSS:
                 "DELETE FROM feed; DELETE FROM category WHERE id > 1;"
             )
         self.feeds.routes.clear()
+        self._clear_cache()  # FreshRSS would serve an earlier test's copy of a feed URL
+
+    def _clear_cache(self) -> None:
+        shutil.rmtree(self.data / "cache", ignore_errors=True)
+        (self.data / "cache").mkdir(exist_ok=True)
 
     def actualize(self) -> None:
         """Make FreshRSS fetch every feed again now (as its cron would)."""
         with self.db() as c:
             c.execute("UPDATE feed SET lastUpdate = 0, ttl = 0")
-        shutil.rmtree(self.data / "cache", ignore_errors=True)
-        (self.data / "cache").mkdir(exist_ok=True)
+        self._clear_cache()
         subprocess.run(
             ["php", str(TREE / "cli" / "actualize-user.php"), "--user", USER],
             env={**os.environ, "DATA_PATH": str(self.data)}, capture_output=True, timeout=300, check=True,
