@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from feedserver import FeedServer
 
 SERVERS = Path(os.environ.get("NEWSTUI_SERVERS", Path(__file__).resolve().parents[2] / "shared" / "servers"))
@@ -42,7 +43,9 @@ STARRED = "user/-/state/com.google/starred"
 def missing() -> str | None:
     """Why FreshRSS cannot run here, or None."""
     if shutil.which("php") is None:
-        return "php is not installed (apt-get install php-cli php-sqlite3 php-curl php-xml php-mbstring php-intl php-zip php-gmp)"
+        return "php is not installed (apt-get install php-cli php-sqlite3 php-curl php-xml " + (
+            "php-mbstring php-intl php-zip php-gmp)"
+        )
     if not UP.exists() or not (TREE / "p" / "api" / "greader.php").exists():
         return f"no FreshRSS tree at {TREE} (set NEWSTUI_SERVERS)"
     return None
@@ -61,7 +64,8 @@ def rss(title: str, items: list[tuple[str, str]], *, link: str = "http://example
         day = 1 + n % 28
         parts.append(
             f"<item><guid>{guid}</guid><title>{item_title}</title><link>{link}{guid}</link>"
-            f"<category>cat-{n % 3}</category><description>&lt;p&gt;Body of {item_title}&lt;/p&gt;</description>"
+            f"<category>cat-{n % 3}</category>"
+            f"<description>&lt;p&gt;Body of {item_title}&lt;/p&gt;</description>"
             f"<pubDate>Thu, {day:02d} Jan 2026 10:00:00 +0000</pubDate></item>"
         )
     parts.append("</channel></rss>")
@@ -89,7 +93,9 @@ class Api:
         return {"Authorization": f"GoogleLogin auth={self.auth}"}
 
     def get(self, path: str, raw: bool = False, **params: Any) -> Any:
-        r = self.client.get(f"{self.base}/{path}", params={"output": "json", **params}, headers=self._headers())
+        r = self.client.get(
+            f"{self.base}/{path}", params={"output": "json", **params}, headers=self._headers()
+        )
         r.raise_for_status()
         return r.text if raw else r.json()
 
@@ -167,8 +173,11 @@ class FreshRSS:
     def start(self) -> None:
         env = {**os.environ, "PHP_CLI_SERVER_WORKERS": "4"}
         out = subprocess.run(
-            [str(UP), str(self.data), f"{self.host}:{self.port}"], capture_output=True, text=True,
-            env=env, timeout=120,
+            [str(UP), str(self.data), f"{self.host}:{self.port}"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
         )
         if out.returncode != 0:
             raise RuntimeError(f"freshrss-up failed: {out.stderr.strip()[-500:]}")
@@ -223,7 +232,10 @@ class FreshRSS:
         self._clear_cache()
         subprocess.run(
             ["php", str(TREE / "cli" / "actualize-user.php"), "--user", USER],
-            env={**os.environ, "DATA_PATH": str(self.data)}, capture_output=True, timeout=300, check=True,
+            env={**os.environ, "DATA_PATH": str(self.data)},
+            capture_output=True,
+            timeout=300,
+            check=True,
         )
 
     def feed(self, path: str, title: str, items: list[tuple[str, str]]) -> str:

@@ -41,7 +41,9 @@ class Handler(BaseHTTPRequestHandler):
         self.server.seen.append((path, form))
         if path.endswith("/accounts/ClientLogin"):
             ok = form.get("Passwd") == ["right"]
-            return self.send(200 if ok else 401, b"SID=x\nAuth=sess\n" if ok else b"Error=BadAuthentication\n")
+            return self.send(
+                200 if ok else 401, b"SID=x\nAuth=sess\n" if ok else b"Error=BadAuthentication\n"
+            )
         if path.endswith("/reader/api/0/token"):
             return self.send(200, b"tok\n")
         route = self.server.routes.get(path.split("/api/0/", 1)[-1])
@@ -100,7 +102,9 @@ def call(g: GReader, coro_fn: Callable[[GReader], object]) -> object:
 
 
 def subs_json(h: Handler, form: dict[str, list[str]]) -> None:
-    h.send(200, json.dumps({"subscriptions": [{"id": "feed/1", "title": "One", "url": "http://x/1"}]}).encode())
+    h.send(
+        200, json.dumps({"subscriptions": [{"id": "feed/1", "title": "One", "url": "http://x/1"}]}).encode()
+    )
 
 
 def test_server_error_is_one_line(standin: StandIn) -> None:
@@ -136,8 +140,21 @@ def test_malformed_answer(standin: StandIn) -> None:
     with pytest.raises(SyncError, match="malformed"):
         call(client(standin), lambda g: g.subscriptions())
     standin.routes["stream/contents/user/-/state/com.google/reading-list"] = lambda h, f: h.send(
-        200, json.dumps({"items": [{"id": "garbage"}, 7, {"id": "tag:google.com,2005:reader/item/00000000000000ff",
-                                                         "title": ["x"], "origin": "no"}]}).encode())
+        200,
+        json.dumps(
+            {
+                "items": [
+                    {"id": "garbage"},
+                    7,
+                    {
+                        "id": "tag:google.com,2005:reader/item/00000000000000ff",
+                        "title": ["x"],
+                        "origin": "no",
+                    },
+                ]
+            }
+        ).encode(),
+    )
     page = call(client(standin), lambda g: g.stream(since=None, continuation=None, count=5))
     assert [i.id for i in page.items] == [255]  # type: ignore[attr-defined]
 

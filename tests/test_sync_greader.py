@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from freshrss import PASSWORD, USER, FreshRSS
 
+from freshrss import PASSWORD, USER, FreshRSS
 from newstui.sync.backend import AuthError
 from newstui.sync.greader import GReader, item_number, long_id
 

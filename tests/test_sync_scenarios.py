@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from conftest import newstui_command
 from freshrss import PASSWORD, STARRED, USER, FreshRSS
-
 from newstui.store.library import Library
 from newstui.sync.greader import ITEM_PREFIX, item_number
 
@@ -65,12 +65,20 @@ class Local:
         }
 
     def unread(self) -> set[int]:
-        return {item_number(k) for acc in self.lib.accounts()
-                for _a, k, read, _b in self.lib.account_articles(acc.id) if not read}
+        return {
+            item_number(k)
+            for acc in self.lib.accounts()
+            for _a, k, read, _b in self.lib.account_articles(acc.id)
+            if not read
+        }
 
     def starred(self) -> set[int]:
-        return {item_number(k) for acc in self.lib.accounts()
-                for _a, k, _r, bm in self.lib.account_articles(acc.id) if bm}
+        return {
+            item_number(k)
+            for acc in self.lib.accounts()
+            for _a, k, _r, bm in self.lib.account_articles(acc.id)
+            if bm
+        }
 
 
 @pytest.fixture
@@ -285,7 +293,9 @@ def test_sigkill_at_random_points_then_convergence(
             lib.close()
         proc = subprocess.Popen(
             [*newstui_command(), "--data-dir", str(data_dir), "sync"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
         )
         time.sleep(rng.uniform(0.05, 1.2))
         if proc.poll() is None:

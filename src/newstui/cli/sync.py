@@ -18,18 +18,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     a = acts.add_parser("add", help="add an account; the password comes from a command or stdin")
     a.add_argument("name", help="a short name for the account")
     a.add_argument("--type", default="greader", choices=["greader"], help="the server's API")
-    a.add_argument("--url", required=True, metavar="BASE",
-                   help="the API base, e.g. https://rss.example.org/api/greader.php")
+    a.add_argument(
+        "--url",
+        required=True,
+        metavar="BASE",
+        help="the API base, e.g. https://rss.example.org/api/greader.php",
+    )
     a.add_argument("--user", required=True, help="the user name (or e-mail) to log in with")
-    a.add_argument("--password-command", metavar="CMD",
-                   help="a command printing the password (run without a shell at each login)")
-    a.add_argument("--initial-days", type=int, default=30, metavar="N",
-                   help="the first sync takes N days of items (plus every unread and starred one)")
+    a.add_argument(
+        "--password-command",
+        metavar="CMD",
+        help="a command printing the password (run without a shell at each login)",
+    )
+    a.add_argument(
+        "--initial-days",
+        type=int,
+        default=30,
+        metavar="N",
+        help="the first sync takes N days of items (plus every unread and starred one)",
+    )
     a.set_defaults(func=cmd_account_add)
     r = acts.add_parser("remove", help="remove an account and its feeds (bookmarks stay)")
     r.add_argument("name")
-    r.add_argument("--keep-articles", action="store_true",
-                   help="keep its feeds and articles as plain local feeds")
+    r.add_argument(
+        "--keep-articles", action="store_true", help="keep its feeds and articles as plain local feeds"
+    )
     r.set_defaults(func=cmd_account_remove)
 
     p = sub.add_parser("accounts", help="list accounts with their last sync, last error and counts")
@@ -88,8 +101,12 @@ def cmd_account_add(args: argparse.Namespace) -> int:
         if tokens and tokens[-1]:
             creds.save_token(tokens[-1])
         acc = lib.add_account(
-            name, type=args.type, url=url, username=args.user,
-            password_command=args.password_command, initial_days=args.initial_days,
+            name,
+            type=args.type,
+            url=url,
+            username=args.user,
+            password_command=args.password_command,
+            initial_days=args.initial_days,
         )
         from newstui.sync.engine import consumer
 
@@ -106,7 +123,11 @@ def cmd_account_remove(args: argparse.Namespace) -> int:
         removed = lib.remove_account(acc.id, keep_articles=args.keep_articles)
         lib.journal_unregister(consumer(acc))
     credentials(paths(args).state_dir, acc.name).forget()
-    kept = "its feeds stay as local feeds" if args.keep_articles else f"{removed} articles removed; bookmarks kept"
+    kept = (
+        "its feeds stay as local feeds"
+        if args.keep_articles
+        else f"{removed} articles removed; bookmarks kept"
+    )
     out(f"removed account {acc.name} ({kept})")
     return 0
 
@@ -118,19 +139,34 @@ def cmd_accounts(args: argparse.Namespace) -> int:
         accounts = lib.accounts()
     if args.format == "json":
         for a in accounts:
-            sys.stdout.write(json.dumps({
-                "name": a.name, "type": a.type, "url": a.url, "user": a.username,
-                "last_sync": iso(a.last_sync) if a.last_sync else None, "last_error": a.last_error,
-                "feeds": a.sources, "articles": a.articles, "unread": a.unread, "refused": a.rejected,
-            }, ensure_ascii=False) + "\n")
+            sys.stdout.write(
+                json.dumps(
+                    {
+                        "name": a.name,
+                        "type": a.type,
+                        "url": a.url,
+                        "user": a.username,
+                        "last_sync": iso(a.last_sync) if a.last_sync else None,
+                        "last_error": a.last_error,
+                        "feeds": a.sources,
+                        "articles": a.articles,
+                        "unread": a.unread,
+                        "refused": a.rejected,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
         return 0
     if not accounts:
         out("no accounts (add one with `newstui account add`)")
     for a in accounts:
         when = iso(a.last_sync) if a.last_sync else "never"
-        out(f"{a.name}  {a.type}  {a.url}  user {a.username}  last sync {when}  "
+        out(
+            f"{a.name}  {a.type}  {a.url}  user {a.username}  last sync {when}  "
             f"{a.sources} feeds, {a.articles} articles, {a.unread} unread"
-            + (f", {a.rejected} changes refused" if a.rejected else ""))
+            + (f", {a.rejected} changes refused" if a.rejected else "")
+        )
         if a.last_error:
             out(f"  last error: {a.last_error}")
     return 0
@@ -155,8 +191,13 @@ def run_sync(args: argparse.Namespace, names: list[str], *, quiet: bool) -> bool
                 from rich.console import Console
                 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-                bar = Progress(SpinnerColumn(), TextColumn("Syncing {task.fields[account]}: {task.description}"),
-                               TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+                bar = Progress(
+                    SpinnerColumn(),
+                    TextColumn("Syncing {task.fields[account]}: {task.description}"),
+                    TimeElapsedColumn(),
+                    console=Console(stderr=True),
+                    transient=True,
+                )
                 task = bar.add_task("", account="")
 
                 def progress(r: SyncReport) -> None:

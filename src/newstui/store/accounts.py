@@ -27,8 +27,14 @@ class AccountStore(Connection):
     """Accounts and what the sync engine reads and writes about them."""
 
     def add_account(
-        self, name: str, *, type: str, url: str, username: str,
-        password_command: str | None = None, initial_days: int = 30,
+        self,
+        name: str,
+        *,
+        type: str,
+        url: str,
+        username: str,
+        password_command: str | None = None,
+        initial_days: int = 30,
     ) -> Account:
         with self.write() as c:
             if c.execute("SELECT 1 FROM accounts WHERE name = ?", (name,)).fetchone():
@@ -47,18 +53,21 @@ class AccountStore(Connection):
         return self._with_counts([Account(*rows[0])])[0]
 
     def accounts(self) -> list[Account]:
-        return self._with_counts([Account(*r) for r in self._read(f"SELECT {_COLS} FROM accounts ORDER BY name")])
+        return self._with_counts(
+            [Account(*r) for r in self._read(f"SELECT {_COLS} FROM accounts ORDER BY name")]
+        )
 
     def _with_counts(self, accounts: list[Account]) -> list[Account]:
         for acc in accounts:
             acc.sources = self._read("SELECT COUNT(*) FROM sources WHERE account_id = ?", (acc.id,))[0][0]
             acc.articles, acc.unread = self._read(
                 "SELECT COUNT(*), COALESCE(SUM(a.read = 0), 0) FROM articles a "
-                "JOIN sources s ON s.id = a.source_id WHERE s.account_id = ?", (acc.id,)
+                "JOIN sources s ON s.id = a.source_id WHERE s.account_id = ?",
+                (acc.id,),
             )[0]
-            acc.rejected = self._read(
-                "SELECT COUNT(*) FROM sync_rejects WHERE account_id = ?", (acc.id,)
-            )[0][0]
+            acc.rejected = self._read("SELECT COUNT(*) FROM sync_rejects WHERE account_id = ?", (acc.id,))[0][
+                0
+            ]
         return accounts
 
     def update_account(self, account_id: int, **fields: object) -> None:
@@ -88,9 +97,12 @@ class AccountStore(Connection):
     # ---------------------------------------------------------------- sources
     def account_sources(self, account_id: int) -> list[tuple[int, str, str | None, str, str]]:
         """(source id, url, remote id or None, title, category) of the account's sources."""
-        return [tuple(r) for r in self._read(  # type: ignore[misc]
-            "SELECT id, url, remote_id, title, category FROM sources WHERE account_id = ?", (account_id,)
-        )]
+        return [
+            tuple(r)
+            for r in self._read(
+                "SELECT id, url, remote_id, title, category FROM sources WHERE account_id = ?", (account_id,)
+            )
+        ]
 
     def add_account_source(self, account_id: int, url: str, *, category: str = "") -> tuple[int, bool]:
         """A subscription made here, to push (remote id NULL). Returns (source id, created)."""
@@ -108,8 +120,16 @@ class AccountStore(Connection):
         return int(sid or 0), True
 
     def link_remote_source(
-        self, account_id: int, remote_id: str, *, url: str, title: str, category: str, site_url: str,
-        keep_title: bool = False, keep_category: bool = False,
+        self,
+        account_id: int,
+        remote_id: str,
+        *,
+        url: str,
+        title: str,
+        category: str,
+        site_url: str,
+        keep_title: bool = False,
+        keep_category: bool = False,
     ) -> int:
         """The local source for a server subscription: found by remote id, then by URL (a
         subscription pushed from here, or a plain feed with the same URL, which the account
@@ -129,18 +149,33 @@ class AccountStore(Connection):
                 ).fetchone()
             if row is None:
                 sid = c.execute(
-                    "INSERT INTO sources (url, kind, title, category, site_url, added, account_id, remote_id) "
-                    "VALUES (?, 'remote', ?, ?, ?, ?, ?, ?)",
-                    (url if not c.execute("SELECT 1 FROM sources WHERE url = ?", (url,)).fetchone()
-                     else f"{url}#{account_id}", title, category, site_url, time.time(), account_id, remote_id),
+                    "INSERT INTO sources (url, kind, title, category, site_url, added, account_id, "
+                    "remote_id) VALUES (?, 'remote', ?, ?, ?, ?, ?, ?)",
+                    (
+                        url
+                        if not c.execute("SELECT 1 FROM sources WHERE url = ?", (url,)).fetchone()
+                        else f"{url}#{account_id}",
+                        title,
+                        category,
+                        site_url,
+                        time.time(),
+                        account_id,
+                        remote_id,
+                    ),
                 ).lastrowid
                 return int(sid or 0)
             sid, old_title, old_category = row
             c.execute(
                 "UPDATE sources SET kind = 'remote', account_id = ?, remote_id = ?, title = ?, "
                 "category = ?, site_url = ? WHERE id = ?",
-                (account_id, remote_id, old_title if keep_title else title,
-                 old_category if keep_category else category, site_url, sid),
+                (
+                    account_id,
+                    remote_id,
+                    old_title if keep_title else title,
+                    old_category if keep_category else category,
+                    site_url,
+                    sid,
+                ),
             )
             return int(sid)
 
@@ -152,7 +187,8 @@ class AccountStore(Connection):
             for r in self._read(
                 "SELECT a.id, a.key, a.read, b.article_id IS NOT NULL FROM articles a "
                 "JOIN sources s ON s.id = a.source_id LEFT JOIN bookmarks b ON b.article_id = a.id "
-                "WHERE s.account_id = ?", (account_id,)
+                "WHERE s.account_id = ?",
+                (account_id,),
             )
         ]
 
@@ -162,17 +198,27 @@ class AccountStore(Connection):
         ids = list(article_ids)
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
-            found.update(r[0] for r in self._read(
-                "SELECT at.article_id FROM article_tags at JOIN tags t ON t.id = at.tag_id "
-                f"WHERE t.fold = ? AND at.origin = 'user' AND at.article_id IN ({','.join('?' * len(chunk))})",
-                [fold_name(name), *chunk],
-            ))
+            found.update(
+                r[0]
+                for r in self._read(
+                    "SELECT at.article_id FROM article_tags at JOIN tags t ON t.id = at.tag_id "
+                    "WHERE t.fold = ? AND at.origin = 'user' "
+                    f"AND at.article_id IN ({','.join('?' * len(chunk))})",
+                    [fold_name(name), *chunk],
+                )
+            )
         return found
 
     # ----------------------------------------------------------------- rejects
     def record_reject(
-        self, account_id: int, kind: str, reason: str, *, article_id: int | None = None,
-        source_id: int | None = None, value: str | None = None,
+        self,
+        account_id: int,
+        kind: str,
+        reason: str,
+        *,
+        article_id: int | None = None,
+        source_id: int | None = None,
+        value: str | None = None,
     ) -> None:
         with self.write() as c:
             c.execute(
@@ -182,7 +228,11 @@ class AccountStore(Connection):
             )
 
     def rejects(self, account_id: int) -> list[tuple[float, str, int | None, int | None, str | None, str]]:
-        return [tuple(r) for r in self._read(  # type: ignore[misc]
-            "SELECT at, kind, article_id, source_id, value, reason FROM sync_rejects "
-            "WHERE account_id = ? ORDER BY id", (account_id,)
-        )]
+        return [
+            tuple(r)
+            for r in self._read(
+                "SELECT at, kind, article_id, source_id, value, reason FROM sync_rejects "
+                "WHERE account_id = ? ORDER BY id",
+                (account_id,),
+            )
+        ]

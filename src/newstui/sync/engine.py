@@ -25,8 +25,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from newstui.errors import NewstuiError
@@ -84,8 +85,11 @@ def open_backend(account: Account, creds: Credentials) -> Backend:
     if account.type != "greader":
         raise NewstuiError(f"account {account.name!r}: unknown type {account.type!r}")
     return GReader(
-        account.url, account.username, lambda: creds.password(account.password_command),
-        auth=creds.token(), on_auth=creds.save_token,
+        account.url,
+        account.username,
+        lambda: creds.password(account.password_command),
+        auth=creds.token(),
+        on_auth=creds.save_token,
     )
 
 
@@ -131,8 +135,13 @@ class Sync:
     """One sync of one account (see the module docstring for the order)."""
 
     def __init__(
-        self, lib: Library, account: Account, backend: Backend, *,
-        progress: Progress | None = None, now: float | None = None,
+        self,
+        lib: Library,
+        account: Account,
+        backend: Backend,
+        *,
+        progress: Progress | None = None,
+        now: float | None = None,
     ) -> None:
         self.lib = lib
         self.acc = account
@@ -182,33 +191,49 @@ class Sync:
         """Push the journal and the new subscriptions; True when subscriptions changed."""
         name = consumer(self.acc)
         pending = _Pending.collect(self.lib.journal_pending(name))
-        sources = {sid: (url, remote, title, cat) for sid, url, remote, title, cat in
-                   self.lib.account_sources(self.acc.id)}
+        sources = {
+            sid: (url, remote, title, cat)
+            for sid, url, remote, title, cat in self.lib.account_sources(self.acc.id)
+        }
         items = self._articles()
         changed = await self._push_subscriptions(pending, sources)
         for flag in (True, False):
             await self._push_ids(
-                "read", [a for a, v in pending.read.items() if v is flag], items,
-                lambda ids, f=flag: self.backend.set_read(ids, f), "1" if flag else "0",
+                "read",
+                [a for a, v in pending.read.items() if v is flag],
+                items,
+                partial(self.backend.set_read, read=flag),
+                "1" if flag else "0",
             )
             await self._push_ids(
-                "bookmark", [a for a, v in pending.star.items() if v is flag], items,
-                lambda ids, f=flag: self.backend.set_starred(ids, f), "1" if flag else "0",
+                "bookmark",
+                [a for a, v in pending.star.items() if v is flag],
+                items,
+                partial(self.backend.set_starred, starred=flag),
+                "1" if flag else "0",
             )
         by_tag: dict[tuple[str, bool], list[int]] = {}
         for (aid, _fold), (tag, on) in pending.tags.items():
             by_tag.setdefault((tag, on), []).append(aid)
         for (tag, on), aids in by_tag.items():
             await self._push_ids(
-                "tag", aids, items, lambda ids, t=tag, o=on: self.backend.set_label(ids, t, o), tag,
+                "tag",
+                aids,
+                items,
+                partial(self.backend.set_label, label=tag, on=on),
+                tag,
             )
         if pending.upto is not None:
             self.lib.journal_ack(name, pending.upto)
         return changed
 
     async def _push_ids(
-        self, kind: str, aids: list[int], items: dict[int, int],
-        call: Callable[[list[int]], object], value: str,
+        self,
+        kind: str,
+        aids: list[int],
+        items: dict[int, int],
+        call: Callable[[list[int]], Awaitable[None]],
+        value: str,
     ) -> None:
         ids = [items[a] for a in aids if a in items]  # others are not this account's
         if not ids:
@@ -217,17 +242,23 @@ class Sync:
         await self._bisect(kind, ids, call, by_item, value)
 
     async def _bisect(
-        self, kind: str, ids: list[int], call: Callable[[list[int]], object],
-        by_item: dict[int, int], value: str,
+        self,
+        kind: str,
+        ids: list[int],
+        call: Callable[[list[int]], Awaitable[None]],
+        by_item: dict[int, int],
+        value: str,
     ) -> None:
         """Push ``ids``; when the server refuses the batch, find the refused items by halves."""
         try:
-            await call(ids)  # type: ignore[misc]
+            await call(ids)
             self.report.pushed += len(ids)
         except Rejected as exc:
             if len(ids) == 1:
                 self.report.rejected += 1
-                self.lib.record_reject(self.acc.id, kind, str(exc), article_id=by_item.get(ids[0]), value=value)
+                self.lib.record_reject(
+                    self.acc.id, kind, str(exc), article_id=by_item.get(ids[0]), value=value
+                )
                 return
             half = len(ids) // 2
             await self._bisect(kind, ids[:half], call, by_item, value)
@@ -242,7 +273,8 @@ class Sync:
         for sid, (url, remote, title, cat) in sources.items():
             if remote is None and url not in server_urls:
                 changed |= await self._write_sub(
-                    "subscribe", sid, url, self.backend.subscribe(url, title=title, folder=cat))
+                    "subscribe", sid, url, self.backend.subscribe(url, title=title, folder=cat)
+                )
         for url in dict.fromkeys(pending.unsubscribed):
             sub = server_urls.get(url)
             if sub is not None and url not in local_urls:
@@ -250,11 +282,14 @@ class Sync:
         remotes = {sid: remote for sid, (_u, remote, _t, _c) in sources.items() if remote}
         for sid, title in pending.titles.items():
             if sid in remotes:
-                changed |= await self._write_sub("source_title", sid, title, self.backend.rename(remotes[sid], title))
+                changed |= await self._write_sub(
+                    "source_title", sid, title, self.backend.rename(remotes[sid], title)
+                )
         for sid, (old, new) in pending.folders.items():
             if sid in remotes:
                 changed |= await self._write_sub(
-                    "source_category", sid, new, self.backend.move(remotes[sid], new, old))
+                    "source_category", sid, new, self.backend.move(remotes[sid], new, old)
+                )
         return changed
 
     async def _write_sub(self, kind: str, sid: int | None, value: str, call: object) -> bool:
@@ -282,8 +317,13 @@ class Sync:
         for sub in self.subs:
             sid_before = known.get(sub.id)
             sid = self.lib.link_remote_source(
-                self.acc.id, sub.id, url=sub.url, title=sub.title, category=sub.folder,
-                site_url=sub.site_url, keep_title=sid_before in mine.titles,
+                self.acc.id,
+                sub.id,
+                url=sub.url,
+                title=sub.title,
+                category=sub.folder,
+                site_url=sub.site_url,
+                keep_title=sid_before in mine.titles,
                 keep_category=sid_before in mine.folders,
             )
             self.feed_sources[sub.id] = sid
@@ -300,11 +340,19 @@ class Sync:
             sid = self.feed_sources.get(item.feed)
             if sid is None:
                 continue
-            groups.setdefault(sid, []).append(ArticleIn(
-                title=item.title, guid=long_id(item.id), link=item.link, author=item.author,
-                content=item.content, content_type="html", published=item.published,
-                categories=item.categories or [], enclosures=item.enclosures,
-            ))
+            groups.setdefault(sid, []).append(
+                ArticleIn(
+                    title=item.title,
+                    guid=long_id(item.id),
+                    link=item.link,
+                    author=item.author,
+                    content=item.content,
+                    content_type="html",
+                    published=item.published,
+                    categories=item.categories or [],
+                    enclosures=item.enclosures,
+                )
+            )
             item.labels = [lab for lab in item.labels if lab != folders.get(item.feed)]
         with self.lib.write():
             for sid, arts in groups.items():
@@ -340,13 +388,19 @@ class Sync:
             for i in range(0, len(fetched), PAGE):
                 self._store(fetched[i : i + PAGE])
         mine = self._protected()
-        local = {item_number(key): (aid, read, bm)
-                 for aid, key, read, bm in self.lib.account_articles(self.acc.id)
-                 if key.startswith(ITEM_PREFIX)}
-        to_read = [aid for iid, (aid, read, _) in local.items()
-                   if not read and iid not in unread and aid not in mine.read]
-        to_unread = [aid for iid, (aid, read, _) in local.items()
-                     if read and iid in unread and aid not in mine.read]
+        local = {
+            item_number(key): (aid, read, bm)
+            for aid, key, read, bm in self.lib.account_articles(self.acc.id)
+            if key.startswith(ITEM_PREFIX)
+        }
+        to_read = [
+            aid
+            for iid, (aid, read, _) in local.items()
+            if not read and iid not in unread and aid not in mine.read
+        ]
+        to_unread = [
+            aid for iid, (aid, read, _) in local.items() if read and iid in unread and aid not in mine.read
+        ]
         changed = len(self.lib.set_read(to_read, True, journal=False)) if to_read else 0
         changed += len(self.lib.set_read(to_unread, False, journal=False)) if to_unread else 0
         for iid, (aid, _read, bm) in local.items():
@@ -372,7 +426,11 @@ class Sync:
 
 
 async def sync_account(
-    lib: Library, account: Account, creds: Credentials, *, progress: Progress | None = None,
+    lib: Library,
+    account: Account,
+    creds: Credentials,
+    *,
+    progress: Progress | None = None,
     backend: Backend | None = None,
 ) -> SyncReport:
     """Sync one account; a failure is recorded on the account and returned, never raised."""

@@ -44,7 +44,7 @@ def item_number(raw: object) -> int:
     as the hex form. Raises ValueError for anything else."""
     text = str(raw).strip()
     if text.startswith(ITEM_PREFIX):
-        return int(text[len(ITEM_PREFIX):], 16)
+        return int(text[len(ITEM_PREFIX) :], 16)
     if text.lstrip("-").isdigit() and not (len(text) == 16 and text.startswith("0")):
         value = int(text)
         if -(1 << 63) <= value < (1 << 64):
@@ -99,8 +99,13 @@ class GReader:
             self._client = None
 
     async def _send(
-        self, method: str, path: str, *, params: dict[str, Any] | None = None,
-        data: dict[str, Any] | None = None, auth: bool = True,
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        auth: bool = True,
     ) -> tuple[int, dict[str, str], bytes]:
         """One request: (status, lower-case headers, body). Network trouble is a SyncError."""
         headers = {}
@@ -117,9 +122,13 @@ class GReader:
                 finally:
                     await response.aclose()
         except TimeoutError:
-            raise SyncError(f"{self._host()}: no complete response within {self.limits.deadline:g} s") from None
+            raise SyncError(
+                f"{self._host()}: no complete response within {self.limits.deadline:g} s"
+            ) from None
         except BodyTooLarge:
-            raise SyncError(f"{self._host()}: response larger than {self.limits.max_bytes} bytes (refused)") from None
+            raise SyncError(
+                f"{self._host()}: response larger than {self.limits.max_bytes} bytes (refused)"
+            ) from None
         except httpx.ConnectError as exc:
             raise SyncError(f"{self._host()}: cannot connect ({_reason(exc)})") from None
         except httpx.TimeoutException:
@@ -134,8 +143,13 @@ class GReader:
         return clean_line(self.base, 200)
 
     async def _call(
-        self, method: str, path: str, *, params: dict[str, Any] | None = None,
-        data: dict[str, Any] | None = None, write: bool = False,
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        write: bool = False,
     ) -> bytes:
         """An API call with the session's repairs: log in when there is no session, a fresh
         write token once, a new login once on 401, short Retry-After waits."""
@@ -228,17 +242,24 @@ class GReader:
                         folder = str(label)
                         break
             url = str(sub.get("url") or "") or sub["id"].removeprefix("feed/")
-            out.append(Subscription(
-                id=sub["id"], title=str(sub.get("title") or ""), url=url,
-                site_url=str(sub.get("htmlUrl") or ""), folder=folder,
-            ))
+            out.append(
+                Subscription(
+                    id=sub["id"],
+                    title=str(sub.get("title") or ""),
+                    url=url,
+                    site_url=str(sub.get("htmlUrl") or ""),
+                    folder=folder,
+                )
+            )
         return out
 
     async def labels(self) -> list[str]:
         data = await self._json("reader/api/0/tag/list")
-        folders = {s.folder for s in await self.subscriptions()} if not any(
-            isinstance(t, dict) and "type" in t for t in _list(data.get("tags"))
-        ) else set()
+        folders = (
+            {s.folder for s in await self.subscriptions()}
+            if not any(isinstance(t, dict) and "type" in t for t in _list(data.get("tags")))
+            else set()
+        )
         out = []
         for tag in _list(data.get("tags")):
             if not isinstance(tag, dict):
@@ -264,8 +285,10 @@ class GReader:
         for i in range(0, len(ids), FETCH_BATCH):
             chunk = ids[i : i + FETCH_BATCH]
             body = await self._call(
-                "POST", "reader/api/0/stream/items/contents",
-                params={"output": "json"}, data={"i": [long_id(n) for n in chunk]},
+                "POST",
+                "reader/api/0/stream/items/contents",
+                params={"output": "json"},
+                data={"i": [long_id(n) for n in chunk]},
             )
             try:
                 data = json.loads(body)
@@ -330,8 +353,10 @@ class GReader:
 
     async def mark_all_read(self, stream: str, before: float) -> None:
         await self._call(
-            "POST", "reader/api/0/mark-all-as-read",
-            data={"s": stream, "ts": str(int(before * 1_000_000_000))}, write=True,
+            "POST",
+            "reader/api/0/mark-all-as-read",
+            data={"s": stream, "ts": str(int(before * 1_000_000_000))},
+            write=True,
         )
 
     async def _edit_subscription(self, form: dict[str, Any]) -> None:
@@ -390,7 +415,9 @@ def _items(data: dict[str, Any]) -> list[Item]:
             number = item_number(raw.get("id"))
         except (TypeError, ValueError):
             continue
-        origin = raw.get("origin") if isinstance(raw.get("origin"), dict) else {}
+        origin = raw.get("origin")
+        if not isinstance(origin, dict):
+            origin = {}
         feed = str(origin.get("streamId") or "")
         link = ""
         for key in ("canonical", "alternate"):
@@ -403,8 +430,12 @@ def _items(data: dict[str, Any]) -> list[Item]:
         body = raw.get("content") if isinstance(raw.get("content"), dict) else raw.get("summary")
         content = str(body.get("content") or "") if isinstance(body, dict) else ""
         item = Item(
-            id=number, feed=feed, title=str(raw.get("title") or ""), link=link,
-            author=str(raw.get("author") or ""), content=content,
+            id=number,
+            feed=feed,
+            title=str(raw.get("title") or ""),
+            link=link,
+            author=str(raw.get("author") or ""),
+            content=content,
             published=_seconds(raw.get("published")),
             crawled=_seconds(raw.get("crawlTimeMsec"), 1000.0)
             or _seconds(raw.get("timestampUsec"), 1_000_000.0),
@@ -422,8 +453,7 @@ def _items(data: dict[str, Any]) -> list[Item]:
         for enc in _list(raw.get("enclosure")):
             if isinstance(enc, dict) and enc.get("href"):
                 item.enclosures.append(
-                    {"url": str(enc["href"]), "type": str(enc.get("type") or ""),
-                     "length": enc.get("length")}
+                    {"url": str(enc["href"]), "type": str(enc.get("type") or ""), "length": enc.get("length")}
                 )
         out.append(item)
     return out
