@@ -367,3 +367,28 @@ def test_account_remove_keeps_or_drops_articles(freshrss: FreshRSS, cli: Cli, da
         assert [s.kind for s in lib.sources()] == ["feed"] and lib.count() == 3
     finally:
         lib.close()
+
+
+def test_a_refused_push_is_recorded_and_does_not_block_the_others(
+    freshrss: FreshRSS, cli: Cli, local: Callable[[], Local]
+) -> None:
+    feeds(freshrss, 1, 3)
+    add_account(cli, freshrss)
+    sync(cli)
+    view = local()
+    ids = sorted(view.ids())
+    aid = view.ids()
+    view.close()
+    assert cli("read", str(aid[ids[0]])).returncode == 0
+    missing = freshrss.feeds.url("/no-such-feed.xml")  # FreshRSS cannot fetch it: HTTP 400
+    r = cli("add", missing, "--account", "home")
+    assert r.returncode == 0, r.stderr
+    assert "1 refused by the server" in r.stdout
+    assert freshrss.api.unread() == set(ids[1:])  # the read change landed all the same
+    listed = cli("accounts", "--format", "json")
+    assert '"refused": 1' in listed.stdout
+    view = local()
+    rejects = view.lib.rejects(view.lib.account("home").id)
+    assert [(kind, value) for _at, kind, _a, _s, value, _why in rejects] == [("subscribe", missing)]
+    assert "HTTP 400" in rejects[0][5]
+    assert all(s.url != missing for s in view.lib.sources())
