@@ -26,6 +26,7 @@ from newstui.tui.screens.dialogs import (
 from newstui.tui.widgets.filter_pane import FilterPane
 
 if TYPE_CHECKING:
+    from newstui.sync.engine import SyncReport
     from newstui.tui.app import NewstuiApp
 
 
@@ -108,6 +109,7 @@ class LibraryActions:
             try:
                 refs = [str(s) for s in source_ids] if source_ids else []
                 report = refresh(lib, self.app.config_, refs, on_progress=progress)
+                synced = [] if refs else self._sync_accounts(lib)
             finally:
                 lib.close()
             summary = report.summary()
@@ -115,11 +117,22 @@ class LibraryActions:
             if failed:
                 first = failed[0]
                 summary += f" — {first.label}: {first.error}"
-            self._say(summary[:1].upper() + summary[1:], "warning" if failed else "information")
+            summary += "".join(f" · {r.summary()}" for r in synced)
+            trouble = bool(failed) or any(r.error for r in synced)
+            self._say(summary[:1].upper() + summary[1:], "warning" if trouble else "information")
         except (NewstuiError, sqlite3.Error, OSError) as exc:
             self._say(f"Refresh failed: {exc}", "error")
         finally:
             self.app.call_from_thread(self._refresh_done)
+
+    def _sync_accounts(self, lib: Library) -> list[SyncReport]:
+        """Feed-server accounts sync with every full refresh (on this worker thread)."""
+        from newstui.sync.engine import sync_accounts
+
+        def progress(r: SyncReport) -> None:
+            self.app.call_from_thread(self._set_status, f"Syncing {r.account}: {r.stage}")
+
+        return sync_accounts(lib, self.app.paths.state_dir, progress=progress)
 
     def _refresh_done(self) -> None:
         self._refreshing = False
