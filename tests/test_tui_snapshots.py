@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from newstui.paths import Paths
-from newstui.screenshots import steps
 from newstui.tui.widgets.filter_pane import FilterPane
+from support import steps
 from test_tui_support import make_app, settle
 
 pytest_plugins = ["test_tui_support"]  # library fixtures
@@ -20,7 +20,7 @@ WIDE = (160, 46)
 
 @pytest.mark.parametrize("name,size,step", steps(), ids=[name for name, _, _ in steps()])
 def test_readme_views(demo_paths: Paths, snap_compare, name, size, step) -> None:  # noqa: ANN001
-    """Each picture in the README, exactly as `python -m newstui.screenshots` takes it."""
+    """Each picture in the README, exactly as `python tests/make_screenshots.py` takes it."""
     assert snap_compare(make_app(demo_paths), terminal_size=size, run_before=step)
 
 

@@ -10,10 +10,10 @@ import pytest
 
 from newstui.models import ArticleIn
 from newstui.paths import Paths
-from newstui.screenshots import fixed_demo, settle, use_utc
 from newstui.store.library import Library
 from newstui.tui.app import NewstuiApp
 from newstui.tui.widgets.article_list import ArticleList
+from support import fixed_demo, settle, use_utc
 
 __all__ = [
     "settle", "demo_paths", "make_app", "list_ids", "screen_text", "demo_base", "hostile_paths",

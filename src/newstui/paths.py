@@ -5,10 +5,19 @@ platformdirs honours the XDG_* variables; ``--data-dir`` puts everything under o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 APP = "newstui"
+
+# The variables platformdirs reads on Linux and the BSDs (the log dir is under the state dir).
+_XDG = {
+    "data_dir": "XDG_DATA_HOME",
+    "config_dir": "XDG_CONFIG_HOME",
+    "state_dir": "XDG_STATE_HOME",
+    "log_dir": "XDG_STATE_HOME",
+}
 
 
 @dataclass(frozen=True)
@@ -47,3 +56,18 @@ class Paths:
             Path(platformdirs.user_state_dir(APP, appauthor=False)),
             Path(platformdirs.user_log_dir(APP, appauthor=False)),
         )
+
+    @classmethod
+    def origins(cls, data_dir: str | Path | None = None) -> dict[str, str]:
+        """Where each directory of ``resolve(data_dir)`` came from, by field name:
+        ``"--data-dir"``, ``"environment (XDG_DATA_HOME)"`` or ``"default"``."""
+        if data_dir is not None:
+            return {f.name: "--data-dir" for f in fields(cls)}
+        resolved = cls.resolve()
+        found: dict[str, str] = {}
+        for f in fields(cls):
+            var = _XDG[f.name]
+            value = os.environ.get(var, "")
+            inside = bool(value) and getattr(resolved, f.name).is_relative_to(Path(value).absolute())
+            found[f.name] = f"environment ({var})" if inside else "default"
+        return found

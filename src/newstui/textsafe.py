@@ -8,6 +8,7 @@ and caps sizes; ``clean_line`` also folds whitespace to single spaces for one-li
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # C0 except \t and \n, DEL, C1 (0x80-0x9f), bidi embedding/override/isolate controls,
 # line/paragraph separators, and the BOM/ZWNBSP when it is not at the start of a word.
@@ -64,15 +65,14 @@ def clean_line(text: str | None, limit: int = MAX_LINE) -> str:
     return text
 
 
-def clean_names(names: object) -> list[str]:
+def clean_names(names: Iterable[object] | str | None) -> list[str]:
     """Category or tag names: cleaned, empties dropped, duplicates (case-insensitive) merged."""
     if names is None:
         return []
-    if isinstance(names, str):
-        names = [names]
+    items: Iterable[object] = [names] if isinstance(names, str) else names
     out: list[str] = []
     seen: set[str] = set()
-    for raw in names:  # type: ignore[union-attr]
+    for raw in items:
         if raw is None:
             continue
         name = clean_line(str(raw), 200)

@@ -64,6 +64,19 @@ def extract_markdown(page: bytes | str, url: str = "", title: str = "") -> str:
     return _drop_title_heading(md, title)
 
 
+def extractor_problem() -> str | None:
+    """Why full-text extraction cannot run in this install (one line), or None when it can.
+
+    trafilatura and what it imports (jusText, lxml's ``html.clean``) are an optional part:
+    a broken install must not look like a broken page."""
+    try:
+        import trafilatura  # noqa: F401
+    except Exception as exc:  # ImportError, or whatever a half-installed package raises
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        return f"full-text extraction (trafilatura) is not available: {detail[:300]}"
+    return None
+
+
 def _drop_title_heading(md: str, title: str) -> str:
     """The view prints the title already; a first heading repeating it is left out."""
     first, _, rest = md.partition("\n")
@@ -118,6 +131,8 @@ async def _fetch_one(
             md = await asyncio.to_thread(
                 extract_markdown, _decode(result.body, result.headers), result.url, art.title
             )
+        except ImportError:  # the install, not the page: say which part is missing
+            problem = extractor_problem() or "full-text extraction (trafilatura) is not available"
         except Exception as exc:  # a broken page must not take the other fetches down
             problem = f"cannot read the page: {type(exc).__name__}"
         else:

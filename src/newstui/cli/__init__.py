@@ -12,6 +12,7 @@ import sqlite3
 import sys
 
 from newstui import __version__
+from newstui.cli.queryargs import QueryAwareParser
 from newstui.errors import NewstuiError
 
 EXIT_OK = 0
@@ -20,13 +21,13 @@ EXIT_USAGE = 2
 EXIT_PARTIAL = 3  # a refresh where some feeds failed (the others are saved)
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(QueryAwareParser):
     def error(self, message: str) -> None:  # one line, status 2, like every other error
         self.exit(EXIT_USAGE, f"newstui: {message} (see `newstui --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from newstui.cli import bookmarks, feeds, library, maintenance, sync
+    from newstui.cli import bookmarks, config_cmd, feeds, library, maintenance, sync
 
     parser = _Parser(prog="newstui", description="A terminal news reader.")
     parser.add_argument("--version", action="version", version=f"newstui {__version__}")
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the library, config, state and logs under DIR (default: the platform's user dirs)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (library, feeds, bookmarks, maintenance, sync):
+    for module in (library, feeds, bookmarks, maintenance, config_cmd, sync):
         module.register(sub)
     return parser
 

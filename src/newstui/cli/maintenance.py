@@ -25,6 +25,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         out(f"library: {lib.path}")
         for line in report.lines():
             out(line)
+        from newstui.bookmarks.fulltext import extractor_problem
+
+        out(extractor_problem() or "full-text extraction: ok")
     if moved_aside:
         raise NewstuiError("the library was damaged beyond repair and was moved aside (see above)")
     if report.damaged and args.check_only:

@@ -6,6 +6,7 @@ Runs in worker processes during a refresh, so it imports nothing from the store.
 from __future__ import annotations
 
 import calendar
+import hashlib
 import html
 import io
 import json
@@ -16,9 +17,17 @@ from urllib.parse import urljoin
 from newstui.errors import NewstuiError
 from newstui.models import ArticleIn
 from newstui.sources.dates import parse_date
+from newstui.sources.decode import GZIP_MAGIC, DecodeError, bom_encoding, gunzip, with_bom
+from newstui.textsafe import ACTIVE_HTML
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
 _TAG = re.compile(r"<[^>]*>")
+# An active element left open (no end tag) hides everything after it.
+_ACTIVE_OPEN = re.compile(r"<(script|style|iframe|noscript|template|object|embed)\b.*", re.I | re.S)
+# Encoded content (entity-escaped HTML) that wraps its HTML in CDATA once more.
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.S)
+_NUMERIC = re.compile(r"^\s*v?\d+(\.\d+)*\s*$", re.I)
+MAX_BODY = 16 * 1024 * 1024  # a gzip body's cap when the caller names none (the fetch cap)
 
 
 class FeedError(NewstuiError):
@@ -44,18 +53,41 @@ def _abs(base: str, link: str) -> str:
 
 
 def _text(value: str | None, is_html: bool = True) -> str:
+    """A one-line field (title, author) as plain text: for HTML, active elements dropped
+    with their content (a ``<script>`` in a title is code, not words), tags removed and
+    entities decoded."""
     if not value:
         return ""
+    if "<![CDATA[" in value:
+        value = unwrap_cdata(value)
     if is_html and "<" in value:
-        value = _TAG.sub("", value)
+        value = _TAG.sub("", _ACTIVE_OPEN.sub("", ACTIVE_HTML.sub("", value)))
     return html.unescape(value) if is_html else value
 
 
-def parse_feed(body: bytes, url: str = "") -> ParsedFeed:
-    """Parse one feed document. Raises FeedError for what cannot be a feed."""
-    head = body[:4096].lstrip()
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:].lstrip()
+def unwrap_cdata(value: str) -> str:
+    """``<![CDATA[...]]>`` left inside already-decoded content, replaced by what it holds."""
+    return _CDATA.sub(lambda m: m.group(1), value)
+
+
+def parse_feed(body: bytes, url: str = "", max_bytes: int = MAX_BODY) -> ParsedFeed:
+    """Parse one feed document. Raises FeedError for what cannot be a feed.
+
+    Accepts RSS 0.9x/1.0/2.0, Atom and RDF (through feedparser, which follows the
+    encoding a document declares or implies) and JSON Feed; a gzip body (a stored
+    ``.gz`` file, or a server that compressed without saying so) is decompressed first,
+    into at most ``max_bytes``, and UTF-16/32 without a BOM is recognised."""
+    if body.startswith(GZIP_MAGIC):
+        try:
+            body = gunzip(body, max_bytes)
+        except DecodeError as exc:
+            raise FeedError(str(exc)) from None
+    body = with_bom(body)
+    codec = bom_encoding(body)
+    head = body[:4096]
+    if codec is not None:
+        head = head.decode(codec, errors="ignore").encode("utf-8", "replace")
+    head = head.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()
     if head.startswith((b"{", b"[")):
         return parse_json_feed(body, url)
     probe = body if len(body) < 1_000_000 else body[:1_000_000]
@@ -90,7 +122,21 @@ def parse_feed(body: bytes, url: str = "") -> ParsedFeed:
     )
     for e in d.entries:
         out.entries.append(_entry(e, url))
+    _separate_shared_links(out.entries)
     return out
+
+
+def _separate_shared_links(entries: list[ArticleIn]) -> None:
+    """Entries without an id that share one link (often the site's home page) would
+    collapse into one article keyed by that link: key each by its link and its content."""
+    counts: dict[str, int] = {}
+    for e in entries:
+        if not e.guid and e.link:
+            counts[e.link] = counts.get(e.link, 0) + 1
+    for e in entries:
+        if not e.guid and counts.get(e.link, 0) > 1:
+            basis = "\x1f".join((e.title, e.summary, e.content))
+            e.guid = f"{e.link}#sha1:{hashlib.sha1(basis.encode('utf-8', 'replace')).hexdigest()}"
 
 
 def _entry(entry: dict, base: str) -> ArticleIn:
@@ -110,6 +156,10 @@ def _entry(entry: dict, base: str) -> ArticleIn:
         content, summary = summary, ""
         detail = get("summary_detail") or {}
         ctype = "html" if "html" in (detail.get("type") or "text/html") else "text"
+    if "<![CDATA[" in content:
+        content = unwrap_cdata(content)
+    if "<![CDATA[" in summary:
+        summary = unwrap_cdata(summary)
     title_detail = get("title_detail") or {}
     title = _text(get("title") or "", "html" in (title_detail.get("type") or "text/html"))
     published = None
@@ -159,13 +209,21 @@ def _timestamp(parsed: object) -> float | None:
 
 
 def parse_json_feed(body: bytes, url: str = "") -> ParsedFeed:
+    """A JSON Feed (1.0/1.1). The version may be the jsonfeed.org URL, a bare number
+    (``"1.1"`` or ``1.1``), or missing when the document has an ``items`` list."""
     try:
-        data = json.loads(body.decode("utf-8-sig"))
+        data = json.loads(body)  # bytes: json detects UTF-8/16/32 and skips a UTF-8 BOM
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FeedError(f"not a JSON Feed: {exc}") from None
-    if not isinstance(data, dict) or "jsonfeed.org/version" not in str(data.get("version", "")):
-        raise FeedError("not a JSON Feed (no jsonfeed.org version)")
+    if not isinstance(data, dict):
+        raise FeedError("not a JSON Feed (not a JSON object)")
+    version = data.get("version")
     items = data.get("items")
+    if version is None or isinstance(version, int | float) or _NUMERIC.match(str(version)):
+        if not isinstance(items, list):
+            raise FeedError("not a JSON Feed (no jsonfeed.org version and no items list)")
+    elif "jsonfeed.org/version" not in str(version):
+        raise FeedError(f"not a JSON Feed (version {str(version)[:80]!r})")
     if not isinstance(items, list):
         raise FeedError("JSON Feed without an items list")
     feed_author = _json_author(data)
@@ -198,6 +256,7 @@ def parse_json_feed(body: bytes, url: str = "") -> ParsedFeed:
                 ],
             )
         )
+    _separate_shared_links(out.entries)
     return out
 
 

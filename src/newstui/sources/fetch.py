@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 import httpx
 
 from newstui import USER_AGENT
+from newstui.sources.decode import GZIP_MAGIC
 from newstui.textsafe import clean_line
 
 if TYPE_CHECKING:
@@ -324,7 +325,17 @@ async def _read_body(response: httpx.Response, limits: FetchLimits) -> bytes:
     decoder = _Decoder(encoding, cap) if encoding else None
     parts: list[bytes] = []
     total = 0
+    first = b""  # without Content-Encoding: the first bytes, to recognise a gzip body
     async for chunk in response.aiter_raw():
+        if not encoding and len(first) < len(GZIP_MAGIC):
+            # Some servers send a gzip body (a stored .gz feed) without saying so: undo it
+            # here, under the same cap, as if they had sent Content-Encoding: gzip.
+            first += chunk
+            if len(first) < len(GZIP_MAGIC):
+                continue
+            chunk, encoding = first, "undeclared"
+            if first.startswith(GZIP_MAGIC):
+                decoder = _Decoder("gzip", cap)
         if decoder is not None:
             chunk = decoder.feed(chunk)
         total += len(chunk)
@@ -333,6 +344,8 @@ async def _read_body(response: httpx.Response, limits: FetchLimits) -> bytes:
         parts.append(chunk)
     if decoder is not None:
         parts.append(decoder.flush())
+    elif first and len(first) < len(GZIP_MAGIC):
+        parts.append(first)  # a one-byte body
     return b"".join(parts)
 
 

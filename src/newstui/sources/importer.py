@@ -2,6 +2,12 @@
 
 Each file is read by the parser for its type; files that cannot be read are skipped with a
 one-line reason and the import goes on. Articles are written in batches, one transaction each.
+
+The type comes from the content where the content says it: a document whose root element
+is ``<opml>`` is a subscription list and one whose root is ``<rss>``, ``<feed>`` or
+``<rdf:RDF>`` (or a JSON Feed) is a feed, whatever its name (``subscriptions.xml``,
+``feed.php``). Gzip files (``.gz``, or gzip bytes under any name) are decompressed first,
+under the same size cap. Otherwise the extension decides.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from pathlib import Path
 
 from newstui.errors import NewstuiError
 from newstui.models import ArticleIn
-from newstui.sources.decode import SkipFile, decode_text, looks_binary
+from newstui.sources.decode import GZIP_MAGIC, DecodeError, SkipFile, decode_text, gunzip, looks_binary
+from newstui.sources.sniff import sniff
 from newstui.store.library import Library
 
 TEXT_EXT = {".txt", ".text"}
@@ -23,6 +30,7 @@ FEED_EXT = {".xml", ".rss", ".atom", ".rdf", ".json"}
 OPML_EXT = {".opml"}
 SUPPORTED = TEXT_EXT | MARKDOWN_EXT | HTML_EXT | FEED_EXT | OPML_EXT
 MAX_FILE = 64 * 1024 * 1024
+SNIFF_BYTES = 65_536  # how much of a file with an unknown extension is read to tell its type
 BATCH = 1000
 
 
@@ -34,6 +42,7 @@ class ImportReport:
     sources_added: int = 0
     files: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    recovered: list[tuple[str, str]] = field(default_factory=list)  # (file, what was recovered)
     new_ids: list[int] = field(default_factory=list)
 
     @property
@@ -47,7 +56,24 @@ class ImportReport:
         if self.sources_added:
             parts.append(f"{self.sources_added} feeds added")
         parts.append(f"{len(self.skipped)} skipped")
-        return ", ".join(parts)
+        line = ", ".join(parts)
+        if self.recovered:
+            line += "; recovered: " + "; ".join(f"{what} from {path}" for path, what in self.recovered)
+        if self.skipped:
+            line += "; skipped: " + "; ".join(
+                f"{n} × {reason}" if n > 1 else f"{path} ({reason})"
+                for reason, (n, path) in _by_reason(self.skipped).items()
+            )
+        return line
+
+
+def _by_reason(skipped: list[tuple[str, str]]) -> dict[str, tuple[int, str]]:
+    """Skips grouped by reason: (how many, the first path), in order of first appearance."""
+    groups: dict[str, tuple[int, str]] = {}
+    for path, reason in skipped:
+        n, first = groups.get(reason, (0, path))
+        groups[reason] = (n + 1, first)
+    return groups
 
 
 def walk(paths: Iterable[str | Path], report: ImportReport) -> Iterator[Path]:
@@ -66,12 +92,14 @@ def walk(paths: Iterable[str | Path], report: ImportReport) -> Iterator[Path]:
             yield path
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path, limit: int | None = None) -> bytes:
+    """The file's bytes (only the first ``limit`` when given)."""
     try:
         size = path.stat().st_size
-        if size > MAX_FILE:
+        if size > MAX_FILE and limit is None:
             raise SkipFile(f"too large ({size // 1_048_576} MiB)")
-        return path.read_bytes()
+        with path.open("rb") as f:
+            return f.read(limit if limit is not None else -1)
     except PermissionError:
         raise SkipFile("permission denied") from None
     except IsADirectoryError:
@@ -80,8 +108,7 @@ def _read(path: Path) -> bytes:
         raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
 
 
-def _article_from(path: Path, data: bytes) -> ArticleIn:
-    ext = path.suffix.lower()
+def _article_from(path: Path, data: bytes, ext: str) -> ArticleIn:
     text = decode_text(data)
     if ext in MARKDOWN_EXT:
         from newstui.sources.markdownfile import parse_markdown
@@ -141,15 +168,35 @@ class Importer:
 
     def import_file(self, path: Path) -> None:
         ext = path.suffix.lower()
-        if ext not in SUPPORTED:
-            raise SkipFile(f"unsupported file type {ext or '(none)'}")
+        compressed = ext == ".gz"
+        if compressed:
+            ext = Path(path.stem).suffix.lower()  # feed.xml.gz is a feed.xml
+        if ext not in SUPPORTED and not compressed:
+            # Only the start of a file of unknown type is read to tell what it is.
+            head = _read(path, SNIFF_BYTES)
+            if not head.startswith(GZIP_MAGIC) and sniff(head) not in ("feed", "opml"):
+                raise SkipFile(f"unsupported file type {ext or '(none)'} (not a feed or OPML by its content)")
         data = _read(path)
-        if ext in OPML_EXT:
-            self._import_opml(data)
-        elif ext in FEED_EXT:
+        if data.startswith(GZIP_MAGIC):
+            try:
+                data = gunzip(data, MAX_FILE)
+            except DecodeError as exc:
+                raise SkipFile(str(exc)) from None
+        elif compressed:
+            raise SkipFile("not gzip data (the name ends in .gz)")
+        kind = sniff(data)
+        if kind == "opml":
+            self._import_opml(path, data)
+        elif kind == "feed" or (ext in FEED_EXT and kind != "html"):
             self._import_feed(path, data)
+        elif ext in OPML_EXT:
+            self._import_opml(path, data)
+        elif ext not in SUPPORTED:
+            raise SkipFile(f"unsupported file type {ext or '(none)'} (not a feed or OPML by its content)")
         else:
-            art = _article_from(path, data)
+            if kind == "html" and ext not in MARKDOWN_EXT | TEXT_EXT:
+                ext = ".html"  # an HTML page saved as .xml
+            art = _article_from(path, data, ext)
             folder = path.parent.absolute()
             sid = self._folders.get(folder)
             if sid is None:
@@ -195,12 +242,16 @@ class Importer:
 
         if not data.strip():
             raise SkipFile("empty file")
-        if looks_binary(data) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if looks_binary(data):
             raise SkipFile("binary file, not a feed")
         try:
-            parsed = parse_feed(data, str(path.absolute()))
+            parsed = parse_feed(data, str(path.absolute()), max_bytes=MAX_FILE)
         except FeedError as exc:
             raise SkipFile(str(exc)) from None
+        if parsed.problem and parsed.entries:
+            self.report.recovered.append(
+                (str(path), f"{len(parsed.entries)} entries of a malformed feed ({parsed.problem})")
+            )
         src, created = self.lib.add_source(
             str(path.absolute()), kind="feed", title=parsed.title or path.stem
         )
@@ -210,13 +261,19 @@ class Importer:
         )
         self.report_upsert(src.id, parsed.entries, str(path.absolute()))
 
-    def _import_opml(self, data: bytes) -> None:
-        from newstui.sources.opml import OpmlError, parse_opml
+    def _import_opml(self, path: Path, data: bytes) -> None:
+        from newstui.sources.opml import OpmlError, read_opml
 
         try:
-            subs = parse_opml(data)
+            found = read_opml(data)
         except OpmlError as exc:
             raise SkipFile(str(exc)) from None
+        subs = found.subscriptions
+        if found.recovered:
+            self.report.recovered.append((
+                str(path),
+                f"{len(subs)} subscriptions of an OPML list that is not well-formed XML ({found.problem})",
+            ))
         from newstui.textsafe import safe_url
 
         for sub in subs:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import warnings
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
 from newstui.errors import NewstuiError
+from newstui.sources.decode import decode_text, with_bom
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY|<!DOCTYPE[^>]*\[", re.I)
+_END = re.compile(rb"</opml\s*>(?:\s|<!--.*?-->)*$", re.I | re.S)
 
 
 class OpmlError(NewstuiError):
@@ -23,33 +26,130 @@ class Subscription:
     category: str = ""
 
 
-def parse_opml(data: bytes) -> list[Subscription]:
+@dataclass
+class OpmlList:
+    """What ``read_opml`` found: the subscriptions, and whether the tolerant pass was needed."""
+
+    subscriptions: list[Subscription] = field(default_factory=list)
+    recovered: bool = False  # True when the list was not well-formed XML
+    problem: str = ""  # the strict parser's complaint (when ``recovered``)
+
+
+# Outline types that name something other than a feed (a web page, another OPML list).
+_NOT_FEEDS = frozenset({"link", "include", "html", "song", "audio"})
+_FEED_SCHEME = re.compile(r"^feed:(//)?", re.I)
+
+
+def _feed_url(raw: str) -> str:
+    """An outline's feed URL as a reader can fetch it: white space inside dropped,
+    ``feed://host/x`` and ``feed:https://host/x`` to http(s), ``//host/x`` to https."""
+    url = "".join(raw.split())
+    if _FEED_SCHEME.match(url):
+        rest = _FEED_SCHEME.sub("", url)
+        url = rest if rest.lower().startswith(("http://", "https://")) else "http://" + rest
+    elif url.startswith("//"):
+        url = "https:" + url
+    return url
+
+
+class _Collector:
+    """Subscriptions in document order; duplicates merge (the first keeps its folder)."""
+
+    def __init__(self) -> None:
+        self.subs: dict[str, Subscription] = {}
+
+    def outline(self, attrs: dict[str, str], folder: str, title_ok: bool = True) -> str:
+        """Take one outline's attributes (names lower-cased); returns the folder its
+        children belong to."""
+        kind = (attrs.get("type") or "").strip().lower()
+        raw = attrs.get("xmlurl") or (attrs.get("url") if kind not in _NOT_FEEDS else "") or ""
+        url = _feed_url(raw) if kind not in ("include",) else ""
+        name = (attrs.get("title") or attrs.get("text") or "").strip() if title_ok else ""
+        if url:
+            if url not in self.subs:
+                self.subs[url] = Subscription(url, name, folder)
+            return folder
+        return name or folder
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def read_opml(data: bytes) -> OpmlList:
+    """Read an OPML subscription list.
+
+    Accepts well-formed OPML 1.0/2.0 (element and attribute names in any case, namespaced
+    or not) and, when the strict XML parser refuses the document, lists with the usual
+    export bugs (a bare ``&`` in a URL, unescaped quotes in a title): a tolerant HTML-style
+    pass that never resolves entities or DTDs recovers every outline that carries a feed
+    URL (a title broken by stray quotes is left empty; the feed's own title fills it).
+    A list that is cut short (no closing ``</opml>``) is refused rather than half-read.
+    Nested outlines become the category. Raises OpmlError when it is not OPML, declares
+    entities, or nothing can be recovered.
+    """
     if _ENTITY_DECL.search(data):
         raise OpmlError("OPML declares XML entities (refused)")
+    data = with_bom(data)
     try:
         root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise OpmlError(f"malformed OPML: {exc}") from None
-    except (LookupError, ValueError) as exc:  # e.g. an unknown encoding in the XML declaration
-        raise OpmlError(f"malformed OPML: {exc}") from None
-    if root.tag.lower() != "opml":
-        raise OpmlError(f"not OPML: the root element is <{root.tag}>, not <opml>")
-    body = root.find("body")
+    except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: unknown encoding
+        return _recover(data, " ".join(str(exc).split()))
+    if _local(root.tag) != "opml":
+        raise OpmlError(f"not OPML: the root element is <{_local(root.tag)}>, not <opml>")
+    body = next((c for c in root if _local(c.tag) == "body"), None)
     if body is None:
         raise OpmlError("malformed OPML: no <body> element")
-    subs: dict[str, Subscription] = {}
+    found = _Collector()
 
     def walk(node: ET.Element, folder: str) -> None:
-        for outline in node.findall("outline"):
-            url = (outline.get("xmlUrl") or outline.get("xmlurl") or outline.get("url") or "").strip()
-            name = (outline.get("title") or outline.get("text") or "").strip()
-            if url and (outline.get("type") or "rss").lower() in ("rss", "atom", "feed", ""):
-                if url not in subs:  # duplicates merge: the first keeps its folder
-                    subs[url] = Subscription(url, name, folder)
-            walk(outline, name if not url else folder)
+        for outline in node:
+            if _local(outline.tag) != "outline":
+                continue
+            attrs = {k.rsplit("}", 1)[-1].lower(): v for k, v in outline.attrib.items()}
+            walk(outline, found.outline(attrs, folder))
 
     walk(body, "")
-    return list(subs.values())
+    return OpmlList(list(found.subs.values()))
+
+
+def _recover(data: bytes, problem: str) -> OpmlList:
+    """The tolerant pass over a list that is not well-formed XML."""
+    from bs4 import BeautifulSoup, Tag  # only for broken lists
+
+    from newstui.sources.sniff import head_text, root_element
+
+    if root_element(head_text(data)) != "opml":
+        raise OpmlError(f"malformed OPML: {problem}")
+    if not _END.search(data[-4096:].replace(b"\x00", b"")):
+        # A list cut short (an interrupted download or save) may be missing any part of
+        # itself: importing what is left would pass a partial list off as the whole.
+        raise OpmlError(f"malformed OPML: {problem} (the list is cut short: no </opml> at the end)")
+    try:
+        text = decode_text(data)
+    except NewstuiError as exc:
+        raise OpmlError(f"malformed OPML: {exc}") from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # bs4 warns that this looks like XML: we know
+        soup = BeautifulSoup(text, "html.parser")
+    found = _Collector()
+
+    def walk(node: Tag, folder: str) -> None:
+        for outline in node.find_all("outline", recursive=False):
+            attrs = {k.lower(): v if isinstance(v, str) else " ".join(v) for k, v in outline.attrs.items()}
+            # An unescaped quote ends a value early and leaves words as stray attributes.
+            title_ok = not any('"' in k or "'" in k for k in attrs)
+            walk(outline, found.outline(attrs, folder, title_ok))
+
+    walk(soup.find("body") or soup, "")
+    if not found.subs:
+        raise OpmlError(f"malformed OPML: {problem} (no subscriptions could be recovered)")
+    return OpmlList(list(found.subs.values()), recovered=True, problem=problem)
+
+
+def parse_opml(data: bytes) -> list[Subscription]:
+    """The subscriptions of an OPML list (see ``read_opml``)."""
+    return read_opml(data).subscriptions
 
 
 def write_opml(subs: list[Subscription], title: str = "newstui subscriptions") -> str:

@@ -1,20 +1,20 @@
-"""Write the README's screenshots: ``python -m newstui.screenshots [OUT_DIR]``.
+"""Helpers shared by the TUI tests and the README screenshot script (not shipped).
 
-Opens the bundled demo library at a fixed terminal size and saves SVGs of the main views
-to ``screenshots/``. The demo's plain-text articles take their date from the file's
-modification time, so they are copied and given one fixed date first: the same code makes
-the same pictures on every machine (the tests' snapshot library is built the same way).
+``fixed_demo`` builds the bundled demo library with fixed dates, ``use_utc`` pins the time
+zone, ``settle`` waits for the app's workers, and ``steps`` are the README's pictures: the
+snapshot tests and ``tests/make_screenshots.py`` run the same steps, so every picture is also
+a regression test.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+import newstui.demo as demo
+from newstui.tui.widgets.filter_pane import FilterPane
 
 SIZE = (160, 46)
 
@@ -22,8 +22,6 @@ SIZE = (160, 46)
 def fixed_demo(folder: Path) -> Path:
     """Build the demo library under ``folder`` (its file dates are fixed by ``build_demo``).
     Returns the data directory (use ``Paths.resolve`` on it)."""
-    import newstui.demo as demo
-
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
     demo.build_demo(data / "library.db")
@@ -57,7 +55,6 @@ Step = Callable[[object], Awaitable[None]]
 def steps() -> list[tuple[str, tuple[int, int], Step]]:
     """The README's pictures: (name, terminal size, what to do before the shot). The
     snapshot tests run the same steps, so every picture is also a regression test."""
-    from newstui.tui.widgets.filter_pane import FilterPane
 
     async def main_view(pilot) -> None:  # noqa: ANN001
         await settle(pilot)
@@ -104,35 +101,3 @@ def steps() -> list[tuple[str, tuple[int, int], Step]]:
         ("help", SIZE, help_screen),
         ("narrow", (78, 30), narrow),
     ]
-
-
-async def _shoot(data: Path, name: str, size: tuple[int, int], step: Step, out: Path) -> Path:
-    from newstui.paths import Paths
-    from newstui.tui.app import NewstuiApp
-
-    paths = Paths.resolve(data)
-    paths.state.unlink(missing_ok=True)  # every picture starts from a fresh state
-    app = NewstuiApp(paths, network=False)
-    target = out / f"{name}.svg"
-    async with app.run_test(size=size) as pilot:
-        await step(pilot)
-        svg = app.export_screenshot(title=f"newstui — {name}")
-    target.write_text(svg, encoding="utf-8")
-    return target
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    out = Path(args[0]) if args else Path("screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    use_utc()
-    with tempfile.TemporaryDirectory(prefix="newstui-shots-") as tmp:
-        data = fixed_demo(Path(tmp))
-        for name, size, step in steps():
-            path = asyncio.run(_shoot(data, name, size, step, out))
-            print(f"wrote {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
