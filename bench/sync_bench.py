@@ -34,7 +34,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from feedserver import FeedServer  # noqa: E402
 from freshrss import PASSWORD, USER, FreshRSS, missing, rss  # noqa: E402
-
 from newstui.store.library import Library  # noqa: E402
 from newstui.sync.engine import Sync, consumer, credentials, open_backend, sync_account  # noqa: E402
 
@@ -55,7 +54,9 @@ def setup(feeds: int, items: int, work: Path) -> FreshRSS:
             validators=False,
         )
         folder = f"Folder {f % 10}"
-        outlines.append(f'<outline text="{folder}"><outline type="rss" text="Bench {f}" xmlUrl="{url}"/></outline>')
+        outlines.append(
+            f'<outline text="{folder}"><outline type="rss" text="Bench {f}" xmlUrl="{url}"/></outline>'
+        )
     opml = f'<?xml version="1.0"?><opml version="2.0"><body>{"".join(outlines)}</body></opml>'
     api = server.api
     api.login()
@@ -153,8 +154,11 @@ def main() -> None:
                 rows["s3_requests"].append(asyncio.run(push_requests(lib, data, 1000, 1000 * run)))
             finally:
                 lib.close()
-            print(f"run {run + 1}: bare {bare:.2f} s, S1 {s1:.2f} s, S2 {s2:.3f} s / {req2} requests, "
-                  f"S3 {rows['s3_requests'][-1]} requests", file=sys.stderr)
+            print(
+                f"run {run + 1}: bare {bare:.2f} s, S1 {s1:.2f} s, S2 {s2:.3f} s / {req2} requests, "
+                f"S3 {rows['s3_requests'][-1]} requests",
+                file=sys.stderr,
+            )
     finally:
         server.stop()
         server.feeds.stop()
@@ -173,10 +177,14 @@ def main() -> None:
         "raw": rows,
     }
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
-    print(f"| S1 | first sync, {result['items']:,} items in {args.feeds} feeds | <= 1.5x bare download "
-          f"({result['bare_download_s']} s) | {result['S1_first_sync_s']} s ({result['S1_ratio']}x) |")
-    print(f"| S2 | sync, nothing changed | <= 1 s, a handful of requests | {result['S2_nochange_s']} s, "
-          f"{result['S2_requests']:g} requests |")
+    print(
+        f"| S1 | first sync, {result['items']:,} items in {args.feeds} feeds | <= 1.5x bare download "
+        f"({result['bare_download_s']} s) | {result['S1_first_sync_s']} s ({result['S1_ratio']}x) |"
+    )
+    print(
+        f"| S2 | sync, nothing changed | <= 1 s, a handful of requests | {result['S2_nochange_s']} s, "
+        f"{result['S2_requests']:g} requests |"
+    )
     print(f"| S3 | push 1,000 read changes | <= 3 requests | {result['S3_requests_per_1000']:g} requests |")
 
 
