@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from feedserver import FeedServer  # noqa: E402
-from freshrss import PASSWORD, USER, FreshRSS, missing, rss  # noqa: E402
+from freshrss import PASSWORD, USER, FreshRSS, fast_dir, missing, rss  # noqa: E402
 from newstui.store.library import Library  # noqa: E402
 from newstui.sync.engine import Sync, consumer, credentials, open_backend, sync_account  # noqa: E402
 
@@ -43,7 +43,9 @@ READING_LIST = "user/-/state/com.google/reading-list"
 def setup(feeds: int, items: int, work: Path) -> FreshRSS:
     host = "127.0.99.7"
     fs = FeedServer([host]).start()
-    server = FreshRSS(work / "freshrss", host, 18765, fs)
+    # FreshRSS's data in memory (its per-entry commits are slow on a real disk: setup only);
+    # newstui's library stays on disk under ``work``.
+    server = FreshRSS(fast_dir() or work / "freshrss", host, 18765, fs)
     server.start()
     server.reset()
     outlines = []
@@ -163,6 +165,7 @@ def main() -> None:
         server.stop()
         server.feeds.stop()
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(server.data, ignore_errors=True)
     med = {k: statistics.median(v) for k, v in rows.items()}
     result = {
         "items": args.feeds * args.items,

@@ -40,6 +40,7 @@ from newstui.sync.greader import ITEM_PREFIX, GReader, item_number, long_id
 log = logging.getLogger("newstui.sync")
 
 PAGE = 250
+FIRST_PAGE = 50  # an incremental sync's first page: usually all there is
 TYPES = ("greader",)
 
 
@@ -361,17 +362,33 @@ class Sync:
                 self.report.updated += result.updated
 
     async def pull_items(self) -> None:
-        since = self.acc.cursor or (self.now - self.acc.initial_days * 86400)
-        newest = self.acc.cursor or 0.0
+        """New items, newest first. The server filters by crawl time in whole seconds
+        (``ot``), and may store thousands of items in one second, so paging stops at the
+        first item at or before the newest one already here rather than at the last page."""
+        known = self.acc.cursor
+        since = known or (self.now - self.acc.initial_days * 86400)
+        newest = known or 0.0
         continuation: str | None = None
-        for _ in range(100_000):
-            page = await self.backend.stream(since=since, continuation=continuation, count=PAGE)
-            self._store(page.items)
-            newest = max([newest, *(i.crawled or 0.0 for i in page.items)])
-            self._stage("pulling items")
-            if not page.continuation or page.continuation == continuation or not page.items:
-                break
-            continuation = page.continuation
+        count = FIRST_PAGE if known else PAGE
+        # Each page is stored on a worker thread while the next one is on its way.
+        storing: asyncio.Future[None] | None = None
+        try:
+            for _ in range(100_000):
+                page = await self.backend.stream(since=since, continuation=continuation, count=count)
+                if storing is not None:
+                    await storing
+                storing = asyncio.ensure_future(asyncio.to_thread(self._store, page.items))
+                newest = max([newest, *(i.crawled or 0.0 for i in page.items)])
+                self._stage("pulling items")
+                reached = known is not None and any(
+                    i.crawled is not None and i.crawled <= known for i in page.items
+                )
+                if reached or not page.continuation or page.continuation == continuation or not page.items:
+                    break
+                continuation, count = page.continuation, PAGE
+        finally:
+            if storing is not None:
+                await storing
         if newest:
             self.lib.update_account(self.acc.id, cursor=newest)
 
