@@ -46,7 +46,7 @@ def test_list_json_fields_and_category_with_ampersand(cli, imported) -> None:
         "Marktplätze erhöhen die Preise", "Wero erreicht zehn Millionen Nutzer", "Wero: Ein Jahr danach"]
     rec = next(x for x in recs if x["title"] == "Marktplätze erhöhen die Preise")
     assert set(rec) == {"id", "title", "author", "source", "link", "published", "categories",
-                        "tags", "read", "bookmarked"}
+                        "tags", "read", "bookmarked", "title_derived"}
     assert rec["author"] == "Carla Muster"
     assert rec["categories"] == ["Alibaba", "Etsy & Co.", "Payment"]
     assert rec["tags"] == ["etsy", "gebühren"]

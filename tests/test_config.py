@@ -101,6 +101,8 @@ def test_a_setting_in_the_wrong_table_says_where_it_belongs(cli, data_dir: Path)
         ("[images]\ncache_mb = -1\n", "images.cache_mb must be at least 0, not -1"),
         ("[feeds]\nper_host = 0\n", "feeds.per_host must be at least 1, not 0"),
         ("[feeds]\nread_timeout = 0\n", "feeds.read_timeout must be more than 0, not 0.0"),
+        ("[feeds]\nfeed_deadline = nan\n", "feeds.feed_deadline must be a finite number, not nan"),
+        ("[feeds]\nfeed_deadline = inf\n", "feeds.feed_deadline must be a finite number, not inf"),
         ("[tag]\npayments = 1\n", "tag.payments must be a string (a query), not an integer (1)"),
         (
             '[searches]\n"Unread news" = true\n',

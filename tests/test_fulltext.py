@@ -288,7 +288,7 @@ def test_offline_bookmark_is_queued_and_completed_on_the_next_refresh(
     assert server.hits == {}
     assert lib.fulltext_queue(MAX_ATTEMPTS) == ids
     # Back online: the refresh (of no feeds at all) completes the queue.
-    from newstui.sources.refresh import refresh
+    from newstui.core.feeds import refresh
 
     report = refresh(lib, CFG)
     assert report.fulltext == 2

@@ -249,7 +249,9 @@ def test_kill_9_mid_write_keeps_journal_and_state_together(tmp_path: Path) -> No
     for round_ in range(10):
         proc = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(db), ",".join(map(str, ids)), str(round_)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         assert proc.stdout is not None
         for _ in range(rng.randrange(5, 60)):

@@ -312,8 +312,7 @@ async def test_add_feed_dialog_rejects_bad_urls(demo_paths: Paths) -> None:
 
 
 async def test_add_feed_fetches_at_once(demo_paths: Paths, monkeypatch) -> None:  # noqa: ANN001
-    import newstui.sources.discover as discover_mod
-    import newstui.sources.refresh as refresh_mod
+    import newstui.core.feeds as feeds_mod
 
     class Found:
         feeds = ["https://feeds.example.org/new.xml"]
@@ -323,13 +322,14 @@ async def test_add_feed_fetches_at_once(demo_paths: Paths, monkeypatch) -> None:
     class Report:
         new = 3
         failed: list = []
+        fulltext = 0
 
     def fake_refresh(lib, cfg, refs=(), **kw):  # noqa: ANN001, ANN003, ANN202
         calls.append(list(refs))
         return Report()
 
-    monkeypatch.setattr(discover_mod, "discover", lambda url, limits: Found())
-    monkeypatch.setattr(refresh_mod, "refresh", fake_refresh)
+    monkeypatch.setattr(feeds_mod, "discover", lambda url, limits: Found())
+    monkeypatch.setattr(feeds_mod, "refresh", fake_refresh)
     app = make_app(demo_paths)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -514,22 +514,24 @@ async def test_help_lists_keys_and_query_language(demo_paths: Paths) -> None:
 
 
 async def test_every_action_is_in_the_command_palette(demo_paths: Paths) -> None:
-    from newstui.tui.app import PALETTE
+    from newstui.tui.commands import commands_for
     from newstui.tui.screens.main import MainScreen
 
     app = make_app(demo_paths)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {t for t, _, _ in PALETTE} <= titles
-        actions = {a for _, _, a in PALETTE}
-        for binding in MainScreen.BINDINGS:
-            assert binding.action in actions, binding.action
+        commands = commands_for(app.screen.palette_sources(), app.keymap)
+        titles = {c.title for c in commands}
+        for binding in [*MainScreen.BINDINGS, *NewstuiApp.BINDINGS]:
+            if binding.action != "command_palette":
+                assert binding.description in titles, binding.action
+        assert {"Open", "Top", "Bottom"} <= titles
+        assert "Bookmark or unbookmark the article (b)" in {c.help for c in commands}
         # Running one from the palette works like the key.
         before = app.screen.query_one(ArticleList).current_row
         was = before.bookmarked
-        cmd = next(c for c in app.get_system_commands(app.screen) if c.title == "Toggle bookmark")
-        app.call_later(cmd.callback)  # as the palette runs it
+        cmd = next(c for c in commands if c.title == "Bookmark")
+        app.call_later(cmd.run)  # as the palette runs it
         await settle(pilot)
         assert (before.id in expected(demo_paths, "is:bookmarked")) != was
 
@@ -568,7 +570,7 @@ async def test_broken_state_file_is_ignored(demo_paths: Paths) -> None:
 
 
 async def test_refresh_runs_in_a_worker_and_reloads(demo_paths: Paths, monkeypatch) -> None:  # noqa: ANN001
-    import newstui.sources.refresh as refresh_mod
+    import newstui.core.feeds as refresh_mod
     from newstui.models import ArticleIn
 
     seen: list[list[str]] = []
@@ -613,6 +615,10 @@ async def test_refresh_without_engine_says_so(demo_paths: Paths, monkeypatch) ->
     import sys
 
     monkeypatch.setitem(sys.modules, "newstui.sources.refresh", None)
+    monkeypatch.setitem(sys.modules, "newstui.core.feeds", None)
+    import newstui.core
+
+    monkeypatch.delattr(newstui.core, "feeds", raising=False)
     app = make_app(demo_paths)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -9,6 +9,7 @@ line), so a typo never turns silently into a default.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -195,6 +196,8 @@ def _checked(path: Path, setting: Setting, value: object) -> Scalar:
             f"{path}: {setting.name} must be one of {', '.join(map(_quote, setting.choices))}, "
             f"not {_quote(str(value))}"
         )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise NewstuiError(f"{path}: {setting.name} must be a finite number, not {value}")
     if isinstance(value, int | float) and not isinstance(value, bool):
         if setting.positive and value <= 0:
             raise NewstuiError(f"{path}: {setting.name} must be more than 0, not {value}")

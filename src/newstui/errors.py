@@ -18,3 +18,11 @@ class QueryError(NewstuiError):
 
 class NotFound(NewstuiError):
     """An unknown article, source or tag."""
+
+
+class LibraryError(NewstuiError):
+    """The library file failed a read or a write (SQLite's error, in one line)."""
+
+
+class Interrupted(LibraryError):
+    """A query was cut short by ``Library.interrupt()`` (a newer one replaces it)."""

@@ -10,7 +10,7 @@ class ArticleIn:
     """An article as a parser produced it, before it is stored.
 
     ``guid`` is the feed's guid/id (or a file's path); when empty the store falls back to
-    the link, then to a hash of source + title + date.
+    the link, then to a hash of source + title + date + content.
     """
 
     title: str
@@ -106,6 +106,7 @@ class Article:
     fulltext_status: str = "none"  # none | pending | ok | failed (see bookmarks.fulltext)
     fulltext_error: str | None = None
     fulltext_attempts: int = 0
+    title_derived: bool = False  # the entry had no title: this one is its opening words
 
     @property
     def tag_names(self) -> list[str]:

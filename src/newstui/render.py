@@ -151,6 +151,13 @@ def article_body(art: Article) -> str:
     return body
 
 
+def iso(ts: float | None) -> str | None:
+    """A timestamp as ISO 8601 in UTC (``2025-01-31T08:00:00Z``), for JSON and exports."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+
+
 def format_date(ts: float | None, with_time: bool = True) -> str:
     if ts is None:
         return ""

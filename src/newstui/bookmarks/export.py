@@ -20,8 +20,7 @@ from typing import IO
 from newstui.errors import NewstuiError
 from newstui.models import Article
 from newstui.plaintext import plain_text
-from newstui.render import article_body, format_date
-from newstui.sources.dates import iso
+from newstui.render import article_body, format_date, iso
 from newstui.store.library import Library
 from newstui.textsafe import clean_line
 

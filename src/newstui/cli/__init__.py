@@ -12,13 +12,11 @@ import sqlite3
 import sys
 
 from newstui import __version__
+from newstui.cli.context import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from newstui.cli.queryargs import QueryAwareParser
 from newstui.errors import NewstuiError
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_PARTIAL = 3  # a refresh where some feeds failed (the others are saved)
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "build_parser", "main"]
 
 
 class _Parser(QueryAwareParser):
@@ -27,7 +25,7 @@ class _Parser(QueryAwareParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from newstui.cli import bookmarks, config_cmd, feeds, library, maintenance, sync
+    from newstui.cli import bookmarks, config_cmd, feeds, library, maintenance, reading, sync
 
     parser = _Parser(prog="newstui", description="A terminal news reader.")
     parser.add_argument("--version", action="version", version=f"newstui {__version__}")
@@ -36,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the library, config, state and logs under DIR (default: the platform's user dirs)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (library, feeds, bookmarks, maintenance, config_cmd, sync):
+    for module in (library, feeds, bookmarks, maintenance, config_cmd, reading, sync):
         module.register(sub)
     return parser
 

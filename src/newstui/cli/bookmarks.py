@@ -7,7 +7,6 @@ import json
 import sys
 
 from newstui.cli.context import config, library, out
-from newstui.errors import NewstuiError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,25 +63,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_bookmark(args: argparse.Namespace) -> int:
-    from newstui.bookmarks.fulltext import fetch_fulltext
+    from newstui.core.bookmarking import bookmark, complete_fulltext
     from newstui.fulltext_status import status_line
 
     with library(args) as lib:
-        art = lib.bookmark(lib.article(args.id).id, note=args.note)
+        art = bookmark(lib, args.id, note=args.note)
         out(f"bookmarked {art.id}: {art.title}")
         if art.fulltext_status in ("pending", "failed") and not args.no_fetch:
             out("fetching the full text…")
-            art = fetch_fulltext(lib, art.id, config(args))
+            art = complete_fulltext(lib, config(args), art.id)
         out(status_line(art))
     return 0
 
 
 def cmd_unbookmark(args: argparse.Namespace) -> int:
+    from newstui.core.bookmarking import unbookmark
+
     with library(args) as lib:
-        art = lib.article(args.id)
-        if not art.bookmarked:
-            raise NewstuiError(f"article {art.id} is not bookmarked")
-        lib.unbookmark(art.id)
+        art = unbookmark(lib, args.id)
         out(f"removed bookmark {art.id}: {art.title}")
     return 0
 
@@ -106,10 +104,11 @@ def cmd_bookmarks(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
+    from newstui.core.bookmarking import set_note
+
     with library(args) as lib:
-        art = lib.article(args.id)
-        was = art.bookmarked
-        art = lib.bookmark(art.id, note=args.text)
+        was = lib.article(args.id).bookmarked
+        art = set_note(lib, args.id, args.text)
         out(f"{'' if was else 'bookmarked and '}noted {art.id}: {art.note or '(no note)'}")
     return 0
 
@@ -122,22 +121,28 @@ def cmd_tags(args: argparse.Namespace) -> int:
 
 
 def cmd_tags_rename(args: argparse.Namespace) -> int:
+    from newstui.core.tagging import rename_tag
+
     with library(args) as lib:
-        n = lib.rename_tag(args.old, args.new)
+        n = rename_tag(lib, args.old, args.new)
     out(f"renamed {args.old!r} to {args.new!r} on {n} articles")
     return 0
 
 
 def cmd_tags_merge(args: argparse.Namespace) -> int:
+    from newstui.core.tagging import merge_tags
+
     with library(args) as lib:
-        n = lib.merge_tags(args.names, args.into)
+        n = merge_tags(lib, args.names, args.into)
     out(f"merged {', '.join(repr(x) for x in args.names)} into {args.into!r} ({n} articles)")
     return 0
 
 
 def cmd_tags_delete(args: argparse.Namespace) -> int:
+    from newstui.core.tagging import delete_tag
+
     with library(args) as lib:
-        n = lib.delete_tag(args.name)
+        n = delete_tag(lib, args.name)
     out(f"deleted tag {args.name!r} from {n} articles")
     return 0
 

@@ -12,6 +12,11 @@ from newstui.paths import Paths
 from newstui.store.library import Library
 from newstui.textsafe import clean
 
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3  # a refresh where some feeds failed (the others are saved)
+
 
 def paths(args: argparse.Namespace) -> Paths:
     return Paths.resolve(getattr(args, "data_dir", None))

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from newstui.cli.context import config, library, out, warn
-from newstui.errors import NewstuiError
+from newstui.cli.context import EXIT_PARTIAL, config, library, out, warn
 
 # `newstui export WHAT`: other command modules add their WHAT here (bookmarks registers
 # after feeds, so this is set by then).
@@ -46,68 +45,39 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from newstui.sources.fetch import FetchLimits, is_http
+    from newstui.core.feeds import subscribe
 
     if args.account:
         from newstui.cli.sync import add_to_account
 
         return add_to_account(args)
 
-    url = args.url.strip()
-    cfg = config(args)
-    others: list[str] = []
-    if is_http(url):
-        from newstui.sources.discover import discover
-
-        found = discover(url, FetchLimits.from_config(cfg))
-        url, others = found.feeds[0], found.feeds[1:]
-    else:
-        url = _local_feed(url)
-    from newstui.sources.refresh import refresh
-
     with library(args) as lib:
-        src, created = lib.add_source(url, category=args.category)
-        if not created:
+        done = subscribe(lib, config(args), args.url, category=args.category)
+        src = done.source
+        if not done.created:
             out(f"already subscribed: {src.id} {src.label}")
             return 0
-        report = refresh(lib, cfg, [str(src.id)])
-        src = lib.source(src.id)
-        out(f"added: {src.id} {src.label} ({report.new} articles)")
-        for other in others:
+        out(f"added: {src.id} {src.label} ({done.report.new if done.report else 0} articles)")
+        for other in done.others:
             out(f"  also found: {other}  (add it with `newstui add {other}`)")
-        if report.errors:
-            warn(f"the first fetch failed: {report.failed[0].error}")
-            from newstui.cli import EXIT_PARTIAL
-
+        if done.first_error is not None:
+            warn(f"the first fetch failed: {done.first_error} (kept; the next refresh tries again)")
             return EXIT_PARTIAL
     return 0
 
 
-def _local_feed(url: str) -> str:
-    from newstui.sources.refresh import local_path
-
-    path = local_path(url)
-    if path is None:
-        raise NewstuiError(f"not a feed URL: {url!r} (want http://, https://, file:// or a path)")
-    if not path.exists():
-        hint = f" (did you mean https://{url}?)" if "." in url and "/" not in url else ""
-        raise NewstuiError(f"no such file: {path}{hint}")
-    if not path.is_file():
-        raise NewstuiError(f"not a feed file: {path}")
-    return str(path.absolute())
-
-
 def cmd_remove(args: argparse.Namespace) -> int:
+    from newstui.core.feeds import unsubscribe
+
     with library(args) as lib:
-        src = lib.source(args.source)
-        removed = lib.remove_source(src.id)
+        src, removed = unsubscribe(lib, args.source)
         out(f"removed: {src.id} {src.label} ({removed} articles; bookmarked ones kept)")
     return 0
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from newstui.cli import EXIT_PARTIAL
-    from newstui.sources.refresh import refresh
+    from newstui.core.feeds import refresh
 
     cfg = config(args)
     interactive = not args.quiet and sys.stdout.isatty()
@@ -133,7 +103,8 @@ def _refresh_with_bar(lib: object, cfg: object, args: argparse.Namespace) -> obj
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from newstui.sources.refresh import RefreshReport, refresh
+    from newstui.core.feeds import refresh
+    from newstui.sources.refresh import RefreshReport
 
     bar = Progress(
         TextColumn("Refreshing"), BarColumn(), MofNCompleteColumn(),

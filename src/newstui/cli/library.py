@@ -76,19 +76,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from newstui.sources.importer import import_paths
+    from newstui.core.importing import import_files
 
     def skipped(path: str, reason: str) -> None:
         warn(f"skipped {path}: {reason}")
 
     with library(args) as lib:
-        report = import_paths(lib, args.paths, on_skip=skipped)
-        from newstui.tags import apply_auto_tags
-
-        apply_auto_tags(lib, config(args), report.new_ids)
-    print(f"newstui: {report.summary()}", file=sys.stderr if args.quiet else sys.stdout)
-    if not report.succeeded:
-        raise NewstuiError("nothing was imported")
+        done = import_files(lib, config(args), args.paths, on_skip=skipped)
+    for problem in done.problems:
+        warn(problem)
+    print(f"newstui: {done.report.summary()}", file=sys.stderr if args.quiet else sys.stdout)
     return 0
 
 
@@ -142,16 +139,19 @@ def cmd_tag(args: argparse.Namespace) -> int:
     bad = [c for c in args.changes if not c.startswith(("+", "-"))]
     if bad or not args.changes:
         raise NewstuiError("tag changes look like +name or -name, e.g. `newstui tag 12 +later -news`")
+    from newstui.core.tagging import edit_tags
+
     with library(args) as lib:
-        art = lib.tag(int(args.id) if args.id.isdigit() else -1, add=add, remove=remove)
+        art = edit_tags(lib, args.id, add=add, remove=remove)
         out(f"{art.id}: tags: {', '.join(art.tag_names) or '(none)'}")
     return 0
 
 
 def cmd_read(args: argparse.Namespace) -> int:
+    from newstui.core.reading import set_read
+
     with library(args) as lib:
-        for raw in args.ids:
-            lib.set_read(lib.article(raw).id, args.read)
+        set_read(lib, args.ids, args.read)
     return 0
 
 

@@ -36,8 +36,3 @@ def parse_date(value: object) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
 
-
-def iso(ts: float | None) -> str | None:
-    if ts is None:
-        return None
-    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat().replace("+00:00", "Z")

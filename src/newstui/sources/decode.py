@@ -4,8 +4,8 @@
   (recognised by the zero bytes of its first characters), then UTF-8, then the encoding
   the document declares (``<?xml encoding>``, ``<meta charset>``), then Windows-1252,
   then Latin-1.
-- ``with_bom``: UTF-16/32 XML or JSON without a BOM or declaration gets the BOM that
-  lets feedparser and ``json`` read it.
+- ``wide_to_utf8``: UTF-16/32 XML or JSON without a BOM or declaration, re-encoded as
+  UTF-8 so that feedparser and ``json`` read it.
 - ``gunzip``: a gzip body (recognised by its magic bytes, whatever the name or headers
   say) decompressed under a size cap.
 """
@@ -54,7 +54,7 @@ def wide_encoding(data: bytes) -> str | None:
     head = data[:4]
     if len(head) < 4 or bom_encoding(data):
         return None
-    zeros = tuple(b == 0 for b in head)
+    zeros = (head[0] == 0, head[1] == 0, head[2] == 0, head[3] == 0)
     return {
         (True, True, True, False): "utf-32-be",
         (False, True, True, True): "utf-32-le",
@@ -63,16 +63,19 @@ def wide_encoding(data: bytes) -> str | None:
     }.get(zeros)
 
 
-def with_bom(data: bytes) -> bytes:
-    """``data`` with the BOM of its BOM-less UTF-16/32 encoding added (else unchanged)."""
+_XML_DECL_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
+
+
+def wide_to_utf8(data: bytes) -> bytes:
+    """UTF-16/32 without a BOM, re-encoded as UTF-8 (an XML declaration's encoding, if
+    any, rewritten to match); anything else unchanged. A parser that only knows wide
+    text by its BOM or its declaration reads the result as written."""
     wide = wide_encoding(data)
     if wide is None:
         return data
-    bom = {
-        "utf-32-be": codecs.BOM_UTF32_BE, "utf-32-le": codecs.BOM_UTF32_LE,
-        "utf-16-be": codecs.BOM_UTF16_BE, "utf-16-le": codecs.BOM_UTF16_LE,
-    }[wide]
-    return bom + data
+    text = data.decode(wide, errors="replace")
+    text = _XML_DECL_ENCODING.sub(lambda m: m.group(1) + '"utf-8"', text, count=1)
+    return text.encode("utf-8")
 
 
 def declared_encoding(data: bytes) -> str | None:
@@ -142,15 +145,15 @@ def decode_text(data: bytes) -> str:
         data = data[3:]
     if looks_binary(data):
         raise SkipFile("binary file, not text")
-    text = None
+    decoded: str | None = None
     for codec in ("utf-8", declared_encoding(data), "cp1252"):
         if codec is None:
             continue
         try:
-            text = data.decode(codec)
+            decoded = data.decode(codec)
             break
         except UnicodeDecodeError:
             continue
-    if text is None:
-        text = data.decode("latin-1")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    if decoded is None:
+        decoded = data.decode("latin-1")
+    return decoded.replace("\r\n", "\n").replace("\r", "\n")

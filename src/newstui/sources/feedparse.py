@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 from newstui.errors import NewstuiError
 from newstui.models import ArticleIn
 from newstui.sources.dates import parse_date
-from newstui.sources.decode import GZIP_MAGIC, DecodeError, bom_encoding, gunzip, with_bom
+from newstui.sources.decode import GZIP_MAGIC, DecodeError, bom_encoding, gunzip, wide_to_utf8
 from newstui.textsafe import ACTIVE_HTML
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
@@ -60,9 +60,15 @@ def _text(value: str | None, is_html: bool = True) -> str:
         return ""
     if "<![CDATA[" in value:
         value = unwrap_cdata(value)
-    if is_html and "<" in value:
-        value = _TAG.sub("", _ACTIVE_OPEN.sub("", ACTIVE_HTML.sub("", value)))
-    return html.unescape(value) if is_html else value
+    if "<" not in value:
+        return html.unescape(value) if is_html else value
+    # Even a title declared as plain text loses whole script/style elements: feeds put
+    # escaped markup in "text" titles, and code is never the title's words.
+    value = ACTIVE_HTML.sub("", value)
+    if is_html:
+        value = _TAG.sub("", _ACTIVE_OPEN.sub("", value))
+        return html.unescape(value)
+    return value
 
 
 def unwrap_cdata(value: str) -> str:
@@ -82,7 +88,7 @@ def parse_feed(body: bytes, url: str = "", max_bytes: int = MAX_BODY) -> ParsedF
             body = gunzip(body, max_bytes)
         except DecodeError as exc:
             raise FeedError(str(exc)) from None
-    body = with_bom(body)
+    body = wide_to_utf8(body)
     codec = bom_encoding(body)
     head = body[:4096]
     if codec is not None:

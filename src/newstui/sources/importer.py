@@ -22,6 +22,7 @@ from newstui.models import ArticleIn
 from newstui.sources.decode import GZIP_MAGIC, DecodeError, SkipFile, decode_text, gunzip, looks_binary
 from newstui.sources.sniff import sniff
 from newstui.store.library import Library
+from newstui.textsafe import clean_line
 
 TEXT_EXT = {".txt", ".text"}
 MARKDOWN_EXT = {".md", ".markdown", ".mdown"}
@@ -57,11 +58,15 @@ class ImportReport:
             parts.append(f"{self.sources_added} feeds added")
         parts.append(f"{len(self.skipped)} skipped")
         line = ", ".join(parts)
+        # File names and reasons quote the disk and the files: untrusted, cleaned here.
         if self.recovered:
-            line += "; recovered: " + "; ".join(f"{what} from {path}" for path, what in self.recovered)
+            line += "; recovered: " + "; ".join(
+                f"{clean_line(what, 300)} from {clean_line(path, 500)}" for path, what in self.recovered
+            )
         if self.skipped:
             line += "; skipped: " + "; ".join(
-                f"{n} × {reason}" if n > 1 else f"{path} ({reason})"
+                f"{n} × {clean_line(reason, 300)}" if n > 1
+                else f"{clean_line(path, 500)} ({clean_line(reason, 300)})"
                 for reason, (n, path) in _by_reason(self.skipped).items()
             )
         return line

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
 from newstui.errors import NewstuiError
-from newstui.sources.decode import decode_text, with_bom
+from newstui.sources.decode import decode_text, wide_to_utf8
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY|<!DOCTYPE[^>]*\[", re.I)
 _END = re.compile(rb"</opml\s*>(?:\s|<!--.*?-->)*$", re.I | re.S)
@@ -90,7 +90,7 @@ def read_opml(data: bytes) -> OpmlList:
     """
     if _ENTITY_DECL.search(data):
         raise OpmlError("OPML declares XML entities (refused)")
-    data = with_bom(data)
+    data = wide_to_utf8(data)
     try:
         root = ET.fromstring(data)
     except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: unknown encoding

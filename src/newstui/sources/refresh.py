@@ -70,7 +70,7 @@ class RefreshReport:
     unchanged: int = 0
     skipped: int = 0
     deleted: int = 0  # removed by retention afterwards
-    fulltext: int = 0  # queued bookmarks whose full text arrived
+    fulltext: int = 0  # queued bookmarks whose full text arrived (newstui.core.feeds.refresh)
     tagged: int = 0  # auto-tags given afterwards
     last: FeedOutcome | None = None
     outcomes: list[FeedOutcome] = field(default_factory=list)
@@ -182,9 +182,6 @@ async def refresh_async(
         await engine.run(sources)
     finally:
         engine.close()
-    from newstui.bookmarks.fulltext import complete_pending_async
-
-    report.fulltext = await complete_pending_async(lib, cfg)  # bookmarks made offline
     return report
 
 

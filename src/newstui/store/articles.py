@@ -13,6 +13,7 @@ from newstui.errors import NotFound
 from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
 from newstui.plaintext import index_texts
 from newstui.query import Compiled, compile_query
+from newstui.render import iso
 from newstui.store.connection import (
     ROW_SELECT,
     SOURCE_NAME,
@@ -42,13 +43,30 @@ class PreparedRow(NamedTuple):
     tags: list[str]
     body: str  # index text of the body
     summary_text: str  # index text of the summary
+    title_derived: int = 0  # 1: the entry had no title; this is the opening of its text
+
+
+DERIVED_TITLE_CHARS = 80
+
+
+def opening_words(text: str, limit: int = DERIVED_TITLE_CHARS) -> str:
+    """The first words of ``text`` on one line, at most ``limit`` characters, cut at a
+    word boundary ("…" marks the cut and counts). "" when the text has no words."""
+    line = clean_line(text, limit * 4)
+    if len(line) <= limit:
+        return line
+    room = limit - 1  # for the "…"
+    cut = line[: room + 1]  # a space right after the room still ends a word inside it
+    space = cut.rfind(" ")
+    head = cut[:space] if space > room // 3 else line[:room]  # one very long word: cut it
+    return head.rstrip(" ,;:.-–—") + "…"
 
 
 def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
     """One article as the row the store writes: cleaned, keyed, hashed, with its index text.
 
     Pure (no database), so a refresh runs it in the parser processes."""
-    title = clean_line(item.title) or "(untitled)"
+    title = clean_line(item.title)
     link = safe_url(item.link)
     author = clean_line(item.author, 300)
     ctype = item.content_type if item.content_type in ("html", "text", "markdown") else "text"
@@ -69,19 +87,29 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
     guid = clean_line(item.guid, 2000)
     key = guid or link
     if not key:
-        basis = f"{source_url}\x00{title}\x00{'' if estimated else published}"
-        key = "sha1:" + hashlib.sha1(basis.encode("utf-8", "replace")).hexdigest()
+        # Entries with neither id nor link (legal in RSS) are told apart by their content
+        # too: several title-less, date-less items of one feed are different articles.
+        basis = "\x00".join((source_url, title, "" if estimated else repr(published), summary, content))
+        key = "sha1:" + hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()
     summary_text, body = index_texts(summary, content, ctype)
+    derived = 0
+    if not title:
+        # Title-less items (microblogs, Mastodon): the opening words of their text, marked
+        # as derived. Nothing else is invented; with no text either it stays "(untitled)".
+        title = opening_words(body or summary_text)
+        derived = int(bool(title))
+        title = title or "(untitled)"
     # Fields joined by a separator that clean() keeps out of every one of them (0x1f).
     digest = hashlib.sha1(
         "\x1f".join(
             (title, link, author, summary, content, ctype,
              "" if estimated else repr(published), repr(item.updated), enclosures,
-             "\x1e".join(cats), "\x1e".join(tags))
+             "\x1e".join(cats), "\x1e".join(tags), *(("derived",) if derived else ()))
         ).encode("utf-8", "surrogatepass")
     ).hexdigest()
     return PreparedRow(key, digest, title, link, author, summary, content, ctype, published,
-                       int(estimated), item.updated, enclosures, cats, tags, body, summary_text)
+                       int(estimated), item.updated, enclosures, cats, tags, body, summary_text,
+                       derived)
 
 
 def _flip(term: str) -> str:
@@ -131,15 +159,15 @@ class ArticleStore(Connection):
             updates: list[tuple] = []
             for key, row in prepared.items():
                 (_, h, title, link, author, summary, content, ctype, published, estimated,
-                 updated, enclosures, cats, tags, body, summary_text) = row
+                 updated, enclosures, cats, tags, body, summary_text, derived) = row
                 old = existing.get(key)
                 if old is None:
                     aid = c.execute(
                         "INSERT INTO articles (source_id, key, hash, title, link, author, summary, "
                         "content, content_type, published, date_estimated, updated, first_seen, "
-                        "enclosures) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                        "enclosures, title_derived) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                         (source_id, key, h, title, link, author, summary, content, ctype,
-                         published, estimated, updated, now, enclosures),
+                         published, estimated, updated, now, enclosures, derived),
                     ).fetchone()[0]
                     result.new += 1
                     result.new_ids.append(aid)
@@ -149,7 +177,7 @@ class ArticleStore(Connection):
                 else:
                     aid = old[0]
                     updates.append((h, title, link, author, summary, content, ctype, published,
-                                    estimated, updated, enclosures, aid))
+                                    estimated, updated, enclosures, derived, aid))
                     changed_ids.append((aid,))
                     result.updated += 1
                 labels.append((aid, cats, tags))
@@ -160,8 +188,8 @@ class ArticleStore(Connection):
                     "UPDATE articles SET hash=?, title=?, link=?, author=?, summary=?, content=?, "
                     "content_type=?, published = CASE WHEN ? THEN published ELSE ? END, "
                     "date_estimated = CASE WHEN ? THEN date_estimated ELSE 0 END, updated=?, "
-                    "enclosures=? WHERE id=?",
-                    [(*u[:7], u[8], u[7], u[8], u[9], u[10], u[11]) for u in updates],
+                    "enclosures=?, title_derived=? WHERE id=?",
+                    [(*u[:7], u[8], u[7], u[8], u[9], u[10], u[11], u[12]) for u in updates],
                 )
                 c.executemany("DELETE FROM articles_fts WHERE rowid = ?", changed_ids)
                 c.executemany("DELETE FROM article_categories WHERE article_id = ?", changed_ids)
@@ -270,9 +298,8 @@ class ArticleStore(Connection):
         ids: Sequence[int] | None = None,
     ) -> list[dict[str, object]]:
         """Articles as plain dicts (the CLI's JSON lines): id, title, author, source, link,
-        published (ISO 8601), categories, tags, read, bookmarked."""
-        from newstui.sources.dates import iso
-
+        published (ISO 8601), categories, tags, read, bookmarked, title_derived (the title
+        is the opening of the text: the entry had none)."""
         if ids is not None:
             order = list(ids)  # unknown ids are left out below
         else:
@@ -299,7 +326,7 @@ class ArticleStore(Connection):
                 r[0]: r
                 for r in self._read(
                     f"SELECT a.id, a.title, a.author, {SOURCE_NAME}, a.link, a.published, "
-                    "a.read, b.article_id IS NOT NULL "
+                    "a.read, b.article_id IS NOT NULL, a.title_derived "
                     "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
                     f"LEFT JOIN bookmarks b ON b.article_id = a.id WHERE a.id IN ({marks})",
                     chunk,
@@ -313,6 +340,7 @@ class ArticleStore(Connection):
                     "id": r[0], "title": r[1], "author": r[2], "source": r[3] or "",
                     "link": r[4], "published": iso(r[5]), "categories": cats.get(aid, []),
                     "tags": tags.get(aid, []), "read": bool(r[6]), "bookmarked": bool(r[7]),
+                    "title_derived": bool(r[8]),
                 })
         return out
 
@@ -321,6 +349,11 @@ class ArticleStore(Connection):
         if q.is_everything:
             return self._read("SELECT COUNT(*) FROM articles")[0][0]
         return self._read(f"SELECT COUNT(*) FROM articles a WHERE {q.where}", q.params)[0][0]
+
+    def warm_search(self) -> None:
+        """Page the search index in with one cheap search, so the first search typed does
+        not pay for the cold start."""
+        self.count('"newstuiwarmup"')
 
     def article_ids(
         self, query: str | Compiled | None = None, *, within: Sequence[int] | None = None
@@ -349,7 +382,7 @@ class ArticleStore(Connection):
             "a.title, a.link, a.author, a.summary, a.content, a.content_type, a.published, "
             "a.date_estimated, a.updated, a.first_seen, a.read, a.enclosures, "
             "b.created, b.note, b.fulltext, b.fulltext_status, b.fulltext_error, "
-            "b.fulltext_attempts "
+            "b.fulltext_attempts, a.title_derived "
             "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
             "LEFT JOIN bookmarks b ON b.article_id = a.id WHERE a.id = ?",
             (aid,),
@@ -378,7 +411,7 @@ class ArticleStore(Connection):
             enclosures=json.loads(r[15]) if r[15] else [], categories=cats,
             tags=list(tags.values()), bookmarked=r[16] is not None, bookmarked_at=r[16],
             note=r[17] or "", fulltext=r[18], fulltext_status=r[19] or "none",
-            fulltext_error=r[20], fulltext_attempts=r[21] or 0,
+            fulltext_error=r[20], fulltext_attempts=r[21] or 0, title_derived=bool(r[22]),
         )
 
     def _require(self, c: sqlite3.Connection, aid: int) -> None:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
-from newstui.errors import NewstuiError
+from newstui.errors import Interrupted, LibraryError, NewstuiError
 from newstui.store import schema
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -140,13 +140,13 @@ class Connection:
             raise NewstuiError(f"the library is busy or unwritable: {exc}") from None
         try:
             yield self.conn
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             # SQLite may already have rolled back (e.g. on a full disk): do not mask the cause.
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             if "full" in str(exc):
                 raise NewstuiError("the disk is full; nothing was changed") from None
-            raise
+            raise library_error(exc) from exc
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -162,4 +162,29 @@ class Connection:
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         with self._lock:
-            return self.conn.execute(sql, params).fetchall()
+            try:
+                return self.conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise library_error(exc) from exc
+
+    def interrupt(self) -> None:
+        """Cut short the query running on this connection (from any thread); it raises
+        ``Interrupted``. Nothing happens when none is running."""
+        self.conn.interrupt()
+
+    def close_quickly(self) -> None:
+        """Close without the close-time upkeep (for the extra readers a face opens), after
+        interrupting whatever they still run. Never raises: this is the way out."""
+        try:
+            self.conn.interrupt()
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+
+
+def library_error(exc: sqlite3.Error) -> LibraryError:
+    """SQLite's error as the project's: ``Interrupted`` for an interrupted query."""
+    message = " ".join(str(exc).split())
+    if isinstance(exc, sqlite3.OperationalError) and "interrupt" in message:
+        return Interrupted("the query was interrupted")
+    return LibraryError(f"library error: {message}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from newstui.errors import NewstuiError
+from newstui.errors import LibraryError, NewstuiError
 from newstui.plaintext import index_texts
 from newstui.store.library import Library
 
@@ -62,7 +62,7 @@ def integrity_problems(conn: sqlite3.Connection) -> list[str]:
     """What ``PRAGMA integrity_check`` finds (empty when the file is sound)."""
     try:
         rows = conn.execute(f"PRAGMA integrity_check({_MAX_PROBLEMS})").fetchall()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, LibraryError) as exc:
         return [" ".join(str(exc).split())]
     problems = [str(r[0]) for r in rows]
     return [] if problems == ["ok"] else problems
@@ -74,7 +74,7 @@ def search_index_problems(lib: Library) -> list[str]:
     try:
         with lib.write() as c:
             c.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, LibraryError) as exc:
         problems.append(f"index damaged: {' '.join(str(exc).split())}")
     try:
         missing = lib._read(
@@ -85,7 +85,7 @@ def search_index_problems(lib: Library) -> list[str]:
             "SELECT COUNT(*) FROM articles_fts f WHERE NOT EXISTS "
             "(SELECT 1 FROM articles a WHERE a.id = f.rowid)"
         )[0][0]
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, LibraryError) as exc:
         problems.append(f"index unreadable: {' '.join(str(exc).split())}")
         return problems
     if missing:
@@ -161,6 +161,6 @@ def _count(lib: Library, report: DoctorReport) -> DoctorReport:
         report.counts = lib.stats()
         report.counts["tags"] = lib._read("SELECT COUNT(*) FROM tags")[0][0]
         report.indexed = lib._read("SELECT COUNT(*) FROM articles_fts")[0][0]
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, LibraryError) as exc:
         report.integrity.append(f"cannot count: {' '.join(str(exc).split())}")
     return report

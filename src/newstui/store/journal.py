@@ -86,10 +86,7 @@ class JournalStore(Connection):
         """The entries ``name`` has not acknowledged yet, oldest first (at most ``limit``)."""
         with self._lock:
             last = self._last_id(self.conn, name)
-            sql = (
-                "SELECT id, at, kind, article_id, source_id, old, new FROM journal "
-                "WHERE id > ? ORDER BY id"
-            )
+            sql = "SELECT id, at, kind, article_id, source_id, old, new FROM journal WHERE id > ? ORDER BY id"
             params: list[object] = [last]
             if limit is not None:
                 sql += " LIMIT ?"

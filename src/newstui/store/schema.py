@@ -118,6 +118,11 @@ CREATE TABLE journal_consumers (
 );
 """
 
+# Titles made from the opening words of an entry that had none are marked as such.
+TITLE_DERIVED = """
+ALTER TABLE articles ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0;
+"""
+
 # sync: feed-server accounts, server ids of sources, pushes a server refused.
 V_SYNC = """
 CREATE TABLE accounts (
@@ -149,7 +154,7 @@ CREATE TABLE sync_rejects (
 );
 """
 
-MIGRATIONS: list[str] = [V1, V2, JOURNAL, V_SYNC]
+MIGRATIONS: list[str] = [V1, V2, JOURNAL, TITLE_DERIVED, V_SYNC]
 LATEST = len(MIGRATIONS)
 
 

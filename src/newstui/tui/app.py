@@ -1,24 +1,25 @@
 """The newstui reader: a Textual app over the library.
 
-The app opens three connections to the library file: one for writes, one for the article
-list's queries (which a new keystroke may interrupt) and one for everything else the panes
-read (counts, articles). WAL mode lets the readers run while a refresh writes.
+The app opens three connections to the library file (see ``ReaderContext``): one for
+writes, one for the article list's queries (which a new keystroke may interrupt) and one
+for everything else the panes read. WAL mode lets the readers run while a refresh writes.
+Keys are remapped by the config's ``[keys]`` table (binding id = key) through Textual's
+keymap; the footer, the help screen and the command palette all show the keys in effect.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import partial
 
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
 from newstui.config import Config
 from newstui.paths import Paths
-from newstui.store.library import Library
+from newstui.tui.commands import BindingCommands
+from newstui.tui.context import ReaderContext
 from newstui.tui.links import openable
-from newstui.tui.state import UIState
 
 
 class NewstuiApp(App[None]):
@@ -26,47 +27,42 @@ class NewstuiApp(App[None]):
 
     TITLE = "newstui"
     CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
-        Binding("ctrl+p", "command_palette", "Commands", show=False),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", tooltip="Keys and the query language", id="help"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="command_palette"),
     ]
 
     def __init__(
         self, paths: Paths, config: Config | None = None, *, network: bool = True
     ) -> None:
         super().__init__()
-        self.paths = paths
-        self.config_ = config or Config()
-        self.network = network  # tests turn off the full-text fetch after a bookmark
-        self.library = Library(paths.library)
-        self.reader = Library(paths.library)
-        self.list_reader = Library(paths.library)
-        self.state = UIState.load(paths.state)
+        self.ctx = ReaderContext.open(paths, config or Config(), network=network)
+        self.keymap: dict[str, str] = dict(self.ctx.config.keys)
+        self.set_keymap(self.keymap)
 
     # ----------------------------------------------------------------- screens
     def get_default_screen(self) -> Screen:
         from newstui.tui.screens.main import MainScreen
 
-        return MainScreen(self.state)
+        return MainScreen(self.ctx)
 
     def on_mount(self) -> None:
-        wanted = self.config_.theme or self.state.theme
+        cfg, state = self.ctx.config, self.ctx.state
+        wanted = cfg.theme or state.theme
         if wanted and wanted in self.available_themes:
             self.theme = wanted
         self.theme_changed_signal.subscribe(self, self._theme_changed)
-        if self.library.notice:
-            self.notify(self.library.notice, severity="warning", markup=False, timeout=10)
-        if self.config_.refresh_on_start:
+        if self.ctx.library.notice:
+            self.notify(self.ctx.library.notice, severity="warning", markup=False, timeout=10)
+        if cfg.refresh_on_start:
             self.call_after_refresh(self.run_action, "screen.refresh_all")
-        if self.config_.refresh_minutes > 0:
-            self.set_interval(
-                self.config_.refresh_minutes * 60,
-                partial(self.run_action, "screen.refresh_all"),
-            )
+        if cfg.refresh_minutes > 0:
+            self.set_interval(cfg.refresh_minutes * 60, partial(self.run_action, "screen.refresh_all"))
 
     def _theme_changed(self, theme: object) -> None:
-        self.state.theme = self.theme
+        self.ctx.state.theme = self.theme
         self.save_state()
 
     def action_help(self) -> None:
@@ -74,7 +70,7 @@ class NewstuiApp(App[None]):
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(help_sections()))
+        self.push_screen(HelpScreen(help_sections(), self.keymap))
 
     # ------------------------------------------------------------------ links
     def open_url(self, url: str, *, new_tab: bool = True) -> None:
@@ -95,27 +91,9 @@ class NewstuiApp(App[None]):
             return
         self.notify("Opened the link in your browser.", timeout=2)
 
-    def copy_link(self, url: str) -> None:
-        safe = openable(url)
-        if safe is None:
-            self.notify("Not copying that link: it is not http(s).", severity="warning")
-            return
-        self.copy_to_clipboard(safe)
-        self.notify("Copied the link.", timeout=2)
-
-    # ---------------------------------------------------------- command palette
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        from newstui.tui.screens.main import MainScreen
-
-        if not isinstance(screen, MainScreen):
-            return
-        for title, help_text, action in PALETTE:
-            yield SystemCommand(title, help_text, partial(screen.run_action, action))
-
     # ------------------------------------------------------------------ state
     def save_state(self) -> None:
-        self.state.save(self.paths.state)
+        self.ctx.save_state()
 
     async def action_quit(self) -> None:
         from newstui.tui.screens.main import MainScreen
@@ -127,44 +105,10 @@ class NewstuiApp(App[None]):
 
     def on_unmount(self) -> None:
         self.save_state()
-        # Readers close plainly; only the writer runs the library's close-time upkeep
-        # (PRAGMA optimize), once, so quitting stays quick on a large library.
-        for conn in (self.list_reader.conn, self.reader.conn):
-            try:
-                conn.interrupt()
-                conn.close()
-            except Exception:  # noqa: BLE001 - closing on the way out; nothing to tell
-                pass
         try:
-            self.library.close()
-        except Exception:  # noqa: BLE001
+            self.ctx.close()
+        except Exception:  # noqa: BLE001 - closing on the way out; nothing to tell
             pass
-
-
-PALETTE: list[tuple[str, str, str]] = [
-    ("Open article", "Show the highlighted article", "open"),
-    ("Search", "Filter the list with the query language (/)", "search"),
-    ("Next pane", "Move focus to the next pane (Tab)", "cycle(1)"),
-    ("Previous pane", "Move focus to the previous pane (Shift+Tab)", "cycle(-1)"),
-    ("Back", "Clear the search or leave the article (Escape)", "back"),
-    ("Toggle bookmark", "Bookmark or unbookmark the article (b)", "bookmark"),
-    ("Edit tags", "Add or remove tags on the article (t)", "tags"),
-    ("Edit bookmark note", "Bookmark with a note (n)", "note"),
-    ("Toggle read", "Mark the article read or unread (m)", "toggle_read"),
-    ("Mark all read", "Mark everything in the current list read (A)", "mark_all_read"),
-    ("Undo mark all read", "Mark those articles unread again (u)", "undo"),
-    ("Open link in browser", "Open the article's link (o)", "open_link"),
-    ("Copy link", "Copy the article's link to the clipboard (y)", "copy_link"),
-    ("Sort", "Sort by date, source or title (s)", "sort"),
-    ("Refresh all feeds", "Fetch every feed now (r)", "refresh_all"),
-    ("Refresh this source", "Fetch the selected article's source (R)", "refresh_source"),
-    ("Add a feed", "Subscribe to a feed by URL (a)", "add_feed"),
-    ("Import files", "Import a file or folder of articles (i)", "import_path"),
-    ("Toggle filter pane", "Show or hide the filter pane (f)", "toggle_filters"),
-    ("Top of list", "Go to the first article (g)", "top"),
-    ("Bottom of list", "Go to the last article (G)", "bottom"),
-    ("Help", "Keys and the query language (?)", "app.help"),
-]
 
 
 def help_sections() -> list[tuple[str, list]]:

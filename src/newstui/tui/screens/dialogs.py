@@ -26,7 +26,7 @@ Check = Callable[[str], Awaitable[str | None]]
 class InputDialog(ModalScreen[str | None]):
     """Ask for one line of text. Dismisses with the text, or None on Escape/Cancel."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     DEFAULT_CSS = """
     InputDialog {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -10,24 +12,19 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from newstui import query
-
-KEY_NAMES = {
-    "down": "↓", "up": "↑", "left": "←", "right": "→", "enter": "Enter", "escape": "Esc",
-    "tab": "Tab", "shift+tab": "Shift+Tab", "home": "Home", "end": "End",
-    "pagedown": "PgDn", "pageup": "PgUp", "space": "Space", "question_mark": "?",
-    "slash": "/", "ctrl+p": "Ctrl+P",
-}
+from newstui.tui.keys import key_label
 
 
-def key_label(keys: str) -> str:
-    return " ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
-
-
-def binding_rows(bindings: list[BindingType]) -> list[tuple[str, str]]:
+def binding_rows(
+    bindings: list[BindingType], keymap: Mapping[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """(keys, description) of each described binding; ``keymap`` (binding id -> keys, the
+    config's ``[keys]``) replaces the keys of the bindings it names."""
+    keymap = keymap or {}
     rows: list[tuple[str, str]] = []
     for b in bindings:
         if isinstance(b, Binding):
-            keys, description = b.key, b.description
+            keys, description = keymap.get(b.id or "", b.key), b.description
         elif isinstance(b, tuple) and len(b) >= 3:
             keys, description = b[0], b[2]
         else:
@@ -41,9 +38,9 @@ class HelpScreen(ModalScreen[None]):
     """Keys by pane, then the search language. Any of Esc, q, ? closes it."""
 
     BINDINGS = [
-        Binding("escape,q,question_mark", "dismiss_help", "Close help"),
-        Binding("j,down", "scroll('down')", "Scroll", show=False),
-        Binding("k,up", "scroll('up')", "Scroll", show=False),
+        Binding("escape,q,question_mark", "dismiss_help", "Close help", id="help.close"),
+        Binding("j,down", "scroll('down')", "Scroll", show=False, id="help.scroll_down"),
+        Binding("k,up", "scroll('up')", "Scroll", show=False, id="help.scroll_up"),
     ]
 
     DEFAULT_CSS = """
@@ -58,9 +55,12 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:
+    def __init__(
+        self, sections: list[tuple[str, list[BindingType]]], keymap: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__()
         self.sections = sections
+        self.keymap = dict(keymap or {})
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
@@ -72,7 +72,7 @@ class HelpScreen(ModalScreen[None]):
                 classes="help-title",
             )
             for title, bindings in self.sections:
-                rows = binding_rows(bindings)
+                rows = binding_rows(bindings, self.keymap)
                 if not rows:
                     continue
                 yield Static(Content(title), classes="help-title")

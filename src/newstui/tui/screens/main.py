@@ -7,18 +7,25 @@ classes ``-narrow`` (< 120 columns), ``-tiny`` (< 80), ``-reading`` and ``-no-fi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from newstui.query import describe
+from newstui.tui.commands import ActionRunner
+from newstui.tui.context import ReaderContext
+from newstui.tui.links import openable
 from newstui.tui.screens.article_actions import ArticleActions
 from newstui.tui.screens.library_actions import LibraryActions
-from newstui.tui.state import SORTS, UIState
+from newstui.tui.state import SORTS
 from newstui.tui.widgets.article_list import ArticleList
 from newstui.tui.widgets.article_view import ArticleView
 from newstui.tui.widgets.filter_pane import Filter, FilterPane
@@ -36,58 +43,157 @@ def combine(filter_query: str, search: str) -> str:
     return f or s
 
 
-class MainScreen(ArticleActions, LibraryActions, Screen[None]):
-    """The reader."""
+class MainScreen(Screen[None]):
+    """The reader. Its key bindings call the article actions and library actions, two
+    objects that work on this screen through ``ActionHost`` (the methods below)."""
 
     BINDINGS = [
-        Binding("slash", "search", "Search"),
-        Binding("escape", "back", "Back"),
-        Binding("tab", "cycle(1)", "Next pane", show=False),
-        Binding("shift+tab", "cycle(-1)", "Previous pane", show=False),
-        Binding("b", "bookmark", "Bookmark"),
-        Binding("t", "tags", "Tags"),
-        Binding("m", "toggle_read", "Read/unread"),
-        Binding("n", "note", "Note", show=False),
-        Binding("A", "mark_all_read", "All read"),
-        Binding("u", "undo", "Undo", show=False),
-        Binding("o", "open_link", "Open link"),
-        Binding("y", "copy_link", "Copy link", show=False),
-        Binding("s", "sort", "Sort"),
-        Binding("r", "refresh_all", "Refresh"),
-        Binding("R", "refresh_source", "Refresh source", show=False),
-        Binding("a", "add_feed", "Add feed", show=False),
-        Binding("i", "import_path", "Import", show=False),
-        Binding("f", "toggle_filters", "Filters", show=False),
+        Binding("slash", "search", "Search", id="search"),
+        Binding("escape", "back", "Back", id="back"),
+        Binding("tab", "cycle(1)", "Next pane", show=False, id="next_pane"),
+        Binding("shift+tab", "cycle(-1)", "Previous pane", show=False, id="previous_pane"),
+        Binding("b", "bookmark", "Bookmark", tooltip="Bookmark or unbookmark the article", id="bookmark"),
+        Binding("t", "tags", "Tags", tooltip="Add or remove tags on the article", id="tags"),
+        Binding("m", "toggle_read", "Read/unread", tooltip="Mark the article read or unread",
+                id="toggle_read"),
+        Binding("n", "note", "Note", show=False, tooltip="Bookmark with a note", id="note"),
+        Binding("A", "mark_all_read", "All read", tooltip="Mark everything in the list read",
+                id="mark_all_read"),
+        Binding("u", "undo", "Undo", show=False, tooltip="Mark those articles unread again", id="undo"),
+        Binding("o", "open_link", "Open link", tooltip="Open the article's link in the browser",
+                id="open_link"),
+        Binding("y", "copy_link", "Copy link", show=False, id="copy_link"),
+        Binding("s", "sort", "Sort", tooltip="Sort by date, source or title", id="sort"),
+        Binding("r", "refresh_all", "Refresh", tooltip="Fetch every feed now", id="refresh_all"),
+        Binding("R", "refresh_source", "Refresh source", show=False,
+                tooltip="Fetch the selected article's source", id="refresh_source"),
+        Binding("a", "add_feed", "Add feed", show=False, tooltip="Subscribe to a feed by URL",
+                id="add_feed"),
+        Binding("i", "import_path", "Import", show=False, tooltip="Import a file or folder",
+                id="import_path"),
+        Binding("f", "toggle_filters", "Filters", show=False, tooltip="Show or hide the filter pane",
+                id="toggle_filters"),
     ]
 
     reading: var[bool] = var(False)
     show_filters: var[bool] = var(True)
 
-    def __init__(self, state: UIState) -> None:
+    def __init__(self, ctx: ReaderContext) -> None:
         super().__init__()
+        self.ctx = ctx
+        state = ctx.state
         self.filter = Filter(state.filter, state.filter_label or describe(state.filter))
         self.search = state.search
         self.sort = state.sort if state.sort in SORTS else "date"
         self._narrow = False
         self._tiny = False
+        self.article_actions = ArticleActions(self)
+        self.library_actions = LibraryActions(self)
 
     def compose(self) -> ComposeResult:
-        app = self.app
         yield Header(icon="≡")
         with Horizontal(id="panes"):
-            yield FilterPane(
-                app.reader, app.config_.saved_searches, id="filters"  # type: ignore[attr-defined]
-            )
+            yield FilterPane(self.ctx.reader, self.ctx.config.saved_searches, id="filters")
             with Vertical(id="list-pane"):
                 yield ListHeader(id="list-header")
                 yield SearchBar(id="search")
-                yield ArticleList(app.list_reader, id="articles")  # type: ignore[attr-defined]
+                yield ArticleList(self.ctx.list_reader, id="articles")
                 yield Static("", id="status", markup=False)
             yield ArticleView(id="view")
         yield Footer()
 
+    # ------------------------------------------------------------ action host
+    @property
+    def article_list(self) -> ArticleList:
+        return self.query_one(ArticleList)
+
+    @property
+    def article_view(self) -> ArticleView:
+        return self.query_one(ArticleView)
+
+    @property
+    def filter_pane(self) -> FilterPane:
+        return self.query_one(FilterPane)
+
+    def say(self, message: str, severity: SeverityLevel = "information") -> None:
+        """Notify from any thread; the message may hold untrusted text: never markup."""
+        self.app.call_from_thread(self.notify, message, severity=severity, markup=False)
+
+    def in_thread(self, job: Callable[[], None], group: str, *, exclusive: bool = False) -> None:
+        self.run_worker(job, thread=True, group=group, exclusive=exclusive)
+
+    def on_ui(self, callback: Callable[..., Any], *args: Any) -> None:
+        self.app.call_from_thread(callback, *args)
+
+    def set_status(self, text: str) -> None:
+        status = self.query_one("#status", Static)
+        status.update(text)
+        status.set_class(bool(text), "-busy")
+
+    def push_screen(self, screen: Any, callback: Callable[[Any], Any] | None = None) -> Any:
+        return self.app.push_screen(screen, callback)
+
+    def open_url(self, url: str) -> None:
+        self.app.open_url(url)
+
+    def copy_link(self, url: str) -> None:
+        safe = openable(url)
+        if safe is None:
+            self.notify("Not copying that link: it is not http(s).", severity="warning")
+            return
+        self.app.copy_to_clipboard(safe)
+        self.notify("Copied the link.", timeout=2)
+
+    def palette_sources(self) -> list[tuple[ActionRunner, list[BindingType]]]:
+        """Whose bindings the command palette offers (``tui/commands.py``): the app's,
+        this screen's, and the list's open/top/bottom (not its cursor keys)."""
+        wanted = ("open", "top", "bottom")
+        listing = [b for b in ArticleList.BINDINGS if isinstance(b, Binding) and b.action in wanted]
+        return [
+            (self.app.run_action, list(self.app.BINDINGS)),
+            (self.run_action, list(self.BINDINGS)),
+            (self.run_action, listing),
+        ]
+
+    # ---------------------------------------------------------------- actions
+    def action_bookmark(self) -> None:
+        self.article_actions.toggle_bookmark()
+
+    def action_tags(self) -> None:
+        self.article_actions.edit_tags()
+
+    def action_toggle_read(self) -> None:
+        self.article_actions.toggle_read()
+
+    def action_note(self) -> None:
+        self.article_actions.edit_note()
+
+    def action_mark_all_read(self) -> None:
+        self.article_actions.mark_all_read()
+
+    def action_undo(self) -> None:
+        self.article_actions.undo()
+
+    def action_open_link(self) -> None:
+        self.article_actions.open_link()
+
+    def action_copy_link(self) -> None:
+        self.article_actions.copy_link()
+
+    def action_refresh_all(self) -> None:
+        self.library_actions.refresh_all()
+
+    def action_refresh_source(self) -> None:
+        self.library_actions.refresh_source(self.article_actions.target_id())
+
+    def action_add_feed(self) -> None:
+        self.library_actions.add_feed()
+
+    def action_import_path(self) -> None:
+        self.library_actions.import_path()
+
     def on_mount(self) -> None:
-        state = self.app.state  # type: ignore[attr-defined]
+        state = self.ctx.state
         search = self.query_one(SearchBar)
         if self.search:
             search.value = self.search
@@ -230,13 +336,13 @@ class MainScreen(ArticleActions, LibraryActions, Screen[None]):
     @on(ArticleList.Highlighted)
     def row_highlighted(self, event: ArticleList.Highlighted) -> None:
         if event.row is not None:
-            state = self.app.state  # type: ignore[attr-defined]
+            state = self.ctx.state
             state.selected_id = event.row.id
             state.cursor = self.query_one(ArticleList).cursor
 
     @on(ArticleList.Opened)
     def row_opened(self, event: ArticleList.Opened) -> None:
-        self.open_article(event.row.id)
+        self.article_actions.open_article(event.row.id)
         if self._narrow:
             self.reading = True
             self.query_one(ArticleView).focus()
@@ -263,7 +369,7 @@ class MainScreen(ArticleActions, LibraryActions, Screen[None]):
 
     def save_state(self, *, write: bool = True) -> None:
         """Put the filter, search, sort and selection into the app's state (and save it)."""
-        state = self.app.state  # type: ignore[attr-defined]
+        state = self.ctx.state
         state.filter = self.filter.query
         state.filter_label = self.filter.label
         state.search = self.search
@@ -274,4 +380,4 @@ class MainScreen(ArticleActions, LibraryActions, Screen[None]):
             state.selected_id = row.id
             state.cursor = articles.cursor
         if write:
-            self.app.save_state()  # type: ignore[attr-defined]
+            self.ctx.save_state()

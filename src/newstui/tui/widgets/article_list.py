@@ -8,7 +8,6 @@ is repainted when its page arrives.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -24,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from newstui.errors import NewstuiError
+from newstui.errors import Interrupted, NewstuiError
 from newstui.models import ArticleRow
 from newstui.query import Compiled, compile_query
 from newstui.render import format_date
@@ -46,13 +45,13 @@ class ArticleList(ScrollView, can_focus=True):
     """Articles matching the current query, one per line."""
 
     BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False),
-        Binding("k,up", "cursor_up", "Up", show=False),
-        Binding("g,home", "top", "Top", show=False),
-        Binding("G,end", "bottom", "Bottom", show=False),
-        Binding("pagedown,space", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("enter", "open", "Open"),
+        Binding("j,down", "cursor_down", "Down", show=False, id="list.cursor_down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="list.cursor_up"),
+        Binding("g,home", "top", "Top", show=False, id="list.top"),
+        Binding("G,end", "bottom", "Bottom", show=False, id="list.bottom"),
+        Binding("pagedown,space", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("enter", "open", "Open", id="list.open"),
     ]
 
     COMPONENT_CLASSES = {
@@ -142,7 +141,7 @@ class ArticleList(ScrollView, can_focus=True):
         self._generation += 1
         if self._query_running:
             # The stale query is useless now: stop it rather than wait for it.
-            self.reader.conn.interrupt()
+            self.reader.interrupt()
         self._query_running = True
         self._run_query(self._generation, ListQuery(text, sort, compiled), keep_id, anchor)
 
@@ -188,10 +187,10 @@ class ArticleList(ScrollView, can_focus=True):
                     return
                 self.app.call_from_thread(self._count_loaded, gen, count)
                 return
-            except sqlite3.OperationalError as exc:
+            except Interrupted as exc:
                 if gen != self._generation or worker.is_cancelled:
                     return
-                if "interrupt" in str(exc) and attempt == 0:
+                if attempt == 0:
                     continue  # interrupted on behalf of an older query: run ours again
                 self.app.call_from_thread(self._query_failed, gen, query.text, str(exc))
                 return
@@ -237,8 +236,8 @@ class ArticleList(ScrollView, can_focus=True):
         """Open the full-text index once, off the UI thread, so the first keystroke in the
         search box does not pay for loading it."""
         try:
-            self.reader.count('"newstuiwarmup"')
-        except (sqlite3.Error, NewstuiError):
+            self.reader.warm_search()
+        except NewstuiError:
             pass
 
     def _count_loaded(self, gen: int, count: int) -> None:
@@ -286,7 +285,7 @@ class ArticleList(ScrollView, can_focus=True):
                 rows = self.reader.list_articles(
                     query.compiled, sort=query.sort, limit=PAGE, offset=start
                 )
-        except (sqlite3.Error, NewstuiError):
+        except NewstuiError:
             rows = None
         self.app.call_from_thread(self._page_loaded, gen, page, rows)
 

@@ -61,11 +61,11 @@ class ArticleView(VerticalScroll, can_focus=True):
     """One article, scrollable."""
 
     BINDINGS = [
-        Binding("j", "scroll_down", "Scroll down", show=False),
-        Binding("k", "scroll_up", "Scroll up", show=False),
-        Binding("g", "scroll_home", "Top", show=False),
-        Binding("G", "scroll_end", "Bottom", show=False),
-        Binding("space", "page_down", "Page down", show=False),
+        Binding("j", "scroll_down", "Scroll down", show=False, id="view.scroll_down"),
+        Binding("k", "scroll_up", "Scroll up", show=False, id="view.scroll_up"),
+        Binding("g", "scroll_home", "Top", show=False, id="view.scroll_home"),
+        Binding("G", "scroll_end", "Bottom", show=False, id="view.scroll_end"),
+        Binding("space", "page_down", "Page down", show=False, id="view.page_down"),
     ]
 
     DEFAULT_CSS = """

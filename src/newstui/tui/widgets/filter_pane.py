@@ -8,7 +8,6 @@ category called ``[b]x[/]`` shows exactly that.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 
 from rich.style import Style
@@ -64,10 +63,10 @@ class FilterPane(Tree[Filter | None]):
     """A tree of filters with counts."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "scroll_home", "Top", show=False),
-        Binding("G", "scroll_end", "Bottom", show=False),
+        Binding("j", "cursor_down", "Down", show=False, id="filters.cursor_down"),
+        Binding("k", "cursor_up", "Up", show=False, id="filters.cursor_up"),
+        Binding("g", "scroll_home", "Top", show=False, id="filters.scroll_home"),
+        Binding("G", "scroll_end", "Bottom", show=False, id="filters.scroll_end"),
     ]
 
     COMPONENT_CLASSES = Tree.COMPONENT_CLASSES | {"filter-pane--count", "filter-pane--failed"}
@@ -139,7 +138,7 @@ class FilterPane(Tree[Filter | None]):
                 sources=self.reader.sources(),
                 searches=self.reader.saved_searches(),
             )
-        except (sqlite3.Error, NewstuiError):
+        except NewstuiError:
             return
         self.app.call_from_thread(self._counts_loaded, counts)
 

@@ -16,8 +16,8 @@ class SearchBar(Input):
     """A one-line query box; posts ``SearchBar.Search`` shortly after typing stops."""
 
     BINDINGS = [
-        Binding("escape", "clear_search", "Clear search"),
-        Binding("down", "leave", "To the list", show=False),
+        Binding("escape", "clear_search", "Clear search", id="search.clear_search"),
+        Binding("down", "leave", "To the list", show=False, id="search.leave"),
     ]
 
     class Search(Message):

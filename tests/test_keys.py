@@ -1,0 +1,92 @@
+"""Keys remapped in the config's [keys] table: they work, and the footer, the help screen
+and the command palette show them."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+from textual.widgets._footer import FooterKey
+
+from newstui.config import Config
+from newstui.paths import Paths
+from newstui.store.library import Library
+from newstui.tui.commands import commands_for
+from newstui.tui.screens.help import HelpScreen
+from newstui.tui.screens.main import MainScreen
+from newstui.tui.widgets.article_list import ArticleList
+from support import settle
+from test_tui_support import make_app
+
+pytest_plugins = ["test_tui_support"]  # the demo library fixtures
+
+
+def expected(paths: Paths, query: str) -> list[int]:
+    with Library(paths.library) as lib:
+        return lib.article_ids(query)
+
+
+def test_every_binding_has_an_id() -> None:
+    from newstui.tui.app import NewstuiApp
+    from newstui.tui.screens.dialogs import InputDialog
+    from newstui.tui.widgets.article_view import ArticleView
+    from newstui.tui.widgets.filter_pane import FilterPane
+    from newstui.tui.widgets.search_bar import SearchBar
+
+    ids = []
+    for cls in (
+        NewstuiApp,
+        MainScreen,
+        ArticleList,
+        ArticleView,
+        FilterPane,
+        SearchBar,
+        HelpScreen,
+        InputDialog,
+    ):
+        for b in cls.BINDINGS:
+            assert b.id, (cls.__name__, b.action)  # type: ignore[union-attr]
+            ids.append(b.id)  # type: ignore[union-attr]
+    assert len(ids) == len(set(ids))
+
+
+def test_the_keys_table_is_read(tmp_path) -> None:  # noqa: ANN001
+    path = tmp_path / "config.toml"
+    path.write_text('[keys]\nbookmark = "x"\ntoggle_read = "M,ctrl+r"\n', encoding="utf-8")
+    assert Config.load(path).keys == {"bookmark": "x", "toggle_read": "M,ctrl+r"}
+
+
+async def test_remapped_keys_work_and_show_everywhere(demo_paths: Paths) -> None:
+    app = make_app(demo_paths, keys={"bookmark": "x", "toggle_read": "M"})
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        row = app.screen.query_one(ArticleList).current_row
+        assert row is not None
+        was_bookmarked = row.id in expected(demo_paths, "is:bookmarked")
+        was_read = row.id not in expected(demo_paths, "is:unread")
+
+        await pilot.press("b")  # the old key does nothing now
+        await settle(pilot)
+        assert (row.id in expected(demo_paths, "is:bookmarked")) == was_bookmarked
+        await pilot.press("x")
+        await settle(pilot)
+        assert (row.id in expected(demo_paths, "is:bookmarked")) != was_bookmarked
+        await pilot.press("M")
+        await settle(pilot)
+        assert (row.id not in expected(demo_paths, "is:unread")) != was_read
+
+        footer = {k.description: k.key for k in app.screen.query(FooterKey)}
+        assert footer["Bookmark"] == "x"
+        assert footer["Read/unread"] == "M"
+
+        commands = {c.title: c.help for c in commands_for(app.screen.palette_sources(), app.keymap)}
+        assert commands["Bookmark"].endswith("(x)")
+        assert commands["Read/unread"].endswith("(M)")
+        assert commands["Tags"].endswith("(t)")  # not remapped: the default
+
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        text = "\n".join(str(s.render()) for s in app.screen.query(Static))
+        bookmark_line = next(line for line in text.splitlines() if line.rstrip().endswith("Bookmark"))
+        assert bookmark_line.split()[0] == "x"
+        read_line = next(line for line in text.splitlines() if line.rstrip().endswith("Read/unread"))
+        assert read_line.split()[0] == "M"

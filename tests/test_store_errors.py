@@ -1,0 +1,48 @@
+"""The store hides SQLite: its errors come out as the project's, and a running query can
+be interrupted through the library, not through its connection."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from newstui.errors import Interrupted, LibraryError, NewstuiError
+from newstui.store.library import Library
+
+ENDLESS = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n"
+
+
+def test_a_failed_read_or_write_is_a_library_error(lib: Library) -> None:
+    with pytest.raises(LibraryError) as info:
+        lib._read("SELECT * FROM no_such_table")
+    assert isinstance(info.value, NewstuiError) and "no such table" in str(info.value)
+    with pytest.raises(LibraryError), lib.write() as c:
+        c.execute("INSERT INTO no_such_table VALUES (1)")
+    assert not lib.conn.in_transaction  # rolled back
+
+
+def test_interrupt_stops_a_running_query(lib: Library) -> None:
+    started = threading.Event()
+    outcome: list[BaseException] = []
+
+    def progress() -> int:
+        started.set()
+        return 0
+
+    lib.conn.set_progress_handler(progress, 10_000)
+
+    def run() -> None:
+        try:
+            lib._read(ENDLESS)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert started.wait(30)
+    lib.interrupt()
+    worker.join(30)
+    lib.conn.set_progress_handler(None, 0)
+    assert len(outcome) == 1 and isinstance(outcome[0], Interrupted)
+    assert lib.stats()["articles"] == 0  # the library goes on working
