@@ -133,7 +133,7 @@ def cmd_account_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_accounts(args: argparse.Namespace) -> int:
-    from newstui.sources.dates import iso
+    from newstui.render import iso
 
     with library(args) as lib:
         accounts = lib.accounts()
