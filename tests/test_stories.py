@@ -220,8 +220,12 @@ def test_mark_all_read_reads_the_hidden_copies_too(lib: Library, three_feeds: di
 def test_a_copy_of_a_read_story_arrives_read(lib: Library) -> None:
     (a,) = add(lib, "Alpha", item("A", STORY, T0))
     lib.set_read(a, True)
+    lib.journal_register("sync")
     (b,) = add(lib, "Beta", item("B", STORY, T0 + 10))
     assert lib.article(b).read
+    # Sync learns that it was read like any other change of read state.
+    reads = [(e.article_id, e.new) for e in lib.journal_pending("sync") if e.kind == "read"]
+    assert reads == [(b, "1")]
     assert listed(lib, "source:Beta is:unread") == []
 
 

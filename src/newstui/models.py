@@ -156,3 +156,25 @@ class JournalEntry:
     source_id: int | None
     old: str | None
     new: str | None
+
+
+@dataclass
+class Account:
+    """A feed-server account (the password is never here: see sync/credentials.py)."""
+
+    id: int
+    name: str
+    type: str  # "greader"
+    url: str
+    username: str
+    password_command: str | None = None
+    initial_days: int = 30
+    added: float = 0.0
+    cursor: float | None = None  # crawl time up to which items were pulled
+    last_sync: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+    sources: int = 0
+    articles: int = 0
+    unread: int = 0
+    rejected: int = 0

@@ -304,19 +304,17 @@ def compile_query(text: str | None, *, collapse: bool = False) -> Compiled:
 def _collapsed(where: str, params: list[object]) -> tuple[str, list[object]]:
     """``where`` without the copies whose primary matches ``where`` as well.
 
-    The set of such copies is one uncorrelated subquery: SQLite builds it once, the first
-    time a row needs it, from the (few) rows of ``story_copies``. Each listed row is then
-    tested by its id alone, which every index of ``articles`` holds, so the list stays
-    served by the same index and reads no more article rows than before. Inside the
-    subquery ``a`` is the primary (the inner alias hides the outer one)."""
+    A row is looked up in ``story_copies`` by its id (a rowid probe into a table holding
+    only copies), so the list stays served by the same index as before; only for a copy is
+    its primary fetched and tested. Inside the innermost subquery ``a`` is the primary: its
+    alias hides the outer ``a``, so ``where`` applies to it unchanged."""
     if where == "1":
         return f"a.id NOT IN ({COPIES})", params
     hidden = (
-        "SELECT c.article_id FROM story_copies c WHERE c.primary_id IN ("
-        "SELECT a.id FROM articles a WHERE a.id IN (SELECT primary_id FROM story_copies) "
-        f"AND ({where}))"
+        "SELECT 1 FROM story_copies c WHERE c.article_id = a.id AND EXISTS ("
+        f"SELECT 1 FROM articles a WHERE a.id = c.primary_id AND ({where}))"
     )
-    return f"({where}) AND a.id NOT IN ({hidden})", [*params, *params]
+    return f"({where}) AND NOT EXISTS ({hidden})", [*params, *params]
 
 
 def _asks_duplicates(node: object) -> bool:

@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         maintenance,
         reading,
         source_cmd,
+        sync,
     )
 
     parser = _Parser(prog="newstui", description="A terminal news reader.")
@@ -43,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the library, config, state and logs under DIR (default: the platform's user dirs)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (library, feeds, bookmarks, maintenance, config_cmd, reading, source_cmd, fulltext_cmd):
+    for module in (
+        library, feeds, bookmarks, maintenance, config_cmd, reading, source_cmd, fulltext_cmd, sync,
+    ):
         module.register(sub)
     return parser
 

@@ -79,16 +79,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from newstui.core.importing import import_files
+    from newstui.core.importing import NothingImported, import_files
 
     def skipped(path: str, reason: str) -> None:
         warn(f"skipped {path}: {reason}")
 
+    def summary(text: str) -> None:  # file names in it come from disk: cleaned on the way out
+        if args.quiet:
+            warn(text)
+        else:
+            out(f"newstui: {text}")
+
     with library(args) as lib:
-        done = import_files(lib, config(args), args.paths, on_skip=skipped)
+        try:
+            done = import_files(lib, config(args), args.paths, on_skip=skipped)
+        except NothingImported as exc:
+            summary(exc.report.summary())
+            raise
     for problem in done.problems:
         warn(problem)
-    print(f"newstui: {done.report.summary()}", file=sys.stderr if args.quiet else sys.stdout)
+    summary(done.report.summary())
     return 0
 
 

@@ -143,7 +143,9 @@ def select(
     fetch_now: list[Source] = []
     skipped: list[tuple[Source, str]] = []
     for src in chosen:
-        if src.kind != "feed":
+        if src.kind == "remote":
+            skipped.append((src, "kept in sync by its account (`newstui sync`)"))
+        elif src.kind != "feed":
             skipped.append((src, "a folder of local articles, not a feed"))
         elif src.gone and not (force or named):
             skipped.append((src, "gone (HTTP 410); refresh it by name to try again"))

@@ -413,11 +413,15 @@ class ArticleStore(Connection):
 
     def count(self, query: str | Compiled | None = None) -> int:
         q = self.compiled(query)
-        if q.uncollapsed is not None:  # a collapsed list: all of it less the copies it hides
+        if q.uncollapsed is not None:
+            # A collapsed list: all of it less the copies it hides, counted from the copies
+            # (CROSS JOIN keeps SQLite from starting at the articles instead).
             base = q.uncollapsed
             hidden = self._read(
-                "SELECT COUNT(*) FROM articles a WHERE a.id IN (SELECT article_id FROM story_copies) "
-                f"AND ({base.where}) AND NOT ({q.where})", [*base.params, *q.params],
+                "SELECT COUNT(*) FROM story_copies" if base.is_everything else
+                "SELECT COUNT(*) FROM story_copies c CROSS JOIN articles a ON a.id = c.article_id "
+                f"WHERE ({base.where}) AND NOT ({q.where})", [] if base.is_everything else
+                [*base.params, *q.params],
             )[0][0]
             return self.count(base) - hidden
         if q.is_everything:

@@ -9,6 +9,7 @@ is assembled from one part per concern (``store/sources.py``, ``articles.py``, `
 from __future__ import annotations
 
 from newstui.plaintext import plain_text
+from newstui.store.accounts import AccountStore
 from newstui.store.articles import ArticleStore
 from newstui.store.bookmarks import BookmarkStore
 from newstui.store.connection import SORTS, SQLITE_MAGIC
@@ -22,6 +23,13 @@ __all__ = ["SORTS", "SQLITE_MAGIC", "Library", "plain_text"]
 
 
 class Library(
-    SourceStore, ArticleStore, LabelStore, BookmarkStore, JournalStore, StoryStore, FulltextStore
+    SourceStore,
+    ArticleStore,
+    LabelStore,
+    BookmarkStore,
+    JournalStore,
+    StoryStore,
+    FulltextStore,
+    AccountStore,
 ):
     """An open library file. Safe to share between threads (calls are serialised)."""

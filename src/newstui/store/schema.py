@@ -204,7 +204,40 @@ CREATE TABLE fulltexts (
 CREATE INDEX fulltexts_waiting ON fulltexts(status, queued);
 """
 
-MIGRATIONS: list[str] = [V1, V2, JOURNAL, TITLE_DERIVED, V_FTS_CONTENTLESS, STORIES, SOURCE_SETTINGS]
+# sync: feed-server accounts, server ids of sources, pushes a server refused.
+V_SYNC = """
+CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    url TEXT NOT NULL,
+    username TEXT NOT NULL,
+    password_command TEXT,
+    initial_days INTEGER NOT NULL DEFAULT 30,
+    added REAL NOT NULL,
+    cursor REAL,
+    last_sync REAL,
+    last_error TEXT,
+    last_error_at REAL
+);
+ALTER TABLE sources ADD COLUMN account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL;
+ALTER TABLE sources ADD COLUMN remote_id TEXT;
+CREATE INDEX sources_account ON sources(account_id);
+CREATE TABLE sync_rejects (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    article_id INTEGER,
+    source_id INTEGER,
+    value TEXT,
+    reason TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [
+    V1, V2, JOURNAL, TITLE_DERIVED, V_FTS_CONTENTLESS, STORIES, SOURCE_SETTINGS, V_SYNC,
+]
 LATEST = len(MIGRATIONS)
 
 

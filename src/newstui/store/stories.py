@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 
 from newstui.models import ArticleRow
 from newstui.store.connection import SOURCE_NAME, Connection, library_error
+from newstui.store.journal import record
 
 CHUNK = 500
 
@@ -143,6 +144,7 @@ def _merge(c: sqlite3.Connection, members: set[int]) -> None:
         c.executemany(
             "UPDATE articles SET read = 1, read_at = ? WHERE id = ?", [(now, aid) for (aid,) in unread]
         )
+        record(c, [("read", aid, None, "0", "1") for (aid,) in unread])
 
 
 def also_in(c: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[str]]:

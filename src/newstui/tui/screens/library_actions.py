@@ -26,6 +26,8 @@ from newstui.tui.screens.source_settings import SourceSettingsDialog
 
 if TYPE_CHECKING:
     from newstui.sources.refresh import RefreshReport
+    from newstui.store.library import Library
+    from newstui.sync.engine import SyncReport
 
 
 class LibraryActions:
@@ -94,17 +96,29 @@ class LibraryActions:
             try:
                 refs = [str(s) for s in source_ids] if source_ids else []
                 report = feeds.refresh(lib, self.ctx.config, refs, on_progress=progress)
+                synced = [] if refs else self._sync_accounts(lib)
             finally:
                 lib.close()
             summary = report.summary()
             failed = report.failed
             if failed:
                 summary += f" — {failed[0].label}: {failed[0].error}"
-            self.host.say(summary[:1].upper() + summary[1:], "warning" if failed else "information")
+            summary += "".join(f" · {r.summary()}" for r in synced)
+            trouble = bool(failed) or any(r.error for r in synced)
+            self.host.say(summary[:1].upper() + summary[1:], "warning" if trouble else "information")
         except (NewstuiError, OSError) as exc:
             self.host.say(f"Refresh failed: {exc}", "error")
         finally:
             self.host.on_ui(self._refresh_done)
+
+    def _sync_accounts(self, lib: Library) -> list[SyncReport]:
+        """Feed-server accounts sync with every full refresh (on this worker thread)."""
+        from newstui.sync.engine import sync_accounts
+
+        def progress(r: SyncReport) -> None:
+            self.host.on_ui(self.host.set_status, f"Syncing {r.account}: {r.stage}")
+
+        return sync_accounts(lib, self.ctx.paths.state_dir, progress=progress)
 
     def _refresh_done(self) -> None:
         self.refreshing = False
@@ -162,6 +176,8 @@ class LibraryActions:
         lib = self.ctx.open_library()
         try:
             done = importing.import_files(lib, self.ctx.config, [text])
+        except importing.NothingImported as exc:
+            return f"Nothing was imported: {exc.report.summary()}"
         except (NewstuiError, OSError) as exc:
             return str(exc)
         finally:
