@@ -12,6 +12,8 @@ import pytest
 
 from newstui.store.library import Library
 
+pytest_plugins = ("freshrss",)  # the real FreshRSS for the sync tests
+
 FIXTURES = Path(__file__).parent / "fixtures"
 LOCAL = FIXTURES / "local"
 

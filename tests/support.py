@@ -88,9 +88,24 @@ def steps() -> list[tuple[str, tuple[int, int], Step]]:
         await pilot.press("question_mark")
         await settle(pilot)
 
+    async def also_in(pilot) -> None:  # noqa: ANN001
+        # The newest story is in two demo feeds: listed once, with "also in".
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
     async def narrow(pilot) -> None:  # noqa: ANN001
         await settle(pilot)
         await pilot.press("j", "enter")
+        await settle(pilot)
+
+    async def picture(pilot) -> None:  # noqa: ANN001
+        """The demo article with a picture (drawn by the demo, read from the image cache)."""
+        from newstui.demo.pictures import seed_pictures
+
+        seed_pictures(pilot.app.ctx.paths)
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "enter")
         await settle(pilot)
 
     return [
@@ -99,5 +114,7 @@ def steps() -> list[tuple[str, tuple[int, int], Step]]:
         ("search", SIZE, search),
         ("bookmarks", SIZE, bookmarks),
         ("help", SIZE, help_screen),
+        ("also-in", SIZE, also_in),
         ("narrow", (78, 30), narrow),
+        ("picture", SIZE, picture),
     ]

@@ -74,3 +74,12 @@ def test_other_commands_keep_their_dash_arguments() -> None:
     assert args.changes == ["+later", "-news"]
     args = build_parser().parse_args(["--data-dir", "/tmp/x", "refresh", "-q"])
     assert args.quiet is True
+
+
+def test_mark_read_takes_a_negated_query_too(imported) -> None:
+    r = imported("mark-read", "-source:Werkstattbuch")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("marked 2 read")
+    assert listed(imported("list", "is:unread", "--format", "json")) == ["Hobelbank, zweiter Teil"]
+    r = imported("mark-read", "--", "-source:Gemeindeblatt")
+    assert r.returncode == 0 and r.stdout.startswith("marked 1 read")

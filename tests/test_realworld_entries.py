@@ -46,9 +46,12 @@ def test_entries_without_id_or_link_stay_apart_and_shared_ids_merge(lib: Library
     # 4 description-only items, 2 items sharing one guid (one article), 2 sharing a link.
     assert report.imported == 7, report.summary()
     got = titles(lib)
-    for text in ("Der Bäcker am Markt hat wieder geöffnet.", "Am Samstag fällt die Sprechstunde aus.",
-                 "Fundsache: ein blauer Regenschirm, abzuholen im Büro.",
-                 "Die Bibliothek sucht Vorleserinnen und Vorleser."):
+    for text in (
+        "Der Bäcker am Markt hat wieder geöffnet.",
+        "Am Samstag fällt die Sprechstunde aus.",
+        "Fundsache: ein blauer Regenschirm, abzuholen im Büro.",
+        "Die Bibliothek sucht Vorleserinnen und Vorleser.",
+    ):
         assert text in got
     assert got.count("Termin") == 2
     assert [t for t in got if "Fassung" in t] == ["Erste Fassung der Meldung."]  # first one wins
@@ -129,8 +132,9 @@ def test_gunzip_refuses_more_than_the_cap() -> None:
 
 async def test_gzip_body_without_content_encoding_is_decompressed(server: FeedServer) -> None:
     body = (REAL / "newsfeed.php").read_bytes()
-    url = server.route("/feed.php", lambda h: h.reply(200, gzip.compress(body),
-                                                      {"Content-Type": "application/octet-stream"}))
+    url = server.route(
+        "/feed.php", lambda h: h.reply(200, gzip.compress(body), {"Content-Type": "application/octet-stream"})
+    )
     limits = FetchLimits(connect_timeout=2, read_timeout=2, deadline=5, max_bytes=1024 * 1024)
     async with make_client(limits) as client:
         res = await fetch(client, url, limits)
@@ -193,8 +197,11 @@ def test_wide_plain_text_without_bom(codec: str) -> None:
 # ------------------------------------------------------------------ JSON Feed
 @pytest.mark.parametrize(
     ("name", "title"),
-    [("numeric-version.json", "Version als Zahl"), ("string-version.json", "Version als Text"),
-     ("microblog-noversion.json", "Mit Titel")],
+    [
+        ("numeric-version.json", "Version als Zahl"),
+        ("string-version.json", "Version als Text"),
+        ("microblog-noversion.json", "Mit Titel"),
+    ],
 )
 def test_json_feed_versions_people_write(lib: Library, tmp_path: Path, name: str, title: str) -> None:
     report = import_one(lib, tmp_path, name)
@@ -218,8 +225,12 @@ def test_utf16_json_feed_without_bom() -> None:
 def test_active_elements_in_titles_are_dropped_with_their_content(lib: Library, tmp_path: Path) -> None:
     import_one(lib, tmp_path, "active-titles.rss")
     import_one(lib, tmp_path, "active-titles.atom")
-    assert titles(lib) == ["Baustelle am Wasserwerk", "Neue Tarife ab April", "Störung behoben",
-                           "Wartung am Montag"]
+    assert titles(lib) == [
+        "Baustelle am Wasserwerk",
+        "Neue Tarife ab April",
+        "Störung behoben",
+        "Wartung am Montag",
+    ]
     feed_titles = {s.title for s in lib.sources() if s.kind == "feed"}
     assert feed_titles == {"Stadtwerke aktuell", "Netzbetrieb Nord"}
     for t in titles(lib) + sorted(feed_titles):

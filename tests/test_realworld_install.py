@@ -59,9 +59,18 @@ def test_bookmark_error_names_the_missing_part(
     url = server.route("/artikel.html", lambda h: h.reply(200, page, {"Content-Type": "text/html"}))
     with Library(data_dir / "library.db") as lib:
         src, _ = lib.add_source("https://feeds.example.org/a.rss", title="A")
-        aid = lib.upsert_articles(src.id, [ArticleIn(
-            title="Kurz angerissen", guid=url, link=url, summary="Nur ein Anriss.", published=1.0e9,
-        )]).new_ids[0]
+        aid = lib.upsert_articles(
+            src.id,
+            [
+                ArticleIn(
+                    title="Kurz angerissen",
+                    guid=url,
+                    link=url,
+                    summary="Nur ein Anriss.",
+                    published=1.0e9,
+                )
+            ],
+        ).new_ids[0]
     r = cli("bookmark", str(aid), env=broken_env)
     assert r.returncode == 0, r.stderr
     assert "full-text extraction (trafilatura) is not available" in r.stdout

@@ -31,9 +31,15 @@ def feeds(lib: Library) -> dict[str, tuple[str, str]]:
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("subscriptions.xml", "opml"), ("shouting.opml", "opml"), ("newsfeed.php", "feed"),
-     ("updates.cgi", "feed"), ("no-ids.rss", "feed"), ("microblog-noversion.json", "feed"),
-     ("cyrillic.html.in", "html")],
+    [
+        ("subscriptions.xml", "opml"),
+        ("shouting.opml", "opml"),
+        ("newsfeed.php", "feed"),
+        ("updates.cgi", "feed"),
+        ("no-ids.rss", "feed"),
+        ("microblog-noversion.json", "feed"),
+        ("cyrillic.html.in", "html"),
+    ],
 )
 def test_documents_are_known_by_their_content(name: str, kind: str) -> None:
     assert sniff((REAL / name).read_bytes()) == kind
@@ -87,12 +93,16 @@ def test_cli_import_names_the_recovered_list(cli, tmp_path: Path) -> None:
 
 
 def test_tolerant_pass_never_expands_entities(tmp_path: Path) -> None:
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>'
-            b'<opml><body><outline text="&b;" xmlUrl="https://x.example/?a=1&b=2"/></body></opml>')
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>'
+        b'<opml><body><outline text="&b;" xmlUrl="https://x.example/?a=1&b=2"/></body></opml>'
+    )
     with pytest.raises(OpmlError, match="entities"):
         read_opml(bomb)
-    external = (b'<?xml version="1.0"?><!DOCTYPE opml SYSTEM "http://127.0.0.1:9/opml.dtd">'
-                b'<opml><body><outline text="A & B" xmlUrl="https://x.example/?a=1&b=2"/></body></opml>')
+    external = (
+        b'<?xml version="1.0"?><!DOCTYPE opml SYSTEM "http://127.0.0.1:9/opml.dtd">'
+        b'<opml><body><outline text="A & B" xmlUrl="https://x.example/?a=1&b=2"/></body></opml>'
+    )
     found = read_opml(external)  # bare & forces the tolerant pass; the DTD is never fetched
     assert found.recovered
     assert [(s.url, s.title) for s in found.subscriptions] == [("https://x.example/?a=1&b=2", "A & B")]

@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.widgets import Input, Markdown, Static
 
 from newstui.paths import Paths
+from newstui.query import compile_query
 from newstui.store.library import Library
 from newstui.tui.app import NewstuiApp
 from newstui.tui.screens.dialogs import InputDialog, TagSuggester
@@ -22,7 +23,8 @@ pytest_plugins = ["test_tui_support"]  # the demo library fixtures
 
 def expected(paths: Paths, query: str, sort: str = "date") -> list[int]:
     with Library(paths.library) as lib:
-        return [r.id for r in lib.list_articles(query, sort=sort, limit=None)]
+        listed = compile_query(query, collapse=True)  # as the reader lists it (one story once)
+        return [r.id for r in lib.list_articles(listed, sort=sort, limit=None)]
 
 
 async def choose(pilot, query: str) -> None:  # noqa: ANN001
@@ -347,7 +349,7 @@ async def test_add_feed_fetches_at_once(demo_paths: Paths, monkeypatch) -> None:
 def select_first_linked(app: NewstuiApp, paths: Paths) -> str:
     """Move the list cursor to the newest article that has a link; return the link."""
     with Library(paths.library) as lib:
-        linked = [r.id for r in lib.list_articles(limit=None) if lib.article(r.id).link]
+        linked = [i for i in expected(paths, "") if lib.article(i).link]
         link = lib.article(linked[0]).link
     app.screen.query_one(ArticleList).move_to(list_ids(app).index(linked[0]))
     return link
@@ -428,7 +430,7 @@ async def test_click_a_row_opens_it(demo_paths: Paths) -> None:
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(pilot)
         articles = app.screen.query_one(ArticleList)
-        await pilot.click(ArticleList, offset=(20, 2))
+        await pilot.click(ArticleList, offset=(20, 4))  # two lines per row: the third row
         await settle(pilot)
         assert articles.cursor == 2
         view = app.screen.query_one(ArticleView)

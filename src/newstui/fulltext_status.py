@@ -36,7 +36,7 @@ def needs_fulltext(art: Article) -> bool:
 def status_line(art: Article) -> str:
     """One line for the view: whether the full text is there."""
     if not art.bookmarked:
-        return ""
+        return _article_status_line(art)
     if art.fulltext_status == "ok":
         return "full text saved for offline reading"
     if art.fulltext_status == "pending":
@@ -45,3 +45,14 @@ def status_line(art: Article) -> str:
         retry = "will retry" if art.fulltext_attempts < MAX_ATTEMPTS else "gave up"
         return f"full text not fetched ({art.fulltext_error or 'failed'}; {retry})"
     return "saved for offline reading"
+
+
+def _article_status_line(art: Article) -> str:
+    """The line for an article that is not bookmarked: only once a full text was asked for."""
+    if art.fulltext_status == "ok":
+        return "full text saved for offline reading"
+    if art.fulltext_status == "pending":
+        return "full text queued: fetched on the next refresh"
+    if art.fulltext_status == "failed":
+        return f"full text not fetched ({art.fulltext_error or 'failed'}); showing the feed's text"
+    return ""

@@ -53,6 +53,13 @@ class Source:
     gone: bool = False
     retry_after: float | None = None
     added: float = 0.0
+    # Settings the user chose for this source (see newstui.source_settings).
+    feed_title: str = ""  # what the feed calls itself; ``title`` may override it
+    refresh_interval: int | None = None  # seconds between fetches; None: every refresh
+    retention_days: int | None = None  # None: the config's; 0: keep forever
+    always_fulltext: bool = False
+    ignore_rule: str = ""  # a query; new articles matching it are not stored
+    paused: bool = False
     total: int = 0
     unread: int = 0
 
@@ -71,6 +78,7 @@ class ArticleRow:
     published: float
     read: bool
     bookmarked: bool
+    also_in: list[str] = field(default_factory=list)  # other sources of the same story
 
 
 @dataclass
@@ -106,6 +114,7 @@ class Article:
     fulltext_status: str = "none"  # none | pending | ok | failed (see bookmarks.fulltext)
     fulltext_error: str | None = None
     fulltext_attempts: int = 0
+    also_in: list[str] = field(default_factory=list)  # other sources of the same story
     title_derived: bool = False  # the entry had no title: this one is its opening words
 
     @property
@@ -119,11 +128,13 @@ class UpsertResult:
     updated: int = 0
     unchanged: int = 0
     new_ids: list[int] = field(default_factory=list)
+    ignored: int = 0  # new articles a source's ignore rule dropped (counted out of ``new``)
 
     def __iadd__(self, other: UpsertResult) -> UpsertResult:
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.ignored += other.ignored
         self.new_ids.extend(other.new_ids)
         return self
 
@@ -145,3 +156,25 @@ class JournalEntry:
     source_id: int | None
     old: str | None
     new: str | None
+
+
+@dataclass
+class Account:
+    """A feed-server account (the password is never here: see sync/credentials.py)."""
+
+    id: int
+    name: str
+    type: str  # "greader"
+    url: str
+    username: str
+    password_command: str | None = None
+    initial_days: int = 30
+    added: float = 0.0
+    cursor: float | None = None  # crawl time up to which items were pulled
+    last_sync: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+    sources: int = 0
+    articles: int = 0
+    unread: int = 0
+    rejected: int = 0

@@ -17,6 +17,7 @@ _XDG = {
     "config_dir": "XDG_CONFIG_HOME",
     "state_dir": "XDG_STATE_HOME",
     "log_dir": "XDG_STATE_HOME",
+    "cache_dir": "XDG_CACHE_HOME",
 }
 
 
@@ -26,6 +27,7 @@ class Paths:
     config_dir: Path
     state_dir: Path
     log_dir: Path
+    cache_dir: Path  # what may be deleted at any time (downloaded images)
 
     @property
     def library(self) -> Path:
@@ -47,7 +49,7 @@ class Paths:
     def resolve(cls, data_dir: str | Path | None = None) -> Paths:
         if data_dir is not None:
             root = Path(data_dir).expanduser().absolute()
-            return cls(root, root, root, root / "logs")
+            return cls(root, root, root, root / "logs", root / "cache")
         import platformdirs
 
         return cls(
@@ -55,6 +57,7 @@ class Paths:
             Path(platformdirs.user_config_dir(APP, appauthor=False)),
             Path(platformdirs.user_state_dir(APP, appauthor=False)),
             Path(platformdirs.user_log_dir(APP, appauthor=False)),
+            Path(platformdirs.user_cache_dir(APP, appauthor=False)),
         )
 
     @classmethod

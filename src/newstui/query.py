@@ -2,7 +2,7 @@
 
     bare words      full-text search (FTS5, ranked; prefix-matched from 3 letters); "quoted phrase"
     tag:x  category:x  source:x  author:x  note:x     (quotes for spaces: tag:"a b")
-    is:unread  is:read  is:bookmarked
+    is:unread  is:read  is:bookmarked  is:duplicate (every article of a story found twice)
     before:2025-01-01  after:2025-06  after:7d        (dates or N days/weeks ago)
     -term           negation
     a OR b          either; OR binds tighter than the implicit AND: ``x a OR b`` = x AND (a OR b)
@@ -25,7 +25,11 @@ MIN_PREFIX = 3
 # A full-text term's condition (the store recognises it to plan date-sorted searches).
 FTS_MEMBER = "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
 FIELDS = ("tag", "category", "source", "author", "is", "before", "after", "note")
-STATES = ("unread", "read", "bookmarked")
+STATES = ("unread", "read", "bookmarked", "duplicate")
+
+# Articles that are copies of a story (newstui.store.stories), and their primaries.
+COPIES = "SELECT article_id FROM story_copies"
+DUPLICATE_SQL = f"(a.id IN ({COPIES}) OR a.id IN (SELECT primary_id FROM story_copies))"
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -42,6 +46,9 @@ class Compiled:
     where: str = "1"
     params: list[object] = field(default_factory=list)
     rank_match: str | None = None  # FTS5 expression of the positive words, for ranking
+    # The same query listing every copy of a story (set when ``where`` leaves copies out):
+    # counting it and subtracting the few copies left out is cheaper than counting ``where``.
+    uncollapsed: Compiled | None = None
 
     @property
     def is_everything(self) -> bool:
@@ -238,6 +245,8 @@ def _term_sql(term: _Term, out: Compiled) -> str:
             return "a.read = 1"
         if state in ("bookmarked", "bookmark", "saved"):
             return "a.id IN (SELECT article_id FROM bookmarks)"
+        if state in ("duplicate", "duplicates", "dup"):
+            return DUPLICATE_SQL
         raise QueryError(f"is: wants one of {', '.join(STATES)}, not {v!r}")
     if f == "before":
         out.params.append(_date(v, f))
@@ -269,16 +278,55 @@ def _node_sql(node: object, out: Compiled, ranks: list[str] | None) -> str:
     raise QueryError("cannot read the query")  # pragma: no cover
 
 
-def compile_query(text: str | None) -> Compiled:
-    """Parse ``text`` and compile it; raises QueryError with a one-line message."""
+def compile_query(text: str | None, *, collapse: bool = False) -> Compiled:
+    """Parse ``text`` and compile it; raises QueryError with a one-line message.
+
+    ``collapse`` lists a story found more than once once: a copy is left out when its
+    story's primary (earliest article) matches too. A query that asks for ``is:duplicate``
+    is never collapsed, so it finds every copy."""
     out = Compiled()
     if not text or not text.strip():
+        if collapse:
+            out.uncollapsed = Compiled()
+            out.where = f"a.id NOT IN ({COPIES})"
         return out
     ranks: list[str] = []
-    out.where = _node_sql(parse(text), out, ranks)
+    node = parse(text)
+    out.where = _node_sql(node, out, ranks)
     if ranks:
         out.rank_match = " ".join(ranks)
+    if collapse and not _asks_duplicates(node):
+        out.uncollapsed = Compiled(out.where, list(out.params), out.rank_match)
+        out.where, out.params = _collapsed(out.where, out.params)
     return out
+
+
+def _collapsed(where: str, params: list[object]) -> tuple[str, list[object]]:
+    """``where`` without the copies whose primary matches ``where`` as well.
+
+    A row is looked up in ``story_copies`` by its id (a rowid probe into a table holding
+    only copies), so the list stays served by the same index as before; only for a copy is
+    its primary fetched and tested. Inside the innermost subquery ``a`` is the primary: its
+    alias hides the outer ``a``, so ``where`` applies to it unchanged."""
+    if where == "1":
+        return f"a.id NOT IN ({COPIES})", params
+    hidden = (
+        "SELECT 1 FROM story_copies c WHERE c.article_id = a.id AND EXISTS ("
+        f"SELECT 1 FROM articles a WHERE a.id = c.primary_id AND ({where}))"
+    )
+    return f"({where}) AND NOT EXISTS ({hidden})", [*params, *params]
+
+
+def _asks_duplicates(node: object) -> bool:
+    """True when a positive ``is:duplicate`` term is anywhere in the query."""
+    if isinstance(node, _Term):
+        return (not node.negated and node.field == "is"
+                and node.value.lower() in ("duplicate", "duplicates", "dup"))
+    if isinstance(node, _Group):
+        return _asks_duplicates(node.node)
+    if isinstance(node, (_And, _Or)):
+        return any(_asks_duplicates(n) for n in node.items)
+    return False
 
 
 def describe(text: str | None) -> str:

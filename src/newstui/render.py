@@ -8,13 +8,14 @@ links survive. Plain text is escaped so it is never read as Markdown syntax.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 from newstui.fulltext_status import status_line
 from newstui.models import Article
 from newstui.plaintext import plain_text
-from newstui.textsafe import ACTIVE_HTML, ACTIVE_HTML_TAG, clean, safe_url
+from newstui.textsafe import ACTIVE_HTML, ACTIVE_HTML_TAG, clean, clean_line, safe_url
 
 _STRIP = ["script", "style", "iframe", "noscript", "template", "object", "embed", "form",
           "button", "input", "select", "textarea", "svg", "canvas", "frame", "frameset", "head"]
@@ -210,6 +211,8 @@ def article_text(art: Article) -> str:
     if art.bookmarked:
         lines.append("Bookmarked" + (f" — note: {art.note}" if art.note else ""))
         lines.append(status_line(art))
+    elif status_line(art):  # a full text asked for: whether it is there
+        lines.append(status_line(art))
     lines += ["", _unescape_md(body), ""]
     for enc in art.enclosures:
         lines.append(f"Enclosure: {enc.get('url')} ({enc.get('type') or 'media'})")
@@ -220,3 +223,107 @@ def article_text(art: Article) -> str:
 
 def _unescape_md(md: str) -> str:
     return re.sub(r"\\([\\`*_{}\[\]<>#|~+=.()!-])", r"\1", md).replace("  \n", "\n")
+
+
+# ---------------------------------------------------------------------- pictures
+# Bodies name their images as ``[image: alt](src)`` (HTML through the converter above) or
+# ``![alt](src)`` (Markdown), possibly wrapped in a link. A line holding only images is where
+# pictures stand in the text; an image inside a sentence, a list or a table stays a link.
+MAX_IMAGES = 40  # pictures shown per article; later ones stay links
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """One picture of an article: where to get it and its text (plain, untrusted)."""
+
+    url: str
+    alt: str = ""
+    link: str = ""  # where the picture links to, if anywhere
+
+
+def _image_pattern(tag: str) -> str:
+    text = r"(?:\\.|[^\]\\\n])*"
+    url = r"(?:[^()\s<>]|\([^()\s]*\))+"
+    return (
+        rf"(?:!\[(?P<a{tag}>{text})\]|\[image: (?P<b{tag}>{text})\])"
+        rf"\(\s*<?(?P<u{tag}>{url})>?(?:\s+\"[^\"\n]*\")?\s*\)"
+    )
+
+
+_IMAGE = re.compile(_image_pattern("0"))
+_LINKED_IMAGE = re.compile(
+    r"\[" + _image_pattern("1") + r"\]\(\s*<?(?P<href>(?:[^()\s<>]|\([^()\s]*\))+)>?\s*\)"
+)
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+def _image_ref(m: re.Match[str], tag: str, link: str = "") -> ImageRef | None:
+    url = safe_url(m.group(f"u{tag}"))
+    if not url:
+        return None
+    alt = m.group(f"a{tag}") if m.group(f"a{tag}") is not None else m.group(f"b{tag}")
+    alt = clean_line(re.sub(r"\\(.)", r"\1", alt or ""), 300)
+    return ImageRef(url, "" if alt == "image" else alt, safe_url(link))
+
+
+def line_images(line: str) -> list[ImageRef] | None:
+    """The pictures of a Markdown line that holds nothing but pictures, else None."""
+    text = line.strip()
+    if not text or len(line) - len(line.lstrip(" ")) > 3:
+        return None
+    refs: list[ImageRef] = []
+    pos = 0
+    while pos < len(text):
+        m = _LINKED_IMAGE.match(text, pos)
+        ref = _image_ref(m, "1", m.group("href")) if m else None
+        if m is None:
+            m = _IMAGE.match(text, pos)
+            ref = _image_ref(m, "0") if m else None
+        if m is None or ref is None:
+            return None
+        refs.append(ref)
+        pos = m.end()
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+    return refs
+
+
+def image_enclosures(art: Article) -> list[ImageRef]:
+    """A feed's picture for the article: image enclosures, media thumbnails."""
+    refs = []
+    for enc in art.enclosures:
+        kind = str(enc.get("type") or "").lower()
+        url = safe_url(str(enc.get("url") or ""))
+        if url and (kind == "image" or kind.startswith("image/")):
+            refs.append(ImageRef(url))
+    return refs
+
+
+def body_parts(body: str, lead: list[ImageRef] | None = None) -> list[str | ImageRef]:
+    """The Markdown ``body`` cut at its pictures: Markdown text and ``ImageRef`` in reading
+    order. ``lead`` pictures (a feed's thumbnail) come first unless the body shows them."""
+    parts: list[str | ImageRef] = []
+    lines: list[str] = []
+    seen: set[str] = set()
+    fence = ""
+
+    def flush() -> None:
+        text = "\n".join(lines).strip("\n")
+        if text.strip():
+            parts.append(text)
+        lines.clear()
+
+    for line in body.split("\n"):
+        m = _FENCE.match(line)
+        if m and (not fence or m.group(1) == fence):
+            fence = "" if fence else m.group(1)
+        refs = None if fence or len(seen) >= MAX_IMAGES else line_images(line)
+        if refs is None:
+            lines.append(line)
+            continue
+        flush()
+        parts.extend(refs)
+        seen.update(r.url for r in refs)
+    flush()
+    first = [r for r in (lead or []) if r.url not in seen]
+    return [*dict.fromkeys(first), *parts]

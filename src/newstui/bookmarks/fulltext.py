@@ -112,17 +112,14 @@ def _limits(config: Config) -> FetchLimits:
     return FetchLimits.from_config(config)
 
 
-async def _fetch_one(
-    lib: Library, article_id: int, client: httpx.AsyncClient, limits: FetchLimits
-) -> Article:
+async def page_text(
+    client: httpx.AsyncClient, art: Article, limits: FetchLimits
+) -> tuple[str, str | None]:
+    """Fetch an article's linked page and extract its text: (Markdown, None), or ("", the
+    problem in one line). Less text than the feed gave is a problem too: the feed's text
+    is never replaced by less. Any article's full text goes through here."""
     from newstui.sources.fetch import fetch
 
-    art = lib.article(article_id)
-    if not art.bookmarked:
-        raise NewstuiError(f"article {article_id} is not bookmarked")
-    if not art.link:
-        lib.set_fulltext(article_id, "none")
-        return lib.article(article_id)
     result = await fetch(client, art.link, limits)
     problem = result.error if not result.ok else _page_problem(result.body, result.headers)
     md = ""
@@ -140,6 +137,19 @@ async def _fetch_one(
                 problem = "no article text found on the page"
             elif len(md) < stored_text_length(art):
                 problem = "the page has less text than the feed's summary (paywall or consent page?)"
+    return ("", problem) if problem else (md, None)
+
+
+async def _fetch_one(
+    lib: Library, article_id: int, client: httpx.AsyncClient, limits: FetchLimits
+) -> Article:
+    art = lib.article(article_id)
+    if not art.bookmarked:
+        raise NewstuiError(f"article {article_id} is not bookmarked")
+    if not art.link:
+        lib.set_fulltext(article_id, "none")
+        return lib.article(article_id)
+    md, problem = await page_text(client, art, limits)
     if problem is None:
         lib.set_fulltext(article_id, "ok", text=md, error=None, attempted=True)
     else:

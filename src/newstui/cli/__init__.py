@@ -25,7 +25,17 @@ class _Parser(QueryAwareParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from newstui.cli import bookmarks, config_cmd, feeds, library, maintenance, reading
+    from newstui.cli import (
+        bookmarks,
+        config_cmd,
+        feeds,
+        fulltext_cmd,
+        library,
+        maintenance,
+        reading,
+        source_cmd,
+        sync,
+    )
 
     parser = _Parser(prog="newstui", description="A terminal news reader.")
     parser.add_argument("--version", action="version", version=f"newstui {__version__}")
@@ -34,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the library, config, state and logs under DIR (default: the platform's user dirs)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (library, feeds, bookmarks, maintenance, config_cmd, reading):
+    for module in (
+        library, feeds, bookmarks, maintenance, config_cmd, reading, source_cmd, fulltext_cmd, sync,
+    ):
         module.register(sub)
     return parser
 

@@ -64,6 +64,7 @@ def _files(where: Paths, origins: dict[str, str]) -> dict[str, dict[str, object]
         "library": (where.library, origins["data_dir"]),
         "state": (where.state, origins["state_dir"]),
         "log": (where.log, origins["log_dir"]),
+        "images": (where.cache_dir / "images", origins["cache_dir"]),
     }
     return {
         name: {"path": str(path), "from": origin, "exists": path.exists()}

@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("add", help="subscribe to a feed (or the feed a web page announces)")
     p.add_argument("url", help="a feed URL, a web page that announces a feed, or a feed file")
     p.add_argument("--category", default="", help="folder for the feed")
+    p.add_argument("--account", metavar="NAME", help="subscribe on this feed-server account")
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("remove", help="unsubscribe from a source (bookmarked articles stay)")
@@ -45,6 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_add(args: argparse.Namespace) -> int:
     from newstui.core.feeds import subscribe
+
+    if args.account:
+        from newstui.cli.sync import add_to_account
+
+        return add_to_account(args)
 
     with library(args) as lib:
         done = subscribe(lib, config(args), args.url, category=args.category)
@@ -87,7 +93,10 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if report.errors:
         line += " (see `newstui sources`)"
     out(line)
-    return EXIT_PARTIAL if report.errors else 0
+    from newstui.cli.sync import run_sync  # feed-server accounts are part of a refresh
+
+    synced = args.sources or run_sync(args, [], quiet=args.quiet)
+    return EXIT_PARTIAL if report.errors or not synced else 0
 
 
 def _refresh_with_bar(lib: object, cfg: object, args: argparse.Namespace) -> object:
@@ -112,11 +121,12 @@ def _refresh_with_bar(lib: object, cfg: object, args: argparse.Namespace) -> obj
 
 
 def cmd_export_opml(args: argparse.Namespace) -> int:
+    from newstui.source_settings import non_default
     from newstui.sources.opml import Subscription, write_opml
 
     with library(args) as lib:
         subs = [
-            Subscription(s.url, s.title, s.category)
+            Subscription(s.url, s.title, s.category, non_default(s))
             for s in lib.sources()
             if s.kind == "feed"
         ]

@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("show", help="show one article")
     p.add_argument("id")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument("--full", action="store_true", help="fetch the whole article first if it is not saved")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("tag", help="add (+name) and remove (-name) tags on an article")
@@ -63,6 +64,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import tempfile
 
     from newstui.demo import build_demo
+    from newstui.demo.pictures import seed_pictures
     from newstui.paths import Paths
     from newstui.tui.app import run_app
 
@@ -70,22 +72,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         demo_paths = Paths.resolve(tmp)
         build_demo(demo_paths.library)
+        seed_pictures(demo_paths)  # the demo's pictures, so they show offline
         return run_app(demo_paths, config(args)) or 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from newstui.core.importing import import_files
+    from newstui.core.importing import NothingImported, import_files
 
     def skipped(path: str, reason: str) -> None:
         warn(f"skipped {path}: {reason}")
 
+    def summary(text: str) -> None:  # file names in it come from disk: cleaned on the way out
+        if args.quiet:
+            warn(text)
+        else:
+            out(f"newstui: {text}")
+
     with library(args) as lib:
-        done = import_files(lib, config(args), args.paths, on_skip=skipped)
+        try:
+            done = import_files(lib, config(args), args.paths, on_skip=skipped)
+        except NothingImported as exc:
+            summary(exc.report.summary())
+            raise
     for problem in done.problems:
         warn(problem)
-    print(f"newstui: {done.report.summary()}", file=sys.stderr if args.quiet else sys.stdout)
+    summary(done.report.summary())
     return 0
 
 
@@ -96,7 +109,7 @@ def _query(args: argparse.Namespace) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     from newstui.query import compile_query
 
-    q = compile_query(_query(args))
+    q = compile_query(_query(args), collapse=config(args).collapse_duplicates)
     sort = args.sort or ("rank" if q.rank_match else "date")
     if args.limit is not None and args.limit < 0:
         raise NewstuiError("--limit must be 0 or more")
@@ -107,10 +120,11 @@ def cmd_list(args: argparse.Namespace) -> int:
             return 0
         from newstui.render import format_date
 
-        for row in lib.list_articles(q, sort=sort, limit=args.limit):
+        for row in lib.with_also_in(lib.list_articles(q, sort=sort, limit=args.limit)):
             flags = ("N" if not row.read else " ") + ("B" if row.bookmarked else " ")
+            also = f"  (also in: {', '.join(row.also_in)})" if row.also_in else ""
             out(f"{row.id:>7}  {format_date(row.published, False)}  {flags}  "
-                f"{row.source[:24]:<24}  {row.title}")
+                f"{row.source[:24]:<24}  {row.title}{also}")
     return 0
 
 
@@ -119,6 +133,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     with library(args) as lib:
         art = lib.article(args.id)
+        if args.full:
+            from newstui.cli.fulltext_cmd import with_fulltext
+
+            art = with_fulltext(lib, art, args)
         if args.format == "json":
             rec = lib.records("", ids=[art.id])[0]
             rec["body_markdown"] = render.article_body(art)

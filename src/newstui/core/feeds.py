@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from newstui.bookmarks.articletext import complete_queue_async
 from newstui.bookmarks.fulltext import complete_pending_async
 from newstui.config import Config
 from newstui.errors import NewstuiError
@@ -87,9 +88,12 @@ async def refresh_async(
     on_progress: Progress | None = None,
 ) -> RefreshReport:
     """Refresh the feeds (all, or those named), then fetch the full text of the bookmarks
-    waiting for it. For callers already inside an event loop."""
+    and articles waiting for it. For callers already inside an event loop."""
     report = await engine.refresh_async(lib, cfg, refs, force=force, on_progress=on_progress)
     report.fulltext = await complete_pending_async(lib, cfg)  # bookmarks made offline
+    # Always-full-text sources' new articles: only once every feed has landed, capped and
+    # on a budget, so pages never delay feeds.
+    report.article_fulltext = await complete_queue_async(lib, cfg)
     return report
 
 

@@ -13,6 +13,14 @@ from newstui.store.library import Library
 from newstui.tags import apply_auto_tags
 
 
+class NothingImported(NewstuiError):
+    """Not one file could be imported; ``report`` says what was skipped and why."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("nothing was imported")
+        self.report = report
+
+
 @dataclass
 class Imported:
     report: ImportReport
@@ -28,11 +36,11 @@ def import_files(
     on_skip: Callable[[str, str], None] | None = None,
 ) -> Imported:
     """Import ``paths`` (files, folders, OPML lists), then give the new articles their
-    auto-tags. ``on_skip(path, reason)`` hears each file left out. Raises NewstuiError
-    (with the summary) when nothing at all was imported."""
+    auto-tags. ``on_skip(path, reason)`` hears each file left out. Raises NothingImported
+    (with the report) when nothing at all was imported."""
     report = import_paths(lib, [Path(p).expanduser() for p in paths], on_skip=on_skip)
     problems: list[str] = []
     tagged = apply_auto_tags(lib, cfg, report.new_ids, on_error=problems.append)
     if not report.succeeded:
-        raise NewstuiError(f"nothing was imported ({report.summary()})")
+        raise NothingImported(report)
     return Imported(report, tagged, problems)

@@ -190,6 +190,7 @@ def _entry(entry: dict, base: str) -> ArticleIn:
                     "url": _abs(base, href), "type": link.get("type", ""),
                     "length": link.get("length"),
                 })
+    enclosures += _media_images(e, base, {str(x["url"]) for x in enclosures})
     return ArticleIn(
         title=title,
         guid=get("id") or "",
@@ -203,6 +204,25 @@ def _entry(entry: dict, base: str) -> ArticleIn:
         categories=cats,
         enclosures=enclosures,
     )
+
+
+def _media_images(entry: dict, base: str, known: set[str]) -> list[dict[str, object]]:
+    """Media RSS pictures (``media:content`` of medium image, ``media:thumbnail``) as image
+    enclosures, so the article view can show the feed's picture."""
+    found: list[dict[str, object]] = []
+    contents = entry.get("media_content") or ()
+    thumbs = entry.get("media_thumbnail") or ()
+    for media, is_thumb in [*((m, False) for m in contents), *((m, True) for m in thumbs)]:
+        if not isinstance(media, dict) or not media.get("url"):
+            continue
+        kind = str(media.get("type") or "")
+        if not (is_thumb or media.get("medium") == "image" or kind.startswith("image/")):
+            continue
+        url = _abs(base, str(media["url"]))
+        if url not in known:
+            known.add(url)
+            found.append({"url": url, "type": kind or "image", "length": None})
+    return found
 
 
 def _timestamp(parsed: object) -> float | None:
@@ -221,6 +241,8 @@ def parse_json_feed(body: bytes, url: str = "") -> ParsedFeed:
         data = json.loads(body)  # bytes: json detects UTF-8/16/32 and skips a UTF-8 BOM
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FeedError(f"not a JSON Feed: {exc}") from None
+    except RecursionError:
+        raise FeedError("not a JSON Feed: nested too deeply") from None
     if not isinstance(data, dict):
         raise FeedError("not a JSON Feed (not a JSON object)")
     version = data.get("version")

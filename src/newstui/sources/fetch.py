@@ -349,6 +349,12 @@ async def _read_body(response: httpx.Response, limits: FetchLimits) -> bytes:
     return b"".join(parts)
 
 
+# For other HTTP clients of the project (sync/greader.py): the capped body reader and the
+# exception it raises past the cap.
+read_body = _read_body
+BodyTooLarge = _TooLarge
+
+
 def fetch_sync(url: str, limits: FetchLimits) -> FetchResult:
     """One fetch in a fresh event loop (for callers that are not async)."""
 

@@ -285,8 +285,29 @@ class Importer:
             if not safe_url(sub.url):  # a stranger's list must not point refresh at local files
                 self.skip(sub.url, "OPML subscription is not an http(s) URL")
                 continue
-            _, created = self.lib.add_source(sub.url, kind="feed", title=sub.title, category=sub.category)
+            src, created = self.lib.add_source(sub.url, kind="feed", title=sub.title, category=sub.category)
             self.report.sources_added += int(created)
+            if created and sub.settings:
+                self._apply_settings(src.id, sub.url, sub.settings)
+
+    def _apply_settings(self, source_id: int, url: str, settings: dict[str, str]) -> None:
+        """A new source's settings from its OPML ``newstui:`` attributes. Names this newstui
+        does not know are left alone (a newer one wrote them); a bad value is skipped with
+        its reason and the others still apply."""
+        from newstui.source_settings import SETTINGS, SettingError, parse_setting
+
+        changes: dict[str, object] = {}
+        for key, text in settings.items():
+            if key not in SETTINGS or key in ("title", "category"):  # OPML's own attributes
+                continue
+            try:
+                column, value = parse_setting(key, text)
+            except SettingError as exc:
+                self.skip(url, f"OPML setting not used: {exc}")
+                continue
+            changes[column] = value
+        if changes:
+            self.lib.set_source_settings(source_id, changes)
 
 
 def import_paths(

@@ -12,6 +12,11 @@ from newstui.errors import NewstuiError
 from newstui.sources.decode import decode_text, wide_to_utf8
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY|<!DOCTYPE[^>]*\[", re.I)
+# newstui's own outline attributes (a source's settings) live in this namespace, so other
+# readers ignore them: <outline newstui:interval="2h" .../>.
+NEWSTUI_NS = "urn:newstui:opml:1"
+NEWSTUI_PREFIX = "newstui"
+_SETTING_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _END = re.compile(rb"</opml\s*>(?:\s|<!--.*?-->)*$", re.I | re.S)
 
 
@@ -24,6 +29,7 @@ class Subscription:
     url: str
     title: str = ""
     category: str = ""
+    settings: dict[str, str] = field(default_factory=dict)  # newstui: attributes, as text
 
 
 @dataclass
@@ -58,7 +64,10 @@ class _Collector:
     def __init__(self) -> None:
         self.subs: dict[str, Subscription] = {}
 
-    def outline(self, attrs: dict[str, str], folder: str, title_ok: bool = True) -> str:
+    def outline(
+        self, attrs: dict[str, str], folder: str, title_ok: bool = True,
+        settings: dict[str, str] | None = None,
+    ) -> str:
         """Take one outline's attributes (names lower-cased); returns the folder its
         children belong to."""
         kind = (attrs.get("type") or "").strip().lower()
@@ -67,7 +76,7 @@ class _Collector:
         name = (attrs.get("title") or attrs.get("text") or "").strip() if title_ok else ""
         if url:
             if url not in self.subs:
-                self.subs[url] = Subscription(url, name, folder)
+                self.subs[url] = Subscription(url, name, folder, settings or {})
             return folder
         return name or folder
 
@@ -107,7 +116,7 @@ def read_opml(data: bytes) -> OpmlList:
             if _local(outline.tag) != "outline":
                 continue
             attrs = {k.rsplit("}", 1)[-1].lower(): v for k, v in outline.attrib.items()}
-            walk(outline, found.outline(attrs, folder))
+            walk(outline, found.outline(attrs, folder, settings=newstui_settings(outline.attrib)))
 
     walk(body, "")
     return OpmlList(list(found.subs.values()))
@@ -139,12 +148,32 @@ def _recover(data: bytes, problem: str) -> OpmlList:
             attrs = {k.lower(): v if isinstance(v, str) else " ".join(v) for k, v in outline.attrs.items()}
             # An unescaped quote ends a value early and leaves words as stray attributes.
             title_ok = not any('"' in k or "'" in k for k in attrs)
-            walk(outline, found.outline(attrs, folder, title_ok))
+            walk(outline, found.outline(attrs, folder, title_ok, newstui_settings(attrs)))
 
     walk(soup.find("body") or soup, "")
     if not found.subs:
         raise OpmlError(f"malformed OPML: {problem} (no subscriptions could be recovered)")
     return OpmlList(list(found.subs.values()), recovered=True, problem=problem)
+
+
+def newstui_settings(attrs: dict[str, str]) -> dict[str, str]:
+    """An outline's attributes in the newstui namespace as {name: text}: ``{urn}name``
+    from the XML parser, ``newstui:name`` from the tolerant pass. Values are not checked
+    here (the importer reads them with ``newstui.source_settings``)."""
+    out: dict[str, str] = {}
+    for key, value in attrs.items():
+        if key.startswith("{"):
+            ns, _, name = key[1:].partition("}")
+            if ns != NEWSTUI_NS:
+                continue
+        else:
+            prefix, colon, name = key.partition(":")
+            if not colon or prefix.lower() != NEWSTUI_PREFIX:
+                continue
+        name = name.lower()
+        if _SETTING_NAME.fullmatch(name):
+            out[name] = value
+    return out
 
 
 def parse_opml(data: bytes) -> list[Subscription]:
@@ -153,20 +182,27 @@ def parse_opml(data: bytes) -> list[Subscription]:
 
 
 def write_opml(subs: list[Subscription], title: str = "newstui subscriptions") -> str:
-    """OPML 2.0 with one folder level (the source's category)."""
+    """OPML 2.0 with one folder level (the source's category); a subscription's settings
+    become ``newstui:`` attributes."""
     folders: dict[str, list[Subscription]] = {}
     for s in subs:
         folders.setdefault(s.category, []).append(s)
+    ns = f" xmlns:{NEWSTUI_PREFIX}={quoteattr(NEWSTUI_NS)}" if any(s.settings for s in subs) else ""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        '<opml version="2.0">',
+        f'<opml version="2.0"{ns}>',
         f"  <head><title>{_esc(title)}</title></head>",
         "  <body>",
     ]
 
     def outline(s: Subscription, indent: str) -> str:
         t = quoteattr(s.title or s.url)
-        return f'{indent}<outline type="rss" text={t} title={t} xmlUrl={quoteattr(s.url)}/>'
+        extra = "".join(
+            f" {NEWSTUI_PREFIX}:{k}={quoteattr(v)}"
+            for k, v in sorted(s.settings.items())
+            if _SETTING_NAME.fullmatch(k)
+        )
+        return f'{indent}<outline type="rss" text={t} title={t} xmlUrl={quoteattr(s.url)}{extra}/>'
 
     for folder in sorted(folders, key=str.casefold):
         if folder:

@@ -29,7 +29,10 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from newstui.config import Config
+from newstui.errors import QueryError
 from newstui.models import Source
+from newstui.query import Compiled, compile_query
+from newstui.source_settings import format_interval
 from newstui.sources.dates import parse_date
 from newstui.sources.feedparse import ParsedFeed
 from newstui.sources.fetch import FetchLimits, FetchResult, fetch, is_http, make_client
@@ -55,6 +58,7 @@ class FeedOutcome:
     updated: int = 0
     error: str | None = None  # why it failed (or the problem a usable feed had)
     new_ids: list[int] = field(default_factory=list)
+    ignored: int = 0  # new articles its ignore rule kept out
 
 
 @dataclass
@@ -71,6 +75,7 @@ class RefreshReport:
     skipped: int = 0
     deleted: int = 0  # removed by retention afterwards
     fulltext: int = 0  # queued bookmarks whose full text arrived (newstui.core.feeds.refresh)
+    article_fulltext: int = 0  # always-full-text sources' new articles that got it (core)
     tagged: int = 0  # auto-tags given afterwards
     last: FeedOutcome | None = None
     outcomes: list[FeedOutcome] = field(default_factory=list)
@@ -109,6 +114,8 @@ class RefreshReport:
                  f"{self.errors} failed"]
         if self.skipped:
             parts.append(f"{self.skipped} skipped")
+        if self.article_fulltext:
+            parts.append(f"{self.article_fulltext} full texts")
         return ", ".join(parts)
 
 
@@ -118,7 +125,9 @@ Progress = Callable[[RefreshReport], None]
 def select(
     lib: Library, refs: Sequence[str] = (), *, force: bool = False, now: float | None = None
 ) -> tuple[list[Source], list[tuple[Source, str]]]:
-    """The sources to fetch and those skipped (gone, or waiting out a Retry-After)."""
+    """The sources to fetch and those skipped (gone, paused, waiting out a Retry-After or
+    their refresh interval). Naming a source fetches it even when paused or within its
+    interval; ``force`` ignores intervals too."""
     now = time.time() if now is None else now
     named = bool(refs)
     if named:
@@ -134,12 +143,22 @@ def select(
     fetch_now: list[Source] = []
     skipped: list[tuple[Source, str]] = []
     for src in chosen:
-        if src.kind != "feed":
+        if src.kind == "remote":
+            skipped.append((src, "kept in sync by its account (`newstui sync`)"))
+        elif src.kind != "feed":
             skipped.append((src, "a folder of local articles, not a feed"))
         elif src.gone and not (force or named):
             skipped.append((src, "gone (HTTP 410); refresh it by name to try again"))
         elif src.retry_after and src.retry_after > now and not force:
             skipped.append((src, f"server asked to wait {int(src.retry_after - now)} s more"))
+        elif src.paused and not named:
+            skipped.append((src, "paused; refresh it by name to fetch it anyway"))
+        elif (
+            src.refresh_interval and src.last_fetched is not None and not (force or named)
+            and now - src.last_fetched < src.refresh_interval
+        ):
+            wait = format_interval(int(src.refresh_interval - (now - src.last_fetched)) or 1)
+            skipped.append((src, f"its refresh interval has {wait} to go (--force fetches it)"))
         else:
             fetch_now.append(src)
     return fetch_now, skipped
@@ -265,6 +284,17 @@ def _start_resource_tracker() -> None:
         resource_tracker.ensure_running()
     finally:
         sys.stderr = saved
+
+
+def _ignore_rule(src: Source) -> tuple[Compiled | None, str | None]:
+    """The source's ignore rule compiled (None when it has none), and the problem if it
+    cannot be read (then nothing is ignored and the problem is recorded on the source)."""
+    if not src.ignore_rule.strip():
+        return None, None
+    try:
+        return compile_query(src.ignore_rule), None
+    except QueryError as exc:
+        return None, f"ignore rule not used: {exc}"
 
 
 def _host(url: str) -> str:
@@ -449,22 +479,35 @@ class _Engine:
         if isinstance(parsed, str):
             return await self._failed(src, res, parsed)
         rows = parsed.rows or []
-        if self.keep_from is not None and src.last_success is not None:
+        keep = self._keep_from(src)
+        if keep is not None and src.last_success is not None:
             # Old entries retention already let go are not brought back as new.
-            keep = self.keep_from
             rows = [r for r in rows if r.estimated or r.published >= keep]
+        ignore, problem = _ignore_rule(src)
         fields.update(
             body_hash=digest, site_url=parsed.site_url or src.site_url,
-            last_error=parsed.problem, last_error_at=now if parsed.problem else None,
+            last_error=parsed.problem or problem,
+            last_error_at=now if parsed.problem or problem else None,
         )
         if not src.title and parsed.title:
             fields["title"] = parsed.title
+        if parsed.title and parsed.title != src.feed_title:
+            fields["feed_title"] = parsed.title
         self.pending.append((src.id, fields))
-        result = await self._store_grouped((src.id, rows, res.url, self._take_pending()))
+        result = await self._store_grouped(
+            (src.id, rows, res.url, self._take_pending(), ignore, src.always_fulltext)
+        )
         return FeedOutcome(
             src.id, src.label, "parsed", new=result.new, updated=result.updated,  # type: ignore[attr-defined]
-            error=parsed.problem, new_ids=result.new_ids,  # type: ignore[attr-defined]
+            error=parsed.problem or problem, new_ids=result.new_ids,  # type: ignore[attr-defined]
+            ignored=result.ignored,  # type: ignore[attr-defined]
         )
+
+    def _keep_from(self, src: Source) -> float | None:
+        """The oldest date kept for this source: its own retention, else the config's."""
+        if src.retention_days is None:
+            return self.keep_from
+        return cutoff(src.retention_days)
 
     async def _failed(self, src: Source, res: FetchResult, error: str) -> FeedOutcome:
         now = time.time()
@@ -526,9 +569,22 @@ class _Engine:
 
     def _store(
         self, source_id: int, rows: list[PreparedRow], url: str,
-        updates: list[tuple[int, dict[str, object]]],
+        updates: list[tuple[int, dict[str, object]]], ignore: Compiled | None = None,
+        fulltext: bool = False,
     ) -> object:
-        result = self.lib.upsert_articles(source_id, (), source_url=url, rows=rows)
-        # (A permanent redirect to a URL another source has keeps the old URL.)
-        self.lib.update_sources(updates, journal=False)
+        with self.lib.write():  # the articles, the ignore rule and the source: all or nothing
+            result = self.lib.upsert_articles(source_id, (), source_url=url, rows=rows)
+            ignored = 0
+            if ignore is not None and result.new_ids:
+                # Judged on the rows just written (tags, categories and the search index
+                # included), inside the same transaction: a match is never committed.
+                dropped = set(self.lib.drop_articles(ignore, result.new_ids))
+                ignored = len(dropped)
+                result.new -= ignored
+                result.new_ids = [i for i in result.new_ids if i not in dropped]
+            if fulltext and result.new_ids:  # queued with the articles: fetched after the feeds
+                self.lib.queue_article_fulltexts(result.new_ids)
+            # (A permanent redirect to a URL another source has keeps the old URL.)
+            self.lib.update_sources(updates, journal=False)
+        result.ignored = ignored
         return result

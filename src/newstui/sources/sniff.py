@@ -15,9 +15,7 @@ from newstui.sources.decode import bom_encoding, wide_encoding
 HEAD = 16_384  # bytes looked at
 # What may come before the root element: white space, the XML declaration, processing
 # instructions, comments and a DOCTYPE (with or without an internal subset).
-_PROLOG = re.compile(
-    r"\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>", re.S | re.I
-)
+_PROLOG = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>", re.S | re.I)
 _ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
 FEED_ROOTS = frozenset({"rss", "feed", "rdf", "channel"})
 
@@ -54,7 +52,7 @@ def is_json_feed(data: bytes) -> bool:
         return True
     try:
         doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurd nesting
         return False
     return isinstance(doc, dict) and isinstance(doc.get("items"), list)
 

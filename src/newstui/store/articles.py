@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from newstui.canonical import story_keys
 from newstui.errors import NotFound
 from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
 from newstui.plaintext import index_texts
@@ -19,8 +20,10 @@ from newstui.store.connection import (
     SOURCE_NAME,
     Connection,
     fold_name,
+    library_error,
 )
 from newstui.store.journal import record
+from newstui.store.stories import also_in, join_stories, story_members
 from newstui.textsafe import clean, clean_line, clean_names, safe_url
 
 
@@ -44,6 +47,8 @@ class PreparedRow(NamedTuple):
     body: str  # index text of the body
     summary_text: str  # index text of the summary
     title_derived: int = 0  # 1: the entry had no title; this is the opening of its text
+    story: int | None = None  # story keys (newstui.canonical.story_keys)
+    guid_key: int | None = None
 
 
 DERIVED_TITLE_CHARS = 80
@@ -103,6 +108,7 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
         title = opening_words(body or summary_text)
         derived = int(bool(title))
         title = title or "(untitled)"
+    story, guid_key = story_keys(link, item.guid)
     # Fields joined by a separator that clean() keeps out of every one of them (0x1f).
     digest = hashlib.sha1(
         "\x1f".join(
@@ -115,7 +121,7 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
         summary = ""
     return PreparedRow(key, digest, title, link, author, summary, content, ctype, published,
                        int(estimated), item.updated, enclosures, cats, tags, body, summary_text,
-                       derived)
+                       derived, story, guid_key)
 
 
 FTS_INSERT = "INSERT INTO articles_fts (rowid, title, author, summary, body) VALUES (?,?,?,?,?)"
@@ -203,15 +209,17 @@ class ArticleStore(Connection):
             updates: list[tuple] = []
             for key, row in prepared.items():
                 (_, h, title, link, author, summary, content, ctype, published, estimated,
-                 updated, enclosures, cats, tags, body, summary_text, derived) = row
+                 updated, enclosures, cats, tags, body, summary_text, derived, story,
+                 guid_key) = row
                 old = existing.get(key)
                 if old is None:
                     aid = c.execute(
                         "INSERT INTO articles (source_id, key, hash, title, link, author, summary, "
                         "content, content_type, published, date_estimated, updated, first_seen, "
-                        "enclosures, title_derived) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                        "enclosures, title_derived, story, guid_key) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                         (source_id, key, h, title, link, author, summary, content, ctype,
-                         published, estimated, updated, now, enclosures, derived),
+                         published, estimated, updated, now, enclosures, derived, story, guid_key),
                     ).fetchone()[0]
                     result.new += 1
                     result.new_ids.append(aid)
@@ -221,7 +229,7 @@ class ArticleStore(Connection):
                 else:
                     aid = old[0]
                     updates.append((h, title, link, author, summary, content, ctype, published,
-                                    estimated, updated, enclosures, derived, aid))
+                                    estimated, updated, enclosures, derived, aid, story, guid_key))
                     changed_ids.append((aid,))
                     result.updated += 1
                 labels.append((aid, cats, tags))
@@ -233,8 +241,9 @@ class ArticleStore(Connection):
                     "UPDATE articles SET hash=?, title=?, link=?, author=?, summary=?, content=?, "
                     "content_type=?, published = CASE WHEN ? THEN published ELSE ? END, "
                     "date_estimated = CASE WHEN ? THEN date_estimated ELSE 0 END, updated=?, "
-                    "enclosures=?, title_derived=? WHERE id=?",
-                    [(*u[:7], u[8], u[7], u[8], u[9], u[10], u[11], u[12]) for u in updates],
+                    "enclosures=?, title_derived=?, story=?, guid_key=? WHERE id=?",
+                    [(*u[:7], u[8], u[7], u[8], u[9], u[10], u[11], u[13], u[14], u[12])
+                     for u in updates],
                 )
                 c.executemany("DELETE FROM article_categories WHERE article_id = ?", changed_ids)
                 c.executemany(
@@ -243,6 +252,7 @@ class ArticleStore(Connection):
                 )
             c.executemany(FTS_INSERT, fts)
             self._write_labels(c, labels)
+            join_stories(c, [*result.new_ids, *(i for (i,) in changed_ids)])
         return result
 
     def _name_ids(self, c: sqlite3.Connection, table: str, names: Iterable[str]) -> dict[str, int]:
@@ -370,6 +380,7 @@ class ArticleStore(Connection):
                 chunk,
             ):
                 cats.setdefault(aid, []).append(name)
+            others = self._also_in(chunk)
             tags: dict[int, list[str]] = {}
             for aid, name in self._read(
                 "SELECT DISTINCT at.article_id, t.name FROM article_tags at JOIN tags t "
@@ -396,11 +407,23 @@ class ArticleStore(Connection):
                     "link": r[4], "published": iso(r[5]), "categories": cats.get(aid, []),
                     "tags": tags.get(aid, []), "read": bool(r[6]), "bookmarked": bool(r[7]),
                     "title_derived": bool(r[8]),
+                    "also_in": others.get(aid, []),
                 })
         return out
 
     def count(self, query: str | Compiled | None = None) -> int:
         q = self.compiled(query)
+        if q.uncollapsed is not None:
+            # A collapsed list: all of it less the copies it hides, counted from the copies
+            # (CROSS JOIN keeps SQLite from starting at the articles instead).
+            base = q.uncollapsed
+            hidden = self._read(
+                "SELECT COUNT(*) FROM story_copies" if base.is_everything else
+                "SELECT COUNT(*) FROM story_copies c CROSS JOIN articles a ON a.id = c.article_id "
+                f"WHERE ({base.where}) AND NOT ({q.where})", [] if base.is_everything else
+                [*base.params, *q.params],
+            )[0][0]
+            return self.count(base) - hidden
         if q.is_everything:
             return self._read("SELECT COUNT(*) FROM articles")[0][0]
         if q.where == FTS_MEMBER:
@@ -443,14 +466,19 @@ class ArticleStore(Connection):
             "a.title, a.link, a.author, a.summary, a.content, a.content_type, a.published, "
             "a.date_estimated, a.updated, a.first_seen, a.read, a.enclosures, "
             "b.created, b.note, b.fulltext, b.fulltext_status, b.fulltext_error, "
-            "b.fulltext_attempts, a.title_derived "
+            "b.fulltext_attempts, a.title_derived, f.text, f.status, f.error, f.attempts "
             "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
-            "LEFT JOIN bookmarks b ON b.article_id = a.id WHERE a.id = ?",
+            "LEFT JOIN bookmarks b ON b.article_id = a.id "
+            "LEFT JOIN fulltexts f ON f.article_id = a.id WHERE a.id = ?",
             (aid,),
         )
         if not rows:
             raise NotFound(f"no article {aid}")
         r = rows[0]
+        fulltext = r[18:22]
+        # The bookmark's full text, else the one fetched for the article (store/fulltexts.py).
+        if r[24] is not None and (r[16] is None or (r[18] is None and r[23] is not None)):
+            fulltext = r[23:27]
         cats = [
             n for (n,) in self._read(
                 "SELECT c.name FROM article_categories ac JOIN categories c ON c.id = ac.category_id "
@@ -471,9 +499,17 @@ class ArticleStore(Connection):
             date_estimated=bool(r[11]), updated=r[12], first_seen=r[13], read=bool(r[14]),
             enclosures=json.loads(r[15]) if r[15] else [], categories=cats,
             tags=list(tags.values()), bookmarked=r[16] is not None, bookmarked_at=r[16],
-            note=r[17] or "", fulltext=r[18], fulltext_status=r[19] or "none",
-            fulltext_error=r[20], fulltext_attempts=r[21] or 0, title_derived=bool(r[22]),
+            note=r[17] or "", fulltext=fulltext[0], fulltext_status=fulltext[1] or "none",
+            fulltext_error=fulltext[2], fulltext_attempts=fulltext[3] or 0, title_derived=bool(r[22]),
+            also_in=self._also_in([aid]).get(aid, []),
         )
+
+    def _also_in(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        with self._lock:
+            try:
+                return also_in(self.conn, ids)
+            except sqlite3.Error as exc:
+                raise library_error(exc) from exc
 
     def _require(self, c: sqlite3.Connection, aid: int) -> None:
         if not c.execute("SELECT 1 FROM articles WHERE id = ?", (aid,)).fetchone():
@@ -489,6 +525,7 @@ class ArticleStore(Connection):
         with self.write() as c:
             if len(id_list) == 1:
                 self._require(c, id_list[0])
+            id_list = story_members(c, id_list)  # one story is read (or unread) as a whole
             for i in range(0, len(id_list), 500):
                 chunk = id_list[i : i + 500]
                 marks = ",".join("?" * len(chunk))
@@ -514,7 +551,8 @@ class ArticleStore(Connection):
                 )
             ]
             record(c, _read_changes(changed, True), enabled=journal)
-            return changed
+            copies = story_members(c, changed)[len(changed):]  # the rest of those stories
+            return changed + (self.set_read(copies, True, journal=journal) if copies else [])
 
 
 def _read_changes(ids: Iterable[int], read: bool) -> Iterable[tuple[str, int, None, str, str]]:

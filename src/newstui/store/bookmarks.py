@@ -13,6 +13,7 @@ from newstui.query import compile_query
 from newstui.store.articles import prepare_row
 from newstui.store.connection import Connection
 from newstui.store.journal import Change, record
+from newstui.store.stories import story_members
 from newstui.textsafe import clean, clean_line
 
 
@@ -29,11 +30,20 @@ class BookmarkStore(Connection):
         ``created`` restores an earlier bookmark time (import). A bookmark whose text is only
         a summary is queued ('pending') for the full-text fetch (newstui.bookmarks.fulltext).
         The bookmark, its copy, its queue state and the journal entries (``bookmark`` when it
-        is new, ``note`` when the note changed) are one transaction.
+        is new, ``note`` when the note changed) are one transaction. The other articles of
+        its story are bookmarked with it (one story, one state).
         """
-        new_note = None if note is None else clean(note, 10_000)
         with self.write() as c:
             self._require(c, article_id)
+            for other in story_members(c, [article_id])[1:]:
+                self._bookmark_one(other, note, created, journal)
+            return self._bookmark_one(article_id, note, created, journal)
+
+    def _bookmark_one(
+        self, article_id: int, note: str | None, created: float | None, journal: bool
+    ) -> Article:
+        new_note = None if note is None else clean(note, 10_000)
+        with self.write() as c:
             row = c.execute("SELECT note FROM bookmarks WHERE article_id = ?", (article_id,)).fetchone()
             old_note = None if row is None else row[0]
             c.execute(
@@ -106,18 +116,28 @@ class BookmarkStore(Connection):
         c.execute("UPDATE bookmarks SET snapshot = ? WHERE article_id = ?", (snap, art.id))
 
     def unbookmark(self, article_id: int, *, journal: bool = True) -> None:
-        """Remove a bookmark (its note and copy go with it); journaled when there was one."""
+        """Remove a bookmark (its note and copy go with it) and those of the other articles
+        of its story; journaled for each that had one."""
         with self.write() as c:
             self._require(c, article_id)
-            if c.execute(
-                "DELETE FROM bookmarks WHERE article_id = ? RETURNING article_id", (article_id,)
-            ).fetchall():
-                record(c, [("bookmark", article_id, None, "1", "0")], enabled=journal)
+            for aid in story_members(c, [article_id]):
+                if c.execute(
+                    "DELETE FROM bookmarks WHERE article_id = ? RETURNING article_id", (aid,)
+                ).fetchall():
+                    record(c, [("bookmark", aid, None, "1", "0")], enabled=journal)
 
     # ------------------------------------------------------------------- stats
     def stats(self) -> dict[str, int]:
+        """Counts as the lists show them: a story found more than once counts once."""
         total, unread = self._read("SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM articles")[0]
-        bookmarks = self._read("SELECT COUNT(*) FROM bookmarks")[0][0]
+        copies, unread_copies = self._read(
+            "SELECT COUNT(*), COALESCE(SUM(a.read = 0), 0) FROM story_copies c "
+            "JOIN articles a ON a.id = c.article_id"
+        )[0]
+        total, unread = total - copies, unread - unread_copies
+        bookmarks = self._read(
+            "SELECT COUNT(*) FROM bookmarks WHERE article_id NOT IN (SELECT article_id FROM story_copies)"
+        )[0][0]
         sources = self._read("SELECT COUNT(*) FROM sources")[0][0]
         return {"articles": total, "unread": unread, "bookmarks": bookmarks, "sources": sources}
 

@@ -9,15 +9,27 @@ is assembled from one part per concern (``store/sources.py``, ``articles.py``, `
 from __future__ import annotations
 
 from newstui.plaintext import plain_text
+from newstui.store.accounts import AccountStore
 from newstui.store.articles import ArticleStore
 from newstui.store.bookmarks import BookmarkStore
 from newstui.store.connection import SORTS, SQLITE_MAGIC
+from newstui.store.fulltexts import FulltextStore
 from newstui.store.journal import JournalStore
 from newstui.store.labels import LabelStore
 from newstui.store.sources import SourceStore
+from newstui.store.stories import StoryStore
 
 __all__ = ["SORTS", "SQLITE_MAGIC", "Library", "plain_text"]
 
 
-class Library(SourceStore, ArticleStore, LabelStore, BookmarkStore, JournalStore):
+class Library(
+    SourceStore,
+    ArticleStore,
+    LabelStore,
+    BookmarkStore,
+    JournalStore,
+    StoryStore,
+    FulltextStore,
+    AccountStore,
+):
     """An open library file. Safe to share between threads (calls are serialised)."""

@@ -23,20 +23,33 @@ def cutoff(days: int, now: float | None = None) -> float | None:
 
 
 def apply_retention(lib: Library, days: int, now: float | None = None) -> int:
-    """Delete what the retention rule lets go. Returns how many articles were deleted."""
+    """Delete what the retention rule lets go: ``days`` (the config's), or a source's own
+    ``retention_days`` where it has one (0 keeps its articles). Returns how many went."""
+    now = time.time() if now is None else now
     limit = cutoff(days, now)
-    if limit is None:
+    own = [d for (d,) in lib._read(
+        "SELECT DISTINCT retention_days FROM sources WHERE retention_days > 0"
+    )]
+    limits = [x for x in (limit, *(cutoff(d, now) for d in own)) if x is not None]
+    if not limits:
         return 0
+    # Per article: its source's own cutoff, else the config's (NULL keeps it). The outer
+    # bound lets the date index skip everything newer than the latest cutoff.
+    keep_from = (
+        "CASE WHEN s.retention_days IS NULL THEN ? WHEN s.retention_days > 0 "
+        "THEN ? - s.retention_days * 86400.0 END"
+    )
     with lib.write() as c:
         ids = [
             (r[0],)
             for r in c.execute(
-                "SELECT a.id FROM articles a WHERE a.published < ? AND a.first_seen < ? "
-                "AND a.source_id IN (SELECT id FROM sources WHERE kind = 'feed') "
+                "SELECT a.id FROM articles a JOIN sources s ON s.id = a.source_id "
+                f"WHERE a.published < ? AND s.kind = 'feed' AND a.published < {keep_from} "
+                f"AND a.first_seen < {keep_from} "
                 "AND NOT EXISTS (SELECT 1 FROM bookmarks b WHERE b.article_id = a.id) "
                 "AND NOT EXISTS (SELECT 1 FROM article_tags t "
                 "WHERE t.article_id = a.id AND t.origin = 'user')",
-                (limit, limit),
+                (max(limits), limit, now, limit, now),
             )
         ]
         if not ids:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from newstui.canonical import guid_key_sql, story_key_sql
+
 V1 = """
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
@@ -140,7 +142,103 @@ DROP TABLE articles_fts;
 ALTER TABLE articles_fts_new RENAME TO articles_fts
 """
 
-MIGRATIONS: list[str] = [V1, V2, JOURNAL, TITLE_DERIVED, V_FTS_CONTENTLESS]
+# stories: the keys that make two articles one story (see newstui.canonical), and the
+# copies of each story beside its primary (its earliest article). Existing rows are keyed
+# here by the SQL functions ``migrate`` registers; their copies are grouped by link key.
+STORIES = """
+ALTER TABLE articles ADD COLUMN story INTEGER;
+ALTER TABLE articles ADD COLUMN guid_key INTEGER;
+UPDATE articles SET story = newstui_story_key(link, key), guid_key = newstui_guid_key(link, key);
+CREATE INDEX articles_story ON articles(story) WHERE story IS NOT NULL;
+CREATE INDEX articles_guid_key ON articles(guid_key) WHERE guid_key IS NOT NULL;
+CREATE TABLE story_copies (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    primary_id INTEGER NOT NULL  -- kept by the trigger below: a deleted primary hands over
+);
+CREATE INDEX story_copies_primary ON story_copies(primary_id);
+INSERT INTO story_copies (article_id, primary_id)
+SELECT a.id, (SELECT p.id FROM articles p WHERE p.story = a.story ORDER BY p.published, p.id LIMIT 1)
+FROM articles a WHERE a.story IN (
+    SELECT story FROM articles WHERE story IS NOT NULL GROUP BY story HAVING COUNT(*) > 1
+);
+DELETE FROM story_copies WHERE article_id = primary_id;
+-- One story is never unread twice: read copies make the primary read, then its copies.
+UPDATE articles SET read = 1, read_at = COALESCE(read_at, first_seen) WHERE read = 0 AND id IN (
+    SELECT c.article_id FROM story_copies c JOIN articles p ON p.id = c.primary_id WHERE p.read = 1
+    UNION ALL
+    SELECT c.primary_id FROM story_copies c JOIN articles x ON x.id = c.article_id WHERE x.read = 1
+);
+UPDATE articles SET read = 1, read_at = COALESCE(read_at, first_seen) WHERE read = 0 AND id IN (
+    SELECT c.article_id FROM story_copies c JOIN articles p ON p.id = c.primary_id WHERE p.read = 1
+);
+-- (The trigger's statements share lines: migrations are split at a semicolon that ends a line.)
+CREATE TRIGGER story_primary_deleted AFTER DELETE ON articles
+WHEN EXISTS (SELECT 1 FROM story_copies WHERE primary_id = OLD.id)
+BEGIN
+    UPDATE story_copies SET primary_id = (
+        SELECT c.article_id FROM story_copies c JOIN articles a ON a.id = c.article_id
+        WHERE c.primary_id = OLD.id ORDER BY a.published, a.id LIMIT 1
+    ) WHERE primary_id = OLD.id AND article_id != (
+        SELECT c.article_id FROM story_copies c JOIN articles a ON a.id = c.article_id
+        WHERE c.primary_id = OLD.id ORDER BY a.published, a.id LIMIT 1
+    ); DELETE FROM story_copies WHERE primary_id = OLD.id; END
+"""
+
+# Per-source settings, and full text fetched for any article (not only
+# bookmarks), kept beside the article in its own table so list queries stay narrow.
+SOURCE_SETTINGS = """
+ALTER TABLE sources ADD COLUMN feed_title TEXT NOT NULL DEFAULT '';
+ALTER TABLE sources ADD COLUMN refresh_interval INTEGER;
+ALTER TABLE sources ADD COLUMN retention_days INTEGER;
+ALTER TABLE sources ADD COLUMN always_fulltext INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN ignore_rule TEXT NOT NULL DEFAULT '';
+ALTER TABLE sources ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+UPDATE sources SET feed_title = title;
+CREATE TABLE fulltexts (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    status TEXT NOT NULL DEFAULT 'pending',
+    text TEXT,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    queued REAL NOT NULL
+);
+CREATE INDEX fulltexts_waiting ON fulltexts(status, queued);
+"""
+
+# sync: feed-server accounts, server ids of sources, pushes a server refused.
+V_SYNC = """
+CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    url TEXT NOT NULL,
+    username TEXT NOT NULL,
+    password_command TEXT,
+    initial_days INTEGER NOT NULL DEFAULT 30,
+    added REAL NOT NULL,
+    cursor REAL,
+    last_sync REAL,
+    last_error TEXT,
+    last_error_at REAL
+);
+ALTER TABLE sources ADD COLUMN account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL;
+ALTER TABLE sources ADD COLUMN remote_id TEXT;
+CREATE INDEX sources_account ON sources(account_id);
+CREATE TABLE sync_rejects (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    article_id INTEGER,
+    source_id INTEGER,
+    value TEXT,
+    reason TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [
+    V1, V2, JOURNAL, TITLE_DERIVED, V_FTS_CONTENTLESS, STORIES, SOURCE_SETTINGS, V_SYNC,
+]
 LATEST = len(MIGRATIONS)
 
 
@@ -157,6 +255,9 @@ def migrate(conn: sqlite3.Connection, upto: int = LATEST) -> int:
         raise NewstuiError(
             f"library schema version {current} is newer than this newstui ({LATEST}); upgrade newstui"
         )
+    # The stories migration keys existing rows with the same code that keys new ones.
+    conn.create_function("newstui_story_key", 2, story_key_sql, deterministic=True)
+    conn.create_function("newstui_guid_key", 2, guid_key_sql, deterministic=True)
     for target in range(current + 1, upto + 1):
         script = MIGRATIONS[target - 1]
         conn.execute("BEGIN IMMEDIATE")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from newstui.errors import NewstuiError, NotFound
 from newstui.models import Source
+from newstui.query import Compiled
 from newstui.store.articles import unindex
 from newstui.store.connection import Connection
 from newstui.store.journal import Change, record
@@ -57,7 +58,8 @@ class SourceStore(Connection):
 
     _SOURCE_COLS = (
         "id, url, kind, title, category, site_url, etag, last_modified, body_hash, last_fetched, "
-        "last_success, last_error, last_error_at, failures, gone, retry_after, added"
+        "last_success, last_error, last_error_at, failures, gone, retry_after, added, "
+        "feed_title, refresh_interval, retention_days, always_fulltext, ignore_rule, paused"
     )
 
     _UPDATABLE = frozenset(_SOURCE_COLS.replace(" ", "").split(",")) - {"id", "added"}
@@ -65,6 +67,7 @@ class SourceStore(Connection):
     def _source_from(self, row: tuple, total: int = 0, unread: int = 0) -> Source:
         s = Source(*row)
         s.gone = bool(s.gone)
+        s.always_fulltext, s.paused = bool(s.always_fulltext), bool(s.paused)
         s.total, s.unread = total, unread
         return s
 
@@ -106,7 +109,10 @@ class SourceStore(Connection):
     @staticmethod
     def _clean_source_fields(fields: dict[str, object]) -> dict[str, object]:
         """Text a feed or a server supplied (titles, errors, URLs) is cleaned on entry too."""
-        limits = {"url": 4000, "title": 2000, "category": 200, "last_error": 1000}
+        limits = {
+            "url": 4000, "title": 2000, "feed_title": 2000, "category": 200, "last_error": 1000,
+            "ignore_rule": 1000,
+        }
         out = dict(fields)
         for key, limit in limits.items():
             if isinstance(out.get(key), str):
@@ -152,6 +158,58 @@ class SourceStore(Connection):
                         (f"source_{k}", None, source_id, old, str(fields[k]))
                         for k, old in zip(named, before, strict=True) if old != fields[k]
                     ))
+
+    # ---------------------------------------------------------------- settings
+    SETTING_COLUMNS = frozenset(
+        ("title", "category", "refresh_interval", "retention_days", "always_fulltext",
+         "ignore_rule", "paused")
+    )
+
+    def set_source_settings(
+        self, source_id: int, changes: dict[str, object], *, journal: bool = True
+    ) -> Source:
+        """Change a source's settings (columns as ``newstui.source_settings`` names them,
+        values already parsed) in one transaction; returns the source as it now is.
+
+        An empty title gives the source back the title its feed gives. A changed title or
+        category is journaled like any other (``update_sources``)."""
+        unknown = set(changes) - self.SETTING_COLUMNS
+        if unknown:
+            raise ValueError(f"not source settings: {sorted(unknown)}")
+        fields = dict(changes)
+        for flag in ("always_fulltext", "paused"):
+            if flag in fields:
+                fields[flag] = int(bool(fields[flag]))
+        with self.write() as c:
+            row = c.execute("SELECT feed_title FROM sources WHERE id = ?", (source_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no source {source_id}")
+            if isinstance(fields.get("title"), str) and not clean_line(str(fields["title"])):
+                fields["title"] = row[0]
+            if fields:
+                self.update_sources([(source_id, fields)], journal=journal)
+        return self.source(source_id)
+
+    def drop_articles(self, query: Compiled, within: Sequence[int]) -> list[int]:
+        """Delete the articles among ``within`` that ``query`` matches and are neither
+        bookmarked nor tagged by the user (a source's ignore rule on its new articles).
+        Joins the caller's transaction when there is one. Returns the deleted ids."""
+        wanted = list(within)
+        ids: list[int] = []
+        with self.write() as c:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                ids.extend(r[0] for r in c.execute(
+                    f"SELECT a.id FROM articles a WHERE ({query.where}) "
+                    f"AND a.id IN ({','.join('?' * len(chunk))}) "
+                    "AND NOT EXISTS (SELECT 1 FROM bookmarks b WHERE b.article_id = a.id) "
+                    "AND NOT EXISTS (SELECT 1 FROM article_tags t "
+                    "WHERE t.article_id = a.id AND t.origin = 'user')",
+                    [*query.params, *chunk],
+                ))
+            c.executemany("DELETE FROM articles_fts WHERE rowid = ?", ((i,) for i in ids))
+            c.executemany("DELETE FROM articles WHERE id = ?", ((i,) for i in ids))
+        return ids
 
     def remove_source(self, source_id: int, *, journal: bool = True) -> int:
         """Remove a source. Its bookmarked articles stay (detached); the rest go. Returns removed.

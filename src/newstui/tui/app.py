@@ -128,5 +128,8 @@ def help_sections() -> list[tuple[str, list]]:
 
 
 def run_app(paths: Paths, config: Config | None = None) -> int:
+    from newstui.tui.widgets.article_image import prepare_terminal
+
+    prepare_terminal((config or Config()).images)  # before Textual owns the terminal
     NewstuiApp(paths, config).run()
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newstui.config import Config
+from newstui.images.loader import ImageLoader
 from newstui.paths import Paths
 from newstui.store.library import Library
 from newstui.tui.state import UIState
@@ -27,6 +28,7 @@ class ReaderContext:
     list_reader: Library
     state: UIState
     network: bool = True  # tests turn off the full-text fetch after a bookmark
+    images: ImageLoader | None = None  # pictures for the article view (cache, then network)
 
     @classmethod
     def open(cls, paths: Paths, config: Config, *, network: bool = True) -> ReaderContext:
@@ -38,6 +40,7 @@ class ReaderContext:
             Library(paths.library),
             UIState.load(paths.state),
             network,
+            ImageLoader.for_paths(paths, config, network=network),
         )
 
     def open_library(self) -> Library:

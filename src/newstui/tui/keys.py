@@ -19,6 +19,8 @@ KEY_NAMES = {
     "question_mark": "?",
     "slash": "/",
     "ctrl+p": "Ctrl+P",
+    "right_square_bracket": "]",
+    "left_square_bracket": "[",
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import partial
 
 from newstui import render
-from newstui.core import bookmarking, reading, tagging
+from newstui.core import bookmarking, fulltext, reading, tagging
 from newstui.errors import NewstuiError
 from newstui.models import Article
 from newstui.tui.screens.dialogs import note_dialog, parse_tags, tag_dialog
@@ -164,6 +164,36 @@ class ArticleActions:
         finally:
             lib.close()
         self.host.on_ui(self.refresh_view, article_id)
+
+    # -------------------------------------------------------------- full text
+    def fetch_full_text(self) -> None:
+        """Fetch the whole article for the current one (the key asks, so no setting stops it)."""
+        aid = self.target_id()
+        if aid is None:
+            self.host.notify("Choose an article first.", timeout=3)
+            return
+        self.host.notify("Fetching the full text…", timeout=2)
+        self._run(partial(self._fetch_full_text, aid), "fulltext")
+
+    def _fetch_full_text(self, article_id: int) -> None:
+        lib = self.ctx.open_library()
+        try:
+            res = fulltext.with_full_text(lib, self.ctx.config, article_id)
+        except (NewstuiError, OSError) as exc:
+            self.host.say(str(exc), "error")
+            return
+        finally:
+            lib.close()
+        if res.problem:
+            self.host.say(f"Full text not fetched; the feed's text stays: {res.problem}", "warning")
+        else:
+            self.host.say("Full text saved for offline reading" if res.fetched else "Full text saved already")
+        self.host.on_ui(self._show_full_text, article_id)
+
+    def _show_full_text(self, article_id: int) -> None:
+        view = self.host.article_view
+        if view.article is not None and view.article.id == article_id:
+            self.open_article(article_id)
 
     # ------------------------------------------------------------------- tags
     def edit_tags(self) -> None:

@@ -14,6 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from newstui.errors import NewstuiError
+from newstui.models import Source
 from newstui.tui.screens.dialogs import (
     add_feed_dialog,
     import_dialog,
@@ -21,9 +22,12 @@ from newstui.tui.screens.dialogs import (
     valid_import_path,
 )
 from newstui.tui.screens.host import ActionHost
+from newstui.tui.screens.source_settings import SourceSettingsDialog
 
 if TYPE_CHECKING:
     from newstui.sources.refresh import RefreshReport
+    from newstui.store.library import Library
+    from newstui.sync.engine import SyncReport
 
 
 class LibraryActions:
@@ -92,17 +96,29 @@ class LibraryActions:
             try:
                 refs = [str(s) for s in source_ids] if source_ids else []
                 report = feeds.refresh(lib, self.ctx.config, refs, on_progress=progress)
+                synced = [] if refs else self._sync_accounts(lib)
             finally:
                 lib.close()
             summary = report.summary()
             failed = report.failed
             if failed:
                 summary += f" — {failed[0].label}: {failed[0].error}"
-            self.host.say(summary[:1].upper() + summary[1:], "warning" if failed else "information")
+            summary += "".join(f" · {r.summary()}" for r in synced)
+            trouble = bool(failed) or any(r.error for r in synced)
+            self.host.say(summary[:1].upper() + summary[1:], "warning" if trouble else "information")
         except (NewstuiError, OSError) as exc:
             self.host.say(f"Refresh failed: {exc}", "error")
         finally:
             self.host.on_ui(self._refresh_done)
+
+    def _sync_accounts(self, lib: Library) -> list[SyncReport]:
+        """Feed-server accounts sync with every full refresh (on this worker thread)."""
+        from newstui.sync.engine import sync_accounts
+
+        def progress(r: SyncReport) -> None:
+            self.host.on_ui(self.host.set_status, f"Syncing {r.account}: {r.stage}")
+
+        return sync_accounts(lib, self.ctx.paths.state_dir, progress=progress)
 
     def _refresh_done(self) -> None:
         self.refreshing = False
@@ -160,6 +176,8 @@ class LibraryActions:
         lib = self.ctx.open_library()
         try:
             done = importing.import_files(lib, self.ctx.config, [text])
+        except importing.NothingImported as exc:
+            return f"Nothing was imported: {exc.report.summary()}"
         except (NewstuiError, OSError) as exc:
             return str(exc)
         finally:
@@ -169,3 +187,34 @@ class LibraryActions:
         self.host.say(f"Import: {done.report.summary()}")
         self.host.on_ui(partial(self.host.after_change, reload_list=True))
         return None
+
+    # -------------------------------------------------------- source settings
+    def source_settings(self, source_id: int) -> None:
+        """Open the settings dialog of a source; save what the user changed."""
+        self.host.in_thread(partial(self._open_source_settings, source_id), "dialogs")
+
+    def _open_source_settings(self, source_id: int) -> None:
+        try:
+            src = self.ctx.reader.source(source_id)
+        except NewstuiError as exc:
+            self.host.say(str(exc), "error")
+            return
+        self.host.on_ui(self._show_source_settings, src)
+
+    def _show_source_settings(self, src: Source) -> None:
+        def saved(changes: dict[str, object] | None) -> None:
+            if changes:
+                self.host.in_thread(partial(self._save_source_settings, src.id, changes), "write")
+
+        self.host.push_screen(SourceSettingsDialog(src), saved)
+
+    def _save_source_settings(self, source_id: int, changes: dict[str, object]) -> None:
+        from newstui.core.sources import apply_settings
+
+        try:
+            src = apply_settings(self.ctx.library, source_id, changes)
+        except NewstuiError as exc:
+            self.host.say(str(exc), "error")
+            return
+        self.host.say(f"Saved the settings of {src.label}")
+        self.host.on_ui(partial(self.host.after_change, reload_list=True))

@@ -60,6 +60,8 @@ class MainScreen(Screen[None]):
         Binding("A", "mark_all_read", "All read", tooltip="Mark everything in the list read",
                 id="mark_all_read"),
         Binding("u", "undo", "Undo", show=False, tooltip="Mark those articles unread again", id="undo"),
+        Binding("F", "full_text", "Full text", tooltip="Fetch the whole article for offline reading",
+                id="full_text"),
         Binding("o", "open_link", "Open link", tooltip="Open the article's link in the browser",
                 id="open_link"),
         Binding("y", "copy_link", "Copy link", show=False, id="copy_link"),
@@ -73,6 +75,13 @@ class MainScreen(Screen[None]):
                 id="import_path"),
         Binding("f", "toggle_filters", "Filters", show=False, tooltip="Show or hide the filter pane",
                 id="toggle_filters"),
+        Binding("right_square_bracket", "next_unread", "Next unread",
+                tooltip="Select the next unread article (open it while reading one)", id="next_unread"),
+        Binding("left_square_bracket", "previous_unread", "Previous unread", show=False,
+                tooltip="Select the previous unread article (open it while reading one)",
+                id="previous_unread"),
+        Binding("N", "open_next_unread", "Open next unread", show=False,
+                tooltip="Open the next unread article", id="open_next_unread"),
     ]
 
     reading: var[bool] = var(False)
@@ -97,9 +106,11 @@ class MainScreen(Screen[None]):
             with Vertical(id="list-pane"):
                 yield ListHeader(id="list-header")
                 yield SearchBar(id="search")
-                yield ArticleList(self.ctx.list_reader, id="articles")
+                yield ArticleList(
+                    self.ctx.list_reader, collapse=self.ctx.config.collapse_duplicates, id="articles"
+                )
                 yield Static("", id="status", markup=False)
-            yield ArticleView(id="view")
+            yield ArticleView(id="view", images=self.ctx.images, image_mode=self.ctx.config.images)
         yield Footer()
 
     # ------------------------------------------------------------ action host
@@ -173,6 +184,9 @@ class MainScreen(Screen[None]):
 
     def action_undo(self) -> None:
         self.article_actions.undo()
+
+    def action_full_text(self) -> None:
+        self.article_actions.fetch_full_text()
 
     def action_open_link(self) -> None:
         self.article_actions.open_link()
@@ -296,6 +310,11 @@ class MainScreen(Screen[None]):
         self.filter = event.filter
         self.reload_list()
 
+    @on(FilterPane.SettingsRequested)
+    def source_settings_requested(self, event: FilterPane.SettingsRequested) -> None:
+        event.stop()
+        self.library_actions.source_settings(event.source_id)
+
     @on(FilterPane.CountsLoaded)
     def counts_loaded(self, event: FilterPane.CountsLoaded) -> None:
         s = event.counts.stats
@@ -355,6 +374,18 @@ class MainScreen(Screen[None]):
 
     def action_bottom(self) -> None:
         self.query_one(ArticleList).action_bottom()
+
+    def action_next_unread(self) -> None:
+        """The next unread article of the list: selected, or opened when one is being read."""
+        reading = self.reading or self.query_one(ArticleView).has_focus_within
+        self.query_one(ArticleList).goto_unread(1, open_it=reading)
+
+    def action_previous_unread(self) -> None:
+        reading = self.reading or self.query_one(ArticleView).has_focus_within
+        self.query_one(ArticleList).goto_unread(-1, open_it=reading)
+
+    def action_open_next_unread(self) -> None:
+        self.query_one(ArticleList).goto_unread(1, open_it=True)
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]

@@ -1,9 +1,13 @@
-"""The article list: one line per article, drawn with the line API over windowed queries.
+"""The article list: two lines per article, drawn with the line API over windowed queries.
+
+Each row is the title (after the unread and bookmark marks), then source · date, and the
+other feeds its story was found in. Two lines give the title the list's whole width, so a
+list half a wide screen wide still shows some 60 characters of it.
 
 Nothing is built for rows that are off screen. ``virtual_size`` comes from a COUNT; the
 rows on screen come from a small cache of pages (``PAGE`` rows each) that thread workers
 fill from the library. A row whose page is not loaded yet draws as a dim placeholder and
-is repainted when its page arrives.
+is repainted when its page arrives. Line ``y`` of the list belongs to row ``y // LINES``.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from newstui.store.library import Library
 
 PAGE = 100
 MAX_PAGES = 24
-SOURCE_WIDTH = 18
+LINES = 2  # screen lines per row
+INDENT = 4  # " ●★ ": the marks before the title; the second line starts below the title
+FIRST_SCAN = 200  # rows read at once when looking for the next unread beyond the cache
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class ArticleList(ScrollView, can_focus=True):
         "article-list--mark",
         "article-list--star",
         "article-list--meta",
+        "article-list--also",
         "article-list--placeholder",
     }
 
@@ -80,6 +87,7 @@ class ArticleList(ScrollView, can_focus=True):
         & > .article-list--mark { color: $accent; }
         & > .article-list--star { color: $warning; }
         & > .article-list--meta { color: $text-muted; }
+        & > .article-list--also { color: $text-accent; }
         & > .article-list--placeholder { color: $text-disabled; }
     }
     """
@@ -118,9 +126,10 @@ class ArticleList(ScrollView, can_focus=True):
             self.query = query
             self.message = message
 
-    def __init__(self, reader: Library, *, id: str | None = None) -> None:
+    def __init__(self, reader: Library, *, collapse: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
         self.reader = reader
+        self.collapse = collapse  # list a story found in several feeds once
         self.list_query: ListQuery | None = None
         self.count = 0
         self._generation = 0
@@ -135,7 +144,7 @@ class ArticleList(ScrollView, can_focus=True):
         """Show the articles matching ``text``; keep ``keep_id`` selected if it is near
         ``anchor`` in the new order, else put the cursor at ``anchor`` (clamped)."""
         try:
-            compiled = compile_query(text)
+            compiled = compile_query(text, collapse=self.collapse)
         except NewstuiError as exc:
             self.post_message(self.Failed(text, str(exc)))
             return
@@ -164,10 +173,10 @@ class ArticleList(ScrollView, can_focus=True):
         first_page = max(0, anchor // PAGE - 1) if keep_id is not None or anchor else 0
         for attempt in range(2):
             try:
-                rows = self.reader.list_articles(
+                rows = self.reader.with_also_in(self.reader.list_articles(
                     query.compiled, sort=query.sort, limit=3 * PAGE if first_page or anchor else PAGE,
                     offset=first_page * PAGE,
-                )
+                ))
                 offset = first_page * PAGE
                 exact = len(rows) < PAGE * (3 if first_page or anchor else 1)
                 if exact and (rows or offset == 0):
@@ -253,7 +262,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     def _set_count(self, count: int) -> None:
         self.count = count
-        self.virtual_size = Size(0, count)
+        self.virtual_size = Size(0, count * LINES)
         if self.cursor >= count:
             self.cursor = max(0, count - 1)
 
@@ -267,8 +276,8 @@ class ArticleList(ScrollView, can_focus=True):
     def _load_page(self, gen: int, query: ListQuery, page: int) -> None:
         if gen != self._generation:
             return
-        top = int(self.scroll_offset.y) // PAGE
-        bottom = (int(self.scroll_offset.y) + self.size.height) // PAGE
+        top = int(self.scroll_offset.y) // LINES // PAGE
+        bottom = (int(self.scroll_offset.y) + self.size.height) // LINES // PAGE
         if not (top - 1 <= page <= bottom + 1) and not (
             page * PAGE <= self.cursor < (page + 1) * PAGE
         ):
@@ -289,6 +298,7 @@ class ArticleList(ScrollView, can_focus=True):
                 rows = self.reader.list_articles(
                     query.compiled, sort=query.sort, limit=PAGE, offset=start
                 )
+            rows = self.reader.with_also_in(rows)
         except NewstuiError:
             rows = None
         self.app.call_from_thread(self._page_loaded, gen, page, rows)
@@ -303,7 +313,7 @@ class ArticleList(ScrollView, can_focus=True):
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
         start = page * PAGE
-        self.refresh_lines(start, len(rows))
+        self.refresh_lines(start * LINES, len(rows) * LINES)
         if start <= self.cursor < start + PAGE:
             self.post_message(self.Highlighted(self.current_row))
 
@@ -338,36 +348,37 @@ class ArticleList(ScrollView, can_focus=True):
 
     # ---------------------------------------------------------------- rendering
     def render_line(self, y: int) -> Strip:
-        index = int(self.scroll_offset.y) + y
-        width = self.size.width
+        line = int(self.scroll_offset.y) + y
+        index, part = divmod(line, LINES)
+        width = self.scrollable_content_region.width  # the scrollbar would hide the "…"
         if index >= self.count:
             return Strip.blank(width, self.rich_style)
         row = self.row_at(index)
         if row is None:
             self._request_page(index // PAGE)
             style = self.get_component_rich_style("article-list--placeholder")
-            return Strip([Segment("   …".ljust(width), style)], width)
-        return self._render_row(row, index == self.cursor, width)
+            return Strip([Segment(("   …" if part == 0 else "").ljust(width), style)], width)
+        return self._render_line(row, part, index == self.cursor, width)
 
-    def _render_row(self, row: ArticleRow, is_cursor: bool, width: int) -> Strip:
+    def _render_line(self, row: ArticleRow, part: int, is_cursor: bool, width: int) -> Strip:
+        """Line ``part`` of ``row``: 0 is marks and title, 1 is source · date · also in."""
         base = self.rich_style
         get = self.get_component_rich_style
-        title_style = get("article-list--read" if row.read else "article-list--unread")
-        meta = get("article-list--meta")
         text = Text(style=base, no_wrap=True, end="")
-        text.append(" ")
-        text.append("●" if not row.read else " ", get("article-list--mark"))
-        text.append("★" if row.bookmarked else " ", get("article-list--star"))
-        text.append(" ")
-        text.append(format_date(row.published, with_time=False).ljust(10), meta)
-        text.append("  ")
-        if width >= 60:
-            source = row.source
-            if len(source) > SOURCE_WIDTH:
-                source = source[: SOURCE_WIDTH - 1] + "…"
-            text.append(source.ljust(SOURCE_WIDTH), meta)
-            text.append("  ")
-        text.append(row.title, title_style)
+        if part == 0:
+            text.append(" ")
+            text.append("●" if not row.read else " ", get("article-list--mark"))
+            text.append("★" if row.bookmarked else " ", get("article-list--star"))
+            text.append(" ")
+            text.append(row.title, get("article-list--read" if row.read else "article-list--unread"))
+        else:
+            meta = get("article-list--meta")
+            text.append(" " * INDENT)
+            text.append(" · ".join(p for p in (row.source, format_date(row.published, False)) if p),
+                        meta)
+            if row.also_in:
+                text.append(" · also in: ", meta)
+                text.append(", ".join(row.also_in), get("article-list--also"))
         text.truncate(width, overflow="ellipsis")
         segments = list(text.render(self.app.console))
         fill = base
@@ -378,7 +389,7 @@ class ArticleList(ScrollView, can_focus=True):
             overlay = Style(
                 bgcolor=cursor.bgcolor,
                 color=cursor.color if self.has_focus else None,
-                bold=cursor.bold,
+                bold=cursor.bold if part == 0 else None,
             )
             segments = [Segment(s.text, (s.style or Style()) + overlay) for s in segments]
             fill = base + overlay
@@ -386,20 +397,24 @@ class ArticleList(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ cursor
     def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh_line(old)
-        self.refresh_line(new)
+        self.refresh_lines(old * LINES, LINES)
+        self.refresh_lines(new * LINES, LINES)
+
+    @property
+    def rows_per_screen(self) -> int:
+        return max(1, self.scrollable_content_region.height // LINES)
 
     def _place_cursor(self, index: int, *, center: bool = False) -> None:
         index = max(0, min(index, self.count - 1)) if self.count else 0
         self.cursor = index
-        height = max(1, self.scrollable_content_region.height)
-        top = int(self.scroll_offset.y)
+        height = self.rows_per_screen
+        top = -(-int(self.scroll_offset.y) // LINES)  # the first row shown whole
         if center and not top <= index < top + height:
-            self.scroll_to(y=max(0, index - height // 2), animate=False, immediate=True)
+            self.scroll_to(y=max(0, index - height // 2) * LINES, animate=False, immediate=True)
         elif index < top:
-            self.scroll_to(y=index, animate=False, immediate=True)
+            self.scroll_to(y=index * LINES, animate=False, immediate=True)
         elif index >= top + height:
-            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+            self.scroll_to(y=(index - height + 1) * LINES, animate=False, immediate=True)
 
     def move_to(self, index: int) -> None:
         if not self.count:
@@ -425,10 +440,78 @@ class ArticleList(ScrollView, can_focus=True):
         self.move_to(self.count - 1)
 
     def action_page_down(self) -> None:
-        self.move_to(self.cursor + max(1, self.scrollable_content_region.height - 1))
+        self.move_to(self.cursor + max(1, self.rows_per_screen - 1))
 
     def action_page_up(self) -> None:
-        self.move_to(self.cursor - max(1, self.scrollable_content_region.height - 1))
+        self.move_to(self.cursor - max(1, self.rows_per_screen - 1))
+
+    # ------------------------------------------------------------ next unread
+    def goto_unread(self, step: int, *, open_it: bool = False) -> None:
+        """Move the cursor to the next (``step`` 1) or previous (-1) unread row of the list,
+        and open it when ``open_it``. Rows in the cache are looked at first; past them a
+        worker reads the list onwards in growing windows."""
+        index = self.cursor + step
+        while 0 <= index < self.count:
+            row = self.row_at(index)
+            if row is None:
+                break
+            if not row.read:
+                self._unread_found(self._generation, index, row, open_it)
+                return
+            index += step
+        else:
+            self._unread_found(self._generation, None, None, open_it)
+            return
+        if self.list_query is not None:
+            self._scan_unread(self._generation, self.list_query, index, step, open_it)
+
+    @work(thread=True, exclusive=True, group="list-unread")
+    def _scan_unread(
+        self, gen: int, query: ListQuery, start: int, step: int, open_it: bool
+    ) -> None:
+        found: tuple[int, ArticleRow] | None = None
+        size = FIRST_SCAN
+        try:
+            if step > 0:
+                offset = start
+                while found is None:
+                    rows = self.reader.list_articles(
+                        query.compiled, sort=query.sort, limit=size, offset=offset
+                    )
+                    found = next(
+                        ((offset + i, r) for i, r in enumerate(rows) if not r.read), None
+                    )
+                    if len(rows) < size or gen != self._generation:
+                        break
+                    offset, size = offset + size, size * 2
+            else:
+                end = start + 1
+                while found is None and end > 0 and gen == self._generation:
+                    begin = max(0, end - size)
+                    rows = self.reader.list_articles(
+                        query.compiled, sort=query.sort, limit=end - begin, offset=begin
+                    )
+                    found = next(
+                        ((begin + i, r) for i, r in reversed(list(enumerate(rows))) if not r.read),
+                        None,
+                    )
+                    end, size = begin, size * 2
+        except NewstuiError:
+            return
+        index, row = found if found is not None else (None, None)
+        self.app.call_from_thread(self._unread_found, gen, index, row, open_it)
+
+    def _unread_found(
+        self, gen: int, index: int | None, row: ArticleRow | None, open_it: bool
+    ) -> None:
+        if gen != self._generation:
+            return
+        if index is None or row is None:
+            self.notify("No more unread articles in this list.", timeout=2)
+            return
+        self.move_to(index)
+        if open_it:
+            self.post_message(self.Opened(row))
 
     def action_open(self) -> None:
         row = self.current_row
@@ -436,7 +519,7 @@ class ArticleList(ScrollView, can_focus=True):
             self.post_message(self.Opened(row))
 
     def on_click(self, event: events.Click) -> None:
-        index = int(self.scroll_offset.y) + event.y
+        index = (int(self.scroll_offset.y) + event.y) // LINES
         if 0 <= index < self.count:
             self.move_to(index)
             row = self.current_row
@@ -444,7 +527,7 @@ class ArticleList(ScrollView, can_focus=True):
                 self.post_message(self.Opened(row))
 
     def on_focus(self) -> None:
-        self.refresh_line(self.cursor)
+        self.refresh_lines(self.cursor * LINES, LINES)
 
     def on_blur(self) -> None:
-        self.refresh_line(self.cursor)
+        self.refresh_lines(self.cursor * LINES, LINES)

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
 from newstui.models import Article
+from newstui.render import ImageRef, body_parts, image_enclosures
+from newstui.tui.widgets.article_image import ArticleImage
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
+
+    from newstui.images.loader import ImageLoader
 
 MAX_BODY = 300_000  # characters of Markdown shown; the rest is one keypress away (o)
 
@@ -42,13 +46,16 @@ class LinkLine(Static):
         self.post_message(self.Clicked())
 
 
-def enclosures_markdown(article: Article) -> str:
-    """Podcast audio and video of an article as links (already http(s)-only in the store)."""
+def enclosures_markdown(article: Article, skip_images: bool = False) -> str:
+    """Podcast audio and video of an article as links (already http(s)-only in the store);
+    with ``skip_images``, not the pictures (the view shows those)."""
     from newstui.render import escape_md
 
     lines = []
     for enc in article.enclosures:
         url = str(enc.get("url") or "")
+        if skip_images and str(enc.get("type") or "").lower().startswith("image"):
+            continue
         if url:
             kind = escape_md(str(enc.get("type") or "media"))
             size = enc.get("length")
@@ -73,9 +80,13 @@ class ArticleView(VerticalScroll, can_focus=True):
         padding: 0 1;
         #article-title { text-style: bold; color: $text; padding: 1 1 0 1; }
         #article-meta { color: $text-muted; padding: 0 1; }
+        #article-also { color: $text-accent; padding: 0 1; }
         #article-labels { padding: 0 1; }
         #article-status { color: $text-warning; padding: 0 1; }
         #article-body { padding: 0 1; margin: 1 0 0 0; }
+        #article-more { height: auto; }
+        #article-more.-lead { margin: 1 0 0 0; }
+        #article-more > Markdown { padding: 0 1; }
         #article-link { color: $text-accent; padding: 0 1 1 1; }
         #article-link:hover { text-style: underline; }
         #article-empty { color: $text-muted; padding: 2 2; }
@@ -83,9 +94,15 @@ class ArticleView(VerticalScroll, can_focus=True):
     }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(
+        self, *, id: str | None = None, images: ImageLoader | None = None, image_mode: str = "off"
+    ) -> None:
         super().__init__(id=id)
         self.article: Article | None = None
+        # Pictures: drawn only with a loader and a mode other than "off".
+        self.images = images if image_mode != "off" else None
+        self.image_mode = image_mode
+        self._pictures: list[ImageRef] = []
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -98,30 +115,111 @@ class ArticleView(VerticalScroll, can_focus=True):
         )
         yield Static(id="article-title", classes="-hidden", markup=False)
         yield Static(id="article-meta", classes="-hidden", markup=False)
+        yield Static(id="article-also", classes="-hidden", markup=False)
         yield Static(id="article-labels", classes="-hidden", markup=False)
         yield Static(id="article-status", classes="-hidden", markup=False)
+        yield Vertical(id="article-more")
         yield LinkLine(id="article-link", classes="-hidden", markup=False)
 
     async def show(self, article: Article, body: str, meta: str) -> None:
         """Show ``article`` with its Markdown ``body`` and ``meta`` line."""
         self.article = article
+        self._pictures = []
         self.query_one("#article-empty").set_class(True, "-hidden")
         title = self.query_one("#article-title", Static)
         title.update(Content(article.title))
         self.query_one("#article-meta", Static).update(Content(meta))
+        also = self.query_one("#article-also", Static)
+        also.update(Content("also in: " + ", ".join(article.also_in)) if article.also_in else "")
+        also.set_class(not article.also_in, "-hidden")
         self.show_labels(article)
         self.show_status(article)
         if len(body) > MAX_BODY:
             body = body[:MAX_BODY] + "\n\n*(The article is longer; press o to read it all.)*"
-        body += enclosures_markdown(article)
+        body, parts = self._parts(article, body)
         markdown = await self._markdown()
         link = self.query_one("#article-link", LinkLine)
         link.update(Content.assemble(("Link: ", "bold"), article.link) if article.link else "")
         for widget in (title, self.query_one("#article-meta"), markdown):
             widget.set_class(False, "-hidden")
+        markdown.set_class(bool(parts) and not body, "-hidden")
+        self.query_one("#article-more").set_class(bool(parts) and not body, "-lead")
         link.set_class(not article.link, "-hidden")
         self.scroll_home(animate=False)
-        await markdown.update(body or "*(This article has no text.)*")
+        await self._show_parts(article, parts)
+        await markdown.update(body or ("" if parts else "*(This article has no text.)*"))
+
+    # ---------------------------------------------------------------- pictures
+    def _parts(self, article: Article, body: str) -> tuple[str, list[str | ImageRef]]:
+        """The text before the first picture, then the pictures and the text after it.
+        Without pictures (none, or pictures off) that is the whole body and nothing more,
+        with the enclosures listed at its end."""
+        if self.images is not None:
+            parts = body_parts(body, image_enclosures(article))
+            if any(isinstance(p, ImageRef) for p in parts):
+                extra = enclosures_markdown(article, skip_images=True)
+                if extra:
+                    parts.append(extra.strip())
+                first = parts[0]
+                return (first, parts[1:]) if isinstance(first, str) else ("", parts)
+        return body + enclosures_markdown(article), []
+
+    async def _show_parts(self, article: Article, parts: list[str | ImageRef]) -> None:
+        """Mount the pictures and the text after the first picture; start loading."""
+        from textual.widgets import Markdown
+
+        more = self.query_one("#article-more", Vertical)
+        await more.remove_children()
+        self._pictures = [p for p in parts if isinstance(p, ImageRef)]
+        widgets = [
+            ArticleImage(p, self.image_mode) if isinstance(p, ImageRef)
+            else Markdown(p, open_links=False)
+            for p in parts
+        ]
+        if widgets:
+            await more.mount_all(widgets)
+        if self.images is not None and self._pictures:
+            self._keep_pins(article)
+            self._load_pictures(article)
+        else:  # the previous article's pictures are no longer wanted
+            self.workers.cancel_group(self, "article-pictures")
+
+    # A picture that fails must never take the reader down: the loader reports failures
+    # as lines, and anything unforeseen ends this worker only.
+    @work(exclusive=True, group="article-pictures", exit_on_error=False)
+    async def _load_pictures(self, article: Article) -> None:
+        """Fetch (or read from the cache) and draw the article's pictures, one by one."""
+        if self.images is None:
+            return
+        widgets = list(self.query(ArticleImage))
+        urls = [w.ref.url for w in widgets]
+        async for loaded in self.images.load_many(
+            urls, article_id=article.id, pinned=article.bookmarked
+        ):
+            if self.article is not article:
+                return
+            for widget in widgets:
+                if widget.ref.url == loaded.url and widget.is_attached:
+                    await widget.show_loaded(loaded)
+
+    def _keep_pins(self, article: Article) -> None:
+        """A bookmark keeps its pictures (pinned beside the library); an article that is no
+        longer bookmarked gives them back to the cache."""
+        if self.images is None:
+            return
+        if article.bookmarked and self._pictures:
+            self._pin(article.id, [p.url for p in self._pictures], True)
+        elif not article.bookmarked:
+            self._pin(article.id, [], False)
+
+    @work(thread=True, group="image-pins", exit_on_error=False)
+    def _pin(self, article_id: int, urls: list[str], keep: bool) -> None:
+        if self.images is None:
+            return
+        if keep:
+            self.images.store.pin(article_id, urls)
+        else:
+            self.images.store.unpin(article_id)
 
     async def _markdown(self) -> Markdown:
         """The body widget, made on first use (Markdown parsing loads at the first open)."""
@@ -131,7 +229,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         if found:
             return found.first(Markdown)
         markdown = Markdown(id="article-body", open_links=False)
-        await self.mount(markdown, before=self.query_one("#article-link"))
+        await self.mount(markdown, before=self.query_one("#article-more"))
         return markdown
 
     def show_labels(self, article: Article) -> None:
@@ -146,10 +244,13 @@ class ArticleView(VerticalScroll, can_focus=True):
         labels.set_class(not parts, "-hidden")
 
     def show_status(self, article: Article) -> None:
+        if self.article is not None and self.article.id == article.id and self._pictures:
+            self._keep_pins(article)
         status = self.query_one("#article-status", Static)
-        if not article.bookmarked:
-            status.update("")
-            status.set_class(True, "-hidden")
+        if not article.bookmarked:  # only a full text asked for has a line
+            words = fulltext_words(article)
+            status.update(Content(words))
+            status.set_class(not words, "-hidden")
             return
         words = fulltext_words(article)
         parts: list[Content | tuple[str, str] | str] = [("★ Bookmarked", "bold"), f" · {words}"]

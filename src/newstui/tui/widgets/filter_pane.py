@@ -67,6 +67,8 @@ class FilterPane(Tree[Filter | None]):
         Binding("k", "cursor_up", "Up", show=False, id="filters.cursor_up"),
         Binding("g", "scroll_home", "Top", show=False, id="filters.scroll_home"),
         Binding("G", "scroll_end", "Bottom", show=False, id="filters.scroll_end"),
+        Binding("e", "source_settings", "Source settings", tooltip="This source's settings",
+                id="filters.source_settings"),
     ]
 
     COMPONENT_CLASSES = Tree.COMPONENT_CLASSES | {"filter-pane--count", "filter-pane--failed"}
@@ -84,6 +86,13 @@ class FilterPane(Tree[Filter | None]):
         def __init__(self, filter: Filter) -> None:
             super().__init__()
             self.filter = filter
+
+    class SettingsRequested(Message):
+        """The user asked for the settings of the source under the cursor."""
+
+        def __init__(self, source_id: int) -> None:
+            super().__init__()
+            self.source_id = source_id
 
     class CountsLoaded(Message):
         """Fresh counts arrived (the app shows the totals in its header)."""
@@ -270,6 +279,13 @@ class FilterPane(Tree[Filter | None]):
     def selected_source(self) -> int | None:
         node = self.cursor_node
         return node.data.source_id if node is not None and node.data is not None else None
+
+    def action_source_settings(self) -> None:
+        source_id = self.selected_source
+        if source_id is None:
+            self.notify("Choose a source (under Sources) to change its settings.", timeout=3)
+            return
+        self.post_message(self.SettingsRequested(source_id))
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[Filter | None]) -> None:
         event.stop()

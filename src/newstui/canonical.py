@@ -1,0 +1,111 @@
+"""Canonical links and story keys: how two articles are recognised as one story.
+
+Pure functions (no project imports): the parser processes of a refresh run them while
+preparing rows, and the schema migration uses them to key the articles already stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters that only say where a click came from; they never change the article.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+        "rb_clickid",
+        "s_cid",
+        "wt_mc",
+        "wt.mc_id",
+        "at_medium",
+        "at_campaign",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_tracking(name: str) -> bool:
+    """True for a query parameter that only tracks the reader (``utm_source``, ``fbclid``…)."""
+    low = name.lower()
+    return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
+
+
+def canonical_link(url: str | None, *, keep_fragment: bool = False) -> str:
+    """The form of an http(s) URL that two copies of one article share, or "" for anything
+    that is not an http(s) URL.
+
+    Scheme and host are lower-cased, a default port, user info, the fragment (unless
+    ``keep_fragment``) and tracking parameters are dropped, the remaining parameters are
+    sorted, and a trailing slash is dropped from the path (an empty path becomes ``/``)."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a malformed port or IPv6 literal: not a link we can compare
+        return ""
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if scheme not in DEFAULT_PORTS or not host:
+        return ""
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != DEFAULT_PORTS[scheme]:
+        netloc += f":{port}"
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k))
+    fragment = parts.fragment if keep_fragment else ""
+    return urlunsplit((scheme, netloc, path, urlencode(query), fragment))
+
+
+def key_of(text: str) -> int:
+    """A signed 64-bit key for ``text`` (what SQLite stores as an INTEGER)."""
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def story_keys(link: str | None, guid: str | None) -> tuple[int | None, int | None]:
+    """The keys an article is recognised by: ``(story, guid_key)``.
+
+    ``story`` is the key of the canonical link (of the guid when there is no link, if the
+    guid is a URL), ``None`` when neither is an http(s) URL. ``guid_key`` is the key of a
+    guid that is a URL other than the link, else ``None``. Two articles are one story when
+    any of their keys are equal.
+
+    A guid keeps its fragment: it is an identifier, and feeds tell entries apart by one
+    (``https://example.org/feed#42``)."""
+    canon_link = canonical_link(link)
+    canon_guid = canonical_link(guid, keep_fragment=True)
+    if not canon_link:
+        return (key_of(canon_guid) if canon_guid else None), None
+    guid_key = key_of(canon_guid) if canon_guid and canon_guid != canon_link else None
+    return key_of(canon_link), guid_key
+
+
+def story_key_sql(link: str | None, key: str | None) -> int | None:
+    """``story`` of a stored row (its link and its key, the guid or link it was stored by)."""
+    return story_keys(link, key)[0]
+
+
+def guid_key_sql(link: str | None, key: str | None) -> int | None:
+    """``guid_key`` of a stored row (see ``story_key_sql``)."""
+    return story_keys(link, key)[1]
