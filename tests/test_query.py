@@ -124,3 +124,24 @@ def test_parameters_are_bound() -> None:
 def test_describe() -> None:
     assert describe("") == "All articles"
     assert describe("tag:x -is:read") == "tag x, not read"
+
+
+def test_account_field_takes_the_sources_a_server_account_keeps(filled: Library) -> None:
+    acc = filled.add_account("Home Server", type="greader", url="http://127.0.0.1:9/api", username="u")
+    other = filled.add_account("work", type="greader", url="http://127.0.0.1:9/w", username="u")
+    sid = filled.link_remote_source(acc.id, "feed/1", url="https://srv.example.org/feed", title="Server",
+                                    category="Tech", site_url="")
+    wid = filled.link_remote_source(other.id, "feed/2", url="https://w.example.org/feed", title="W",
+                                    category="Tech", site_url="")
+    filled.upsert_articles(sid, [ArticleIn("From the server", guid="s1", content="synced")])
+    filled.upsert_articles(wid, [ArticleIn("From work", guid="w1", content="synced")])
+    assert titles(filled, 'account:"home server"') == {"From the server"}
+    assert titles(filled, "account:work") == {"From work"}
+    assert titles(filled, "account:work OR account:\"Home Server\"") == {"From the server", "From work"}
+    assert titles(filled, '-account:"Home Server" category:tech') == {"From work"}
+    assert titles(filled, "account:nobody") == set()
+    assert titles(filled, "account:%") == set()  # a value, never a pattern
+    assert len(titles(filled, "-account:work")) == 5  # the local articles are in no account
+    assert describe("account:work") == "account work"
+    with pytest.raises(QueryError, match="account: needs a value"):
+        compile_query('account:""')

@@ -2,6 +2,7 @@
 
     bare words      full-text search (FTS5, ranked; prefix-matched from 3 letters); "quoted phrase"
     tag:x  category:x  source:x  author:x  note:x     (quotes for spaces: tag:"a b")
+    account:NAME    the articles of a feed-server account's sources
     is:unread  is:read  is:bookmarked  is:duplicate (every article of a story found twice)
     before:2025-01-01  after:2025-06  after:7d        (dates or N days/weeks ago)
     -term           negation
@@ -24,7 +25,7 @@ from newstui.errors import QueryError
 MIN_PREFIX = 3
 # A full-text term's condition (the store recognises it to plan date-sorted searches).
 FTS_MEMBER = "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
-FIELDS = ("tag", "category", "source", "author", "is", "before", "after", "note")
+FIELDS = ("tag", "category", "source", "author", "is", "before", "after", "note", "account")
 STATES = ("unread", "read", "bookmarked", "duplicate")
 
 # Articles that are copies of a story (newstui.store.stories), and their primaries.
@@ -230,6 +231,12 @@ def _term_sql(term: _Term, out: Compiled) -> str:
         return (
             "a.source_id IN (SELECT id FROM sources WHERE title LIKE ? ESCAPE '\\' "
             "OR url LIKE ? ESCAPE '\\')"
+        )
+    if f == "account":
+        out.params.append(v.strip())
+        return (
+            "a.source_id IN (SELECT s.id FROM sources s JOIN accounts ac ON ac.id = s.account_id "
+            "WHERE ac.name = ? COLLATE NOCASE)"
         )
     if f == "author":
         out.params.append(_like(v))

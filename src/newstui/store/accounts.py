@@ -104,6 +104,13 @@ class AccountStore(Connection):
             )
         ]
 
+    def source_accounts(self) -> dict[int, int]:
+        """Source id -> account id, for every source a feed-server account keeps in sync."""
+        return {
+            int(sid): int(aid)
+            for sid, aid in self._read("SELECT id, account_id FROM sources WHERE account_id IS NOT NULL")
+        }
+
     def add_account_source(self, account_id: int, url: str, *, category: str = "") -> tuple[int, bool]:
         """A subscription made here, to push (remote id NULL). Returns (source id, created)."""
         url = clean_line(url, 4000)

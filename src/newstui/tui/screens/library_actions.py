@@ -116,12 +116,18 @@ class LibraryActions:
         from newstui.sync.engine import sync_accounts
 
         def progress(r: SyncReport) -> None:
-            self.host.on_ui(self.host.set_status, f"Syncing {r.account}: {r.stage}")
+            self.host.on_ui(self._syncing, r.account, f"Syncing {r.account}: {r.stage}")
 
         return sync_accounts(lib, self.ctx.paths.state_dir, progress=progress)
 
+    def _syncing(self, account: str, status: str) -> None:
+        """A sync's progress: in the status line, and the account marked in the filter pane."""
+        self.host.set_status(status)
+        self.host.filter_pane.syncing = account
+
     def _refresh_done(self) -> None:
         self.refreshing = False
+        self.host.filter_pane.syncing = ""
         self.host.set_status("")
         self.host.after_change(reload_list=True)
 

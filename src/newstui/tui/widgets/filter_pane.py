@@ -1,4 +1,6 @@
-"""The filter pane: All, Unread, Bookmarks, then Categories, Tags, Sources and Saved searches.
+"""The filter pane: All, Unread, Bookmarks, then Categories, Tags, Sources, Accounts (when
+the library has a feed-server account: each with its folders and feeds, its last sync error
+and a mark while it syncs) and Saved searches.
 
 Each node's data is the query it stands for; choosing a node posts ``FilterPane.Changed``.
 Counts come from indexed aggregates run in a thread worker after the first paint, so
@@ -15,10 +17,12 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Tree
 from textual.widgets._tree import TOGGLE_STYLE
 from textual.widgets.tree import TreeNode
 
+from newstui.core.accounts import AccountFolders, SourceLayout, lay_out
 from newstui.errors import NewstuiError
 from newstui.models import Source
 from newstui.store.library import Library
@@ -28,6 +32,7 @@ GROUP_TITLES = {
     "categories": "Categories",
     "tags": "Tags",
     "sources": "Sources",
+    "accounts": "Accounts",
     "searches": "Saved searches",
 }
 
@@ -48,6 +53,7 @@ class FilterCounts:
     tags: list[tuple[str, int, int]] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     searches: list[tuple[str, str]] = field(default_factory=list)
+    layout: SourceLayout = field(default_factory=SourceLayout)
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,10 @@ class Filter:
     query: str
     label: str
     source_id: int | None = None
+
+
+# An account's subtree, counts aside: (filter, last error, folders with feed ids, feed ids).
+_Shape = tuple[Filter, str | None, list[tuple[str, list[int]]], list[int]]
 
 
 class FilterPane(Tree[Filter | None]):
@@ -72,6 +82,9 @@ class FilterPane(Tree[Filter | None]):
     ]
 
     COMPONENT_CLASSES = Tree.COMPONENT_CLASSES | {"filter-pane--count", "filter-pane--failed"}
+
+    syncing: reactive[str] = reactive("")
+    """The account a sync is running for ("" when none): marked in the pane."""
 
     DEFAULT_CSS = """
     FilterPane {
@@ -114,6 +127,9 @@ class FilterPane(Tree[Filter | None]):
         self._fixed: dict[str, TreeNode[Filter | None]] = {}
         self._groups: dict[str, TreeNode[Filter | None]] = {}
         self._tails: dict[int, tuple[int, bool]] = {}  # node id -> (name length, failing)
+        self._errors: set[int] = set()  # ids of the nodes that show an account's last error
+        self._accounts: dict[str, TreeNode[Filter | None]] = {}  # account name -> its node
+        self._account_shape: list[_Shape] = []  # what the Accounts subtrees were built from
         self.selected_query = ""
 
     def process_label(self, label: str | Text) -> Text:  # type: ignore[override]
@@ -140,12 +156,14 @@ class FilterPane(Tree[Filter | None]):
     @work(thread=True, exclusive=True, group="filter-counts")
     def _load_counts(self) -> None:
         try:
+            sources = self.reader.sources()
             counts = FilterCounts(
                 stats=self.reader.stats(),
                 categories=self.reader.category_counts(),
                 tags=self.reader.tag_counts(),
-                sources=self.reader.sources(),
+                sources=sources,
                 searches=self.reader.saved_searches(),
+                layout=lay_out(self.reader.accounts(), sources, self.reader.source_accounts()),
             )
         except NewstuiError:
             return
@@ -175,6 +193,11 @@ class FilterPane(Tree[Filter | None]):
         # the current theme and state instead of whatever held when the label was made.
         tail = getattr(self, "_tails", {}).get(node.id)  # (the root is drawn in __init__)
         if tail is None:
+            if node.id in getattr(self, "_errors", ()):
+                label = node._label.copy()
+                label.stylize(self._ink("filter-pane--failed"))
+                label.stylize(style)
+                return label
             return super().render_label(node, base_style, style)
         start, failed = tail
         label = node._label.copy()
@@ -208,16 +231,15 @@ class FilterPane(Tree[Filter | None]):
             for name, total, _unread in counts.tags
         ])
         self._fill(groups["sources"], [
-            (s.label, f"{s.unread:,}/{s.total:,}", _failing(s),
-             Filter(f"source:{s.id}", f"source {s.label}", s.id))
-            for s in counts.sources
+            _source_entry(s) for s in (counts.layout.local if counts.layout.accounts else counts.sources)
         ])
+        self._fill_accounts(counts.layout.accounts)
         searches = dict(self.extra_searches)
         searches.update(dict(counts.searches))
         self._fill(groups["searches"], [
             (name, None, False, Filter(query, name)) for name, query in sorted(searches.items())
         ])
-        for key in GROUPS:
+        for key in groups:
             n = len(groups[key].children)
             groups[key].set_label(self._label(GROUP_TITLES[key], f"{n:,}"))
             self._remember(groups[key], GROUP_TITLES[key])
@@ -242,6 +264,93 @@ class FilterPane(Tree[Filter | None]):
                 node.set_label(self._label(name, count, failed))
                 self._remember(node, name, failed)
 
+    # ---------------------------------------------------------------- accounts
+    def _fill_accounts(self, accounts: list[AccountFolders]) -> None:
+        """The Accounts group: each account, its folders and their feeds, then its feeds in
+        no folder. The group is there only while the library has an account."""
+        group = self._groups.get("accounts")
+        if not accounts:
+            if group is not None:
+                self._forget(group)
+                group.remove()
+                del self._groups["accounts"]
+            self._accounts.clear()
+            self._account_shape = []
+            return
+        if group is None:
+            group = self.root.add(GROUP_TITLES["accounts"], data=None, after=self._groups["sources"])
+            self._groups["accounts"] = group
+        shape = [_shape(a) for a in accounts]
+        if shape != self._account_shape or len(group.children) != len(accounts):
+            # Rebuild when more than the counts changed, keeping open what was open.
+            opened = {n.data.query for n in self._walk_from(group) if n.is_expanded and n.data}
+            self._forget(group)
+            group.remove_children()
+            for owner in accounts:
+                self._add_account(group, owner, opened)
+            self._account_shape = shape
+        self._accounts = {a.account.name: n for a, n in zip(accounts, group.children, strict=True)}
+        for owner, node in zip(accounts, group.children, strict=True):
+            self._label_account(node, owner)
+
+    def _add_account(self, group: TreeNode[Filter | None], owner: AccountFolders, opened: set[str]) -> None:
+        """An account's subtree: its last error (if any), its folders, its feeds in none."""
+        acc = owner.account
+        name = quote_value(acc.name)
+        flt = Filter(f"account:{name}", f"account {acc.name}")
+        node = group.add("", data=flt, expand=flt.query in opened)
+        if acc.last_error:
+            error = node.add_leaf(Text(f"last sync failed: {acc.last_error[:300]}"), data=None)
+            self._errors.add(error.id)
+        for folder in owner.folders:
+            query = f"account:{name} category:{quote_value(folder.name)}"
+            fnode = node.add("", data=Filter(query, f"{acc.name} › {folder.name}"), expand=query in opened)
+            for src in folder.sources:
+                fnode.add_leaf("", data=_source_entry(src)[3])
+        for src in owner.unfiled:
+            node.add_leaf("", data=_source_entry(src)[3])
+        node.allow_expand = bool(node.children)
+
+    def _label_account(self, node: TreeNode[Filter | None], owner: AccountFolders) -> None:
+        """Label an account's subtree (built by ``_add_account``) with its current counts."""
+        acc = owner.account
+        failed = bool(acc.last_error)
+        name = acc.name + (" ⟳ syncing" if self.syncing == acc.name else "")
+        node.set_label(self._label(name, f"{acc.unread:,}/{acc.articles:,}", failed))
+        self._remember(node, name, failed)
+        children = [n for n in node.children if n.id not in self._errors]
+        leaves = [(f, f.sources) for f in owner.folders]
+        for child, (folder, sources) in zip(children, leaves, strict=False):
+            self._set(child, folder.name, f"{folder.unread:,}/{folder.total:,}", False)
+            for leaf, src in zip(child.children, sources, strict=True):
+                self._set(leaf, *_source_entry(src)[:3])
+        for leaf, src in zip(children[len(leaves):], owner.unfiled, strict=True):
+            self._set(leaf, *_source_entry(src)[:3])
+
+    def _set(self, node: TreeNode[Filter | None], name: str, count: str | None, failed: bool) -> None:
+        node.set_label(self._label(name, count or "", failed))
+        self._remember(node, name, failed)
+
+    def watch_syncing(self) -> None:
+        for owner in self.counts.layout.accounts:
+            node = self._accounts.get(owner.account.name)
+            if node is not None and node.tree is self:
+                self._label_account(node, owner)
+
+    def _walk_from(self, top: TreeNode[Filter | None]) -> list[TreeNode[Filter | None]]:
+        out: list[TreeNode[Filter | None]] = []
+        stack = list(top.children)
+        while stack:
+            node = stack.pop()
+            out.append(node)
+            stack.extend(node.children)
+        return out
+
+    def _forget(self, top: TreeNode[Filter | None]) -> None:
+        for node in self._walk_from(top):
+            self._tails.pop(node.id, None)
+            self._errors.discard(node.id)
+
     # ---------------------------------------------------------------- choosing
     def select_query(self, query: str, *, announce: bool = False) -> bool:
         """Move the cursor to the node for ``query`` (opening its group); True if found.
@@ -249,8 +358,10 @@ class FilterPane(Tree[Filter | None]):
         self.selected_query = query
         for node in self._walk():
             if node.data is not None and node.data.query == query:
-                if node.parent is not None and node.parent is not self.root:
-                    node.parent.expand()
+                parent = node.parent
+                while parent is not None and parent is not self.root:
+                    parent.expand()  # accounts nest feeds two levels down
+                    parent = parent.parent
                 self.call_after_refresh(self._move_to, node)
                 if announce:
                     self.post_message(self.Changed(node.data))
@@ -293,6 +404,22 @@ class FilterPane(Tree[Filter | None]):
         if data is not None:
             self.selected_query = data.query
             self.post_message(self.Changed(data))
+
+
+def _source_entry(s: Source) -> tuple[str, str | None, bool, Filter]:
+    return (s.label, f"{s.unread:,}/{s.total:,}", _failing(s),
+            Filter(f"source:{s.id}", f"source {s.label}", s.id))
+
+
+def _shape(owner: AccountFolders) -> _Shape:
+    """What an account's subtree is made of, counts aside: (filter, error, folders, feeds)."""
+    acc = owner.account
+    return (
+        Filter(f"account:{quote_value(acc.name)}", f"account {acc.name}"),
+        acc.last_error,
+        [(f.name, [s.id for s in f.sources]) for f in owner.folders],
+        [s.id for s in owner.unfiled],
+    )
 
 
 def _failing(source: Source) -> bool:
