@@ -127,7 +127,7 @@ class FilterPane(Tree[Filter | None]):
         self._fixed: dict[str, TreeNode[Filter | None]] = {}
         self._groups: dict[str, TreeNode[Filter | None]] = {}
         self._tails: dict[int, tuple[int, bool]] = {}  # node id -> (name length, failing)
-        self._errors: set[int] = set()  # ids of the nodes that show an account's last error
+        self._errors: dict[int, str] = {}  # node id -> the account's last error, in full
         self._accounts: dict[str, TreeNode[Filter | None]] = {}  # account name -> its node
         self._account_shape: list[_Shape] = []  # what the Accounts subtrees were built from
         self.selected_query = ""
@@ -300,8 +300,8 @@ class FilterPane(Tree[Filter | None]):
         flt = Filter(f"account:{name}", f"account {acc.name}")
         node = group.add("", data=flt, expand=flt.query in opened)
         if acc.last_error:
-            error = node.add_leaf(Text(f"last sync failed: {acc.last_error[:300]}"), data=None)
-            self._errors.add(error.id)
+            error = node.add_leaf(Text(f"sync failed: {acc.last_error[:300]}"), data=None)
+            self._errors[error.id] = f"{acc.name}: the last sync failed: {acc.last_error}"
         for folder in owner.folders:
             query = f"account:{name} category:{quote_value(folder.name)}"
             fnode = node.add("", data=Filter(query, f"{acc.name} › {folder.name}"), expand=query in opened)
@@ -349,7 +349,7 @@ class FilterPane(Tree[Filter | None]):
     def _forget(self, top: TreeNode[Filter | None]) -> None:
         for node in self._walk_from(top):
             self._tails.pop(node.id, None)
-            self._errors.discard(node.id)
+            self._errors.pop(node.id, None)
 
     # ---------------------------------------------------------------- choosing
     def select_query(self, query: str, *, announce: bool = False) -> bool:
@@ -400,6 +400,9 @@ class FilterPane(Tree[Filter | None]):
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[Filter | None]) -> None:
         event.stop()
+        error = self._errors.get(event.node.id)
+        if error is not None:  # the pane is narrow: say the whole error when it is chosen
+            self.notify(error, severity="error", markup=False, timeout=8)
         data = event.node.data
         if data is not None:
             self.selected_query = data.query
