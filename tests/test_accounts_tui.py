@@ -164,3 +164,13 @@ async def test_no_accounts_no_accounts_group(demo_paths: Paths) -> None:
         await settle(pilot)
         assert "accounts" not in pane_of(app)._groups
         assert "Accounts" not in screen_text(app)
+
+
+def test_accounts_snapshot(account_paths: Paths, snap_compare) -> None:  # noqa: ANN001
+    """The filter pane with an account open on its folder Tech, the list filtered by it."""
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await settle(pilot)
+        await choose(pilot, "account:home category:Tech")
+
+    assert snap_compare(make_app(account_paths), terminal_size=(160, 30), run_before=run_before)
