@@ -10,6 +10,7 @@ from conftest import newstui_command
 from freshrss import PASSWORD, USER, FreshRSS
 from newstui.paths import Paths
 from newstui.store.library import Library
+from newstui.tui.widgets.filter_pane import FilterPane
 from test_tui_support import list_ids, make_app, settle
 
 pytest_plugins = ["test_tui_support"]  # the demo library fixtures
@@ -62,3 +63,11 @@ async def test_r_refreshes_and_syncs(
             assert lib.account("home").last_sync is not None
             synced = [r.id for r in lib.list_articles("Synced through the reader")]
         assert len(synced) == 1 and synced[0] in list_ids(app)  # the list shows it
+        # The filter pane shows the account, with the server's feed under it (in a folder
+        # when the server filed it in one), and no error.
+        pane = app.screen.query_one(FilterPane)
+        account = pane._groups["accounts"].children[0]
+        assert str(account.label) == "home 1/1"
+        feeds = [n for n in pane._walk() if n.data is not None and n.data.source_id is not None]
+        under = [n for n in feeds if n.parent is account or n.parent in account.children]
+        assert [str(n.label) for n in under] == ["Server feed 1/1"]
