@@ -207,7 +207,7 @@ class SourceStore(Connection):
                     "WHERE t.article_id = a.id AND t.origin = 'user')",
                     [*query.params, *chunk],
                 ))
-            c.executemany("DELETE FROM articles_fts WHERE rowid = ?", ((i,) for i in ids))
+            unindex(c, ids)
             c.executemany("DELETE FROM articles WHERE id = ?", ((i,) for i in ids))
         return ids
 
