@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import newstui.demo as demo
+from newstui.tui.widgets.article_list import ArticleList
 from newstui.tui.widgets.filter_pane import FilterPane
 
 SIZE = (160, 46)
@@ -105,7 +106,10 @@ def steps() -> list[tuple[str, tuple[int, int], Step]]:
 
         seed_pictures(pilot.app.ctx.paths)
         await settle(pilot)
-        await pilot.press("j", "j", "j", "enter")
+        articles = pilot.app.screen.query_one(ArticleList)
+        titles = [row.title for i in range(articles.count) if (row := articles.row_at(i))]
+        index = next(i for i, t in enumerate(titles) if t.startswith("Quantum Sensors"))
+        await pilot.press(*["j"] * index, "enter")
         await settle(pilot)
 
     return [

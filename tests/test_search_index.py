@@ -9,6 +9,7 @@ import pytest
 
 from newstui.models import ArticleIn
 from newstui.store import articles, schema
+from newstui.store.articles import unindex
 from newstui.store.doctor import diagnose, search_index_problems
 from newstui.store.library import Library
 from newstui.store.retention import apply_retention
@@ -145,3 +146,15 @@ def test_a_summary_equal_to_the_content_is_kept_once(lib: Library) -> None:
     other = ArticleIn("Lead", guid="l", summary="<p>Short lead</p>", content=body, content_type="html")
     kept = lib.article(lib.upsert_articles(src.id, [other]).new_ids[0])
     assert kept.summary == "<p>Short lead</p>"
+
+
+def test_doctor_finds_index_entries_that_lost_their_text(lib: Library) -> None:
+    src, _ = lib.add_source("https://e.example/feed")
+    aid = lib.upsert_articles(src.id, [ArticleIn("Capybara", guid="c")]).new_ids[0]
+    with lib.write() as c:
+        unindex(c, [aid])
+        c.execute("INSERT INTO articles_fts (rowid, title) VALUES (?, NULL)", (aid,))
+    assert lib.count("capybara") == 0
+    assert search_index_problems(lib) == ["1 index entries without text"]
+    assert diagnose(lib).index_rebuilt
+    assert lib.count("capybara") == 1

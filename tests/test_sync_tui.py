@@ -10,7 +10,7 @@ from conftest import newstui_command
 from freshrss import PASSWORD, USER, FreshRSS
 from newstui.paths import Paths
 from newstui.store.library import Library
-from test_tui_support import make_app, screen_text, settle
+from test_tui_support import list_ids, make_app, settle
 
 pytest_plugins = ["test_tui_support"]  # the demo library fixtures
 
@@ -18,7 +18,7 @@ pytest_plugins = ["test_tui_support"]  # the demo library fixtures
 async def test_r_refreshes_and_syncs(
     freshrss: FreshRSS, demo_paths: Paths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newstui.sources.refresh as refresh_mod
+    import newstui.core.feeds as feeds_mod
 
     class Report:  # the demo's local feeds are not what this test is about
         done = total = 0
@@ -28,7 +28,7 @@ async def test_r_refreshes_and_syncs(
         def summary(self) -> str:
             return "refreshed 0 feeds"
 
-    monkeypatch.setattr(refresh_mod, "refresh", lambda *a, **kw: Report())
+    monkeypatch.setattr(feeds_mod, "refresh", lambda *a, **kw: Report())
     url = freshrss.feed("/tui.xml", "Server feed", [("t1", "Synced through the reader")])
     freshrss.api.subscribe(url)
     r = subprocess.run(
@@ -55,7 +55,10 @@ async def test_r_refreshes_and_syncs(
         await settle(pilot)
         await pilot.press("r")
         await app.workers.wait_for_complete()
+        await settle(pilot)  # the refresh's end reloads the list in a worker of its own
+        await app.workers.wait_for_complete()
         await settle(pilot)
-        assert "Synced through the reader" in screen_text(app)
-    with Library(demo_paths.library) as lib:
-        assert lib.account("home").last_sync is not None
+        with Library(demo_paths.library) as lib:
+            assert lib.account("home").last_sync is not None
+            synced = [r.id for r in lib.list_articles("Synced through the reader")]
+        assert len(synced) == 1 and synced[0] in list_ids(app)  # the list shows it

@@ -87,9 +87,15 @@ def search_index_problems(lib: Library) -> list[str]:
             "SELECT COUNT(*) FROM articles_fts_docsize d WHERE NOT EXISTS "
             "(SELECT 1 FROM articles a WHERE a.id = d.id)"
         )[0][0]
+        # Every article has a title, so an entry with no words at all lost its text.
+        empty = lib._read(
+            "SELECT COUNT(*) FROM articles_fts_docsize WHERE NOT (hex(sz) GLOB '*[1-9A-F]*')"
+        )[0][0]
     except (sqlite3.DatabaseError, LibraryError) as exc:
         problems.append(f"index unreadable: {' '.join(str(exc).split())}")
         return problems
+    if empty:
+        problems.append(f"{empty} index entries without text")
     if missing:
         problems.append(f"{missing} articles missing from the index")
     if stray:

@@ -128,7 +128,8 @@ ALTER TABLE articles ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0;
 # Search index without its own copy of the texts (contentless): the index text is derived
 # from the articles (HTML stripped), so keeping it twice doubled the library. Deletes use
 # FTS5's 'delete' command with the text recomputed from the article row
-# (``store.articles.unindex``). The old table's stored texts fill the new index.
+# (``store.articles.unindex``). The old table's stored texts fill the new index (an index
+# that is contentless already gives no texts: `doctor` then finds the articles missing).
 V_FTS_CONTENTLESS = """
 CREATE VIRTUAL TABLE articles_fts_new USING fts5(
     title, author, summary, body,
@@ -136,7 +137,7 @@ CREATE VIRTUAL TABLE articles_fts_new USING fts5(
     tokenize = 'unicode61 remove_diacritics 2'
 );
 INSERT INTO articles_fts_new (rowid, title, author, summary, body)
-    SELECT rowid, title, author, summary, body FROM articles_fts;
+    SELECT rowid, title, author, summary, body FROM articles_fts WHERE title IS NOT NULL;
 DROP TABLE articles_fts;
 ALTER TABLE articles_fts_new RENAME TO articles_fts
 """

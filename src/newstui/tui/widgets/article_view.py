@@ -172,8 +172,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         await more.remove_children()
         self._pictures = [p for p in parts if isinstance(p, ImageRef)]
         widgets = [
-            ArticleImage(p, self.image_mode) if isinstance(p, ImageRef)
-            else Markdown(p, open_links=False)
+            ArticleImage(p, self.image_mode) if isinstance(p, ImageRef) else Markdown(p, open_links=False)
             for p in parts
         ]
         if widgets:
@@ -193,9 +192,7 @@ class ArticleView(VerticalScroll, can_focus=True):
             return
         widgets = list(self.query(ArticleImage))
         urls = [w.ref.url for w in widgets]
-        async for loaded in self.images.load_many(
-            urls, article_id=article.id, pinned=article.bookmarked
-        ):
+        async for loaded in self.images.load_many(urls, article_id=article.id, pinned=article.bookmarked):
             if self.article is not article:
                 return
             for widget in widgets:
