@@ -156,6 +156,22 @@ def test_refresh_reads_a_gzip_body_sent_without_a_header(lib: Library, server: F
     assert titles(lib) == ["Hobelbank, zweiter Teil"]
 
 
+def test_refresh_follows_the_charset_of_the_http_header(lib: Library, server: FeedServer) -> None:
+    # No XML declaration and no BOM: only the Content-Type header names the encoding.
+    rss = (
+        "<rss version='2.0'><channel><title>Kasse</title><item><guid>k1</guid>"
+        "<title>Καλημέρα από την Αθήνα</title></item></channel></rss>"
+    )
+    body = rss.encode("iso-8859-7")  # read as windows-1252 (the usual guess), it would be garbled
+    url = server.route(
+        "/kasse", lambda h: h.reply(200, body, {"Content-Type": "text/xml; charset=iso-8859-7"})
+    )
+    lib.add_source(url)
+    report = refresh(lib, Config(connect_timeout=5, read_timeout=5, feed_deadline=10))
+    assert report.errors == 0 and report.new == 1
+    assert titles(lib) == ["Καλημέρα από την Αθήνα"]
+
+
 # ------------------------------------------------------------------ encodings
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
 def test_wide_feed_without_bom_or_declaration_is_read(lib: Library, tmp_path: Path, codec: str) -> None:

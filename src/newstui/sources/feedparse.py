@@ -76,13 +76,16 @@ def unwrap_cdata(value: str) -> str:
     return _CDATA.sub(lambda m: m.group(1), value)
 
 
-def parse_feed(body: bytes, url: str = "", max_bytes: int = MAX_BODY) -> ParsedFeed:
+def parse_feed(
+    body: bytes, url: str = "", max_bytes: int = MAX_BODY, content_type: str = ""
+) -> ParsedFeed:
     """Parse one feed document. Raises FeedError for what cannot be a feed.
 
     Accepts RSS 0.9x/1.0/2.0, Atom and RDF (through feedparser, which follows the
     encoding a document declares or implies) and JSON Feed; a gzip body (a stored
     ``.gz`` file, or a server that compressed without saying so) is decompressed first,
-    into at most ``max_bytes``, and UTF-16/32 without a BOM is recognised."""
+    into at most ``max_bytes``, and UTF-16/32 without a BOM is recognised. ``content_type``
+    is the HTTP header, whose charset feedparser weighs with the document's own."""
     if body.startswith(GZIP_MAGIC):
         try:
             body = gunzip(body, max_bytes)
@@ -102,7 +105,12 @@ def parse_feed(body: bytes, url: str = "", max_bytes: int = MAX_BODY) -> ParsedF
     import feedparser  # imported lazily: it is slow to import and only refreshes need it
 
     try:
-        d = feedparser.parse(io.BytesIO(body), sanitize_html=False, resolve_relative_uris=False)
+        d = feedparser.parse(
+            io.BytesIO(body),
+            sanitize_html=False,
+            resolve_relative_uris=False,
+            response_headers={"content-type": content_type} if content_type else None,
+        )
     except Exception as exc:  # feedparser raises on some character references (#591, #599)
         raise FeedError(f"cannot parse feed: {type(exc).__name__}: {exc}") from None
     problem = None
@@ -307,20 +315,20 @@ def warm_worker() -> None:
     import feedparser  # noqa: F401
 
 
-def parse_job(body: bytes, url: str) -> ParsedFeed | str:
+def parse_job(body: bytes, url: str, content_type: str = "") -> ParsedFeed | str:
     """Parse in a worker: the feed, or the one-line reason it is not one."""
     try:
-        return parse_feed(body, url)
+        return parse_feed(body, url, content_type=content_type)
     except FeedError as exc:
         return str(exc)
     except Exception as exc:  # a worker must answer, not die: the refresh records this
         return f"cannot parse feed: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
 
 
-def parse_rows_job(body: bytes, url: str) -> ParsedFeed | str:
+def parse_rows_job(body: bytes, url: str, content_type: str = "") -> ParsedFeed | str:
     """``parse_job`` that also prepares the store's rows (cleaning, keys, hashes, index
     text) in the worker, so the refresh's main process only runs SQL."""
-    parsed = parse_job(body, url)
+    parsed = parse_job(body, url, content_type)
     if isinstance(parsed, str):
         return parsed
     import time

@@ -230,7 +230,7 @@ class _ParsePool:
             )
         return self._pool
 
-    async def parse(self, body: bytes, url: str) -> ParsedFeed | str:
+    async def parse(self, body: bytes, url: str, content_type: str = "") -> ParsedFeed | str:
         from concurrent.futures.process import BrokenProcessPool
 
         from newstui.sources.feedparse import parse_rows_job
@@ -239,7 +239,7 @@ class _ParsePool:
         for _attempt in range(2):
             pool = self._open()
             try:
-                future = loop.run_in_executor(pool, parse_rows_job, body, url)
+                future = loop.run_in_executor(pool, parse_rows_job, body, url, content_type)
                 return await asyncio.wait_for(future, self.timeout)
             except TimeoutError:
                 self._kill(pool)
@@ -475,7 +475,7 @@ class _Engine:
         if digest == src.body_hash and not self.force:
             self.pending.append((src.id, fields))
             return FeedOutcome(src.id, src.label, "unchanged")
-        parsed = await self.parser.parse(res.body, res.url)
+        parsed = await self.parser.parse(res.body, res.url, res.headers.get("content-type", ""))
         if isinstance(parsed, str):
             return await self._failed(src, res, parsed)
         rows = parsed.rows or []
