@@ -337,15 +337,6 @@ class FilterPane(Tree[Filter | None]):
             if node is not None and node.tree is self:
                 self._label_account(node, owner)
 
-    def _walk_from(self, top: TreeNode[Filter | None]) -> list[TreeNode[Filter | None]]:
-        out: list[TreeNode[Filter | None]] = []
-        stack = list(top.children)
-        while stack:
-            node = stack.pop()
-            out.append(node)
-            stack.extend(node.children)
-        return out
-
     def _forget(self, top: TreeNode[Filter | None]) -> None:
         for node in self._walk_from(top):
             self._tails.pop(node.id, None)
@@ -378,8 +369,12 @@ class FilterPane(Tree[Filter | None]):
         self.move_cursor(node, animate=False)
 
     def _walk(self) -> list[TreeNode[Filter | None]]:
+        return self._walk_from(self.root)
+
+    def _walk_from(self, top: TreeNode[Filter | None]) -> list[TreeNode[Filter | None]]:
+        """Every node under ``top``, in the order they are drawn."""
         out: list[TreeNode[Filter | None]] = []
-        stack = list(reversed(self.root.children))
+        stack = list(reversed(top.children))
         while stack:
             node = stack.pop()
             out.append(node)
