@@ -29,17 +29,30 @@ def account_paths(demo_paths: Paths) -> Paths:
         acc = lib.add_account("home", type="greader", url="http://127.0.0.1:9/api", username="me")
         feeds = {}
         for key, title, folder in (
-            ("a", "Alpha wire", "Tech"), ("b", "Beta wire", "Tech"), ("n", "Loose feed", ""),
+            ("a", "Alpha wire", "Tech"),
+            ("b", "Beta wire", "Tech"),
+            ("n", "Loose feed", ""),
         ):
             feeds[key] = lib.link_remote_source(
-                acc.id, f"feed/{key}", url=f"https://{key}.example.org/feed", title=title,
-                category=folder, site_url="",
+                acc.id,
+                f"feed/{key}",
+                url=f"https://{key}.example.org/feed",
+                title=title,
+                category=folder,
+                site_url="",
             )
-            lib.upsert_articles(feeds[key], [
-                ArticleIn(f"{title} story {i}", guid=f"{key}{i}", content="From the server.",
-                          published=1_700_000_000 + i)
-                for i in range(2)
-            ])
+            lib.upsert_articles(
+                feeds[key],
+                [
+                    ArticleIn(
+                        f"{title} story {i}",
+                        guid=f"{key}{i}",
+                        content="From the server.",
+                        published=1_700_000_000 + i,
+                    )
+                    for i in range(2)
+                ],
+            )
         lib.update_account(acc.id, last_error=HOSTILE_ERROR, last_error_at=1_700_000_000.0)
     return demo_paths
 
@@ -93,7 +106,8 @@ async def test_accounts_folders_and_feeds_filter_the_list(account_paths: Paths) 
         assert labels[0] == "sync failed: [bold red]login refused[/]"  # no markup, no ESC
         assert labels[1:] == ["Tech 4/4", "Loose feed 2/2"]
         assert [str(n.label) for n in account.children[1].children] == [
-            "Alpha wire 2/2", "Beta wire 2/2",
+            "Alpha wire 2/2",
+            "Beta wire 2/2",
         ]
         assert "sync failed: [bold" in screen_text(app)  # as much as the pane's width allows
         await pilot.press("k", "k", "k", "k")  # up to the error line; enter tells it whole
@@ -150,9 +164,7 @@ async def test_r_shows_a_failed_sync_and_its_error(
         assert any("home: failed: no password stored for account 'home'" in m for m in notes), notes
         account = pane._groups["accounts"].children[0]
         assert str(account.label) == "home ! 6/6"
-        assert str(account.children[0].label).startswith(
-            "sync failed: no password stored for account 'home'"
-        )
+        assert str(account.children[0].label).startswith("sync failed: no password stored for account 'home'")
         assert pane.syncing == ""  # the mark is gone once the sync is over
         with Library(account_paths.library) as lib:
             assert lib.account("home").last_error

@@ -11,14 +11,18 @@ def test_accounts_hold_their_folders_and_feeds_beside_the_local_sources(lib: Lib
     local, _ = lib.add_source("https://local.example.org/feed", title="Local", category="Tech")
     acc = lib.add_account("home", type="greader", url="http://127.0.0.1:9/api", username="u")
     empty = lib.add_account("empty", type="greader", url="http://127.0.0.1:9/e", username="u")
-    b = lib.link_remote_source(acc.id, "feed/b", url="https://b.example.org/f", title="B feed",
-                               category="tech", site_url="")
-    a = lib.link_remote_source(acc.id, "feed/a", url="https://a.example.org/f", title="A feed",
-                               category="Tech", site_url="")
-    n = lib.link_remote_source(acc.id, "feed/n", url="https://n.example.org/f", title="No folder",
-                               category="", site_url="")
-    z = lib.link_remote_source(acc.id, "feed/z", url="https://z.example.org/f", title="Z feed",
-                               category="Arts", site_url="")
+    b = lib.link_remote_source(
+        acc.id, "feed/b", url="https://b.example.org/f", title="B feed", category="tech", site_url=""
+    )
+    a = lib.link_remote_source(
+        acc.id, "feed/a", url="https://a.example.org/f", title="A feed", category="Tech", site_url=""
+    )
+    n = lib.link_remote_source(
+        acc.id, "feed/n", url="https://n.example.org/f", title="No folder", category="", site_url=""
+    )
+    z = lib.link_remote_source(
+        acc.id, "feed/z", url="https://z.example.org/f", title="Z feed", category="Arts", site_url=""
+    )
     lib.upsert_articles(a, [ArticleIn("one", guid="1"), ArticleIn("two", guid="2")])
     lib.upsert_articles(b, [ArticleIn("three", guid="3")])
     lib.set_read([r.id for r in lib.list_articles("one", limit=None)])

@@ -42,9 +42,7 @@ class SourceLayout:
     local: list[Source] = field(default_factory=list)
 
 
-def lay_out(
-    accounts: list[Account], sources: list[Source], source_accounts: dict[int, int]
-) -> SourceLayout:
+def lay_out(accounts: list[Account], sources: list[Source], source_accounts: dict[int, int]) -> SourceLayout:
     """Group ``sources`` under ``accounts`` by ``source_accounts`` (source id -> account id);
     sources of no account (or of an account not listed) stay local. Order within a group
     follows ``sources``."""
