@@ -186,3 +186,31 @@ def test_accounts_snapshot(account_paths: Paths, snap_compare) -> None:  # noqa:
         await choose(pilot, "account:home category:Tech")
 
     assert snap_compare(make_app(account_paths), terminal_size=(160, 30), run_before=run_before)
+
+
+async def test_the_pane_follows_reads_renames_and_moves(account_paths: Paths) -> None:
+    from newstui.core.feeds import source_settings
+
+    app = make_app(account_paths)
+    async with app.run_test(size=(160, 46)) as pilot:
+        await settle(pilot)
+        pane = pane_of(app)
+        account = pane._groups["accounts"].children[0]
+        with Library(account_paths.library) as lib:
+            lib.set_read([r.id for r in lib.list_articles("source:Alpha", limit=None)][:1])
+        pane.reload()
+        await settle(pilot)
+        assert pane._groups["accounts"].children[0] is account  # only counts changed: same nodes
+        assert str(account.label) == "home ! 5/6"
+        assert [str(n.label) for n in account.children[1:]] == ["Tech 3/4", "Loose feed 2/2"]
+        assert str(account.children[1].children[0].label) == "Alpha wire 1/2"
+
+        with Library(account_paths.library) as lib:
+            source_settings(lib, "Loose feed", title="Renamed", category="Arts")
+        pane.reload()
+        await settle(pilot)
+        account = pane._groups["accounts"].children[0]
+        assert [str(n.label) for n in account.children[1:]] == ["Arts 2/2", "Tech 3/4"]
+        renamed = account.children[1].children[0]
+        assert str(renamed.label) == "Renamed 2/2"
+        assert renamed.data is not None and renamed.data.label == "source Renamed"

@@ -65,8 +65,9 @@ class Filter:
     source_id: int | None = None
 
 
-# An account's subtree, counts aside: (filter, last error, folders with feed ids, feed ids).
-_Shape = tuple[Filter, str | None, list[tuple[str, list[int]]], list[int]]
+# An account's subtree, counts aside: (filter, last error, folders with their feeds, the
+# feeds in no folder); a feed is (source id, label).
+_Shape = tuple[Filter, str | None, list[tuple[str, list[tuple[int, str]]]], list[tuple[int, str]]]
 
 
 class FilterPane(Tree[Filter | None]):
@@ -415,8 +416,8 @@ def _shape(owner: AccountFolders) -> _Shape:
     return (
         Filter(f"account:{quote_value(acc.name)}", f"account {acc.name}"),
         acc.last_error,
-        [(f.name, [s.id for s in f.sources]) for f in owner.folders],
-        [s.id for s in owner.unfiled],
+        [(f.name, [(s.id, s.label) for s in f.sources]) for f in owner.folders],
+        [(s.id, s.label) for s in owner.unfiled],  # a renamed feed's filter names it anew
     )
 
 
