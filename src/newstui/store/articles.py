@@ -84,7 +84,7 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
     enclosures = json.dumps(
         [
             {"url": safe_url(str(e.get("url", ""))), "type": clean_line(str(e.get("type", "")), 100),
-             "length": int(e["length"]) if str(e.get("length", "")).isdigit() else None}
+             "length": int(str(e["length"])) if str(e.get("length", "")).isdigit() else None}
             for e in item.enclosures
             if safe_url(str(e.get("url", "")))
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from newstui.errors import NewstuiError, NotFound
 from newstui.models import Article
@@ -14,6 +15,14 @@ from newstui.textsafe import clean_line, clean_names
 
 class LabelStore(Connection):
     """Tags (the user's and the source's) and category counts."""
+
+    if TYPE_CHECKING:
+        # Provided by ArticleStore, the sibling this part is assembled with in Library.
+        def article(self, article_id: int | str) -> Article: ...
+        def _require(self, c: sqlite3.Connection, aid: int) -> None: ...
+        def _name_ids(
+            self, c: sqlite3.Connection, table: str, names: Iterable[str]
+        ) -> dict[str, int]: ...
 
     # -------------------------------------------------------------------- tags
     def tag(

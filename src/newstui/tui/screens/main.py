@@ -159,7 +159,9 @@ class MainScreen(Screen[None]):
         """Whose bindings the command palette offers (``tui/commands.py``): the app's,
         this screen's, and the list's open/top/bottom (not its cursor keys)."""
         wanted = ("open", "top", "bottom")
-        listing = [b for b in ArticleList.BINDINGS if isinstance(b, Binding) and b.action in wanted]
+        listing: list[BindingType] = [
+            b for b in ArticleList.BINDINGS if isinstance(b, Binding) and b.action in wanted
+        ]
         return [
             (self.app.run_action, list(self.app.BINDINGS)),
             (self.run_action, list(self.BINDINGS)),
