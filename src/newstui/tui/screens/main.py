@@ -65,7 +65,7 @@ class MainScreen(Screen[None]):
         Binding("o", "open_link", "Open link", tooltip="Open the article's link in the browser",
                 id="open_link"),
         Binding("y", "copy_link", "Copy link", show=False, id="copy_link"),
-        Binding("s", "sort", "Sort", tooltip="Sort by date, source or title", id="sort"),
+        Binding("s", "sort", "Sort", tooltip="Sort by date, source or title", id="sort", show=False),
         Binding("r", "refresh_all", "Refresh", tooltip="Fetch every feed now", id="refresh_all"),
         Binding("R", "refresh_source", "Refresh source", show=False,
                 tooltip="Fetch the selected article's source", id="refresh_source"),
