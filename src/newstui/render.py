@@ -8,14 +8,20 @@ links survive. Plain text is escaped so it is never read as Markdown syntax.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from newstui.fulltext_status import status_line
 from newstui.models import Article
 from newstui.plaintext import plain_text
 from newstui.textsafe import ACTIVE_HTML, ACTIVE_HTML_TAG, clean, clean_line, safe_url
+
+if TYPE_CHECKING:
+    from bs4 import Tag
+    from markdownify import MarkdownConverter
 
 _STRIP = ["script", "style", "iframe", "noscript", "template", "object", "embed", "form",
           "button", "input", "select", "textarea", "svg", "canvas", "frame", "frameset", "head"]
@@ -37,44 +43,45 @@ _MD_LINK = re.compile(
 )
 _MD_REFDEF = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)<?([^\s>]*)>?", re.M)
 _MD_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
-_converter_cls: type | None = None
+_converter_cls: Callable[[str], MarkdownConverter] | None = None
 
 
-def _converter(base_url: str):  # noqa: ANN202 - markdownify type is built lazily
+def _converter(base_url: str) -> MarkdownConverter:
+    """A markdownify converter that resolves links against ``base_url`` and keeps only
+    http(s) targets (the class is built on first use: markdownify is imported lazily)."""
     global _converter_cls
     if _converter_cls is None:
         from markdownify import MarkdownConverter
 
         class SafeConverter(MarkdownConverter):
-            def __init__(self, base: str = "", **options: object) -> None:
-                super().__init__(**options)
+            def __init__(self, base: str = "") -> None:
+                super().__init__(
+                    heading_style="ATX", bullets="-", escape_misc=False, code_language=""
+                )
                 self.base = base
 
-            def _url(self, href: str | None) -> str:
-                if not href:
+            def _url(self, href: object) -> str:
+                if not href or not isinstance(href, str):
                     return ""
                 if self.base.startswith(("http://", "https://")):
                     href = urljoin(self.base, href.strip())
                 return safe_url(href)
 
-            def convert_a(self, el, text, parent_tags):  # noqa: ANN001, ANN201
+            def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
                 href = self._url(el.get("href"))
                 text = (text or "").strip()
                 if not href:
                     return text
                 return f"[{text or href}]({href})"
 
-            def convert_img(self, el, text, parent_tags):  # noqa: ANN001, ANN201
-                alt = " ".join((el.get("alt") or el.get("title") or "").split()) or "image"
+            def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+                alt = " ".join(str(el.get("alt") or el.get("title") or "").split()) or "image"
                 alt = escape_md(alt)
                 src = self._url(el.get("src"))
                 return f"[image: {alt}]({src})" if src else f"[image: {alt}]"
 
         _converter_cls = SafeConverter
-    return _converter_cls(
-        base=base_url, heading_style="ATX", bullets="-", escape_misc=False,
-        code_language="",
-    )
+    return _converter_cls(base_url)
 
 
 def html_to_markdown(html: str, base_url: str = "") -> str:

@@ -50,13 +50,15 @@ def extract_markdown(page: bytes | str, url: str = "", title: str = "") -> str:
 
     from newstui.render import html_to_markdown
 
-    options = dict(
-        url=url or None, output_format="html", include_comments=False, include_tables=True,
-        include_links=True, include_images=True, with_metadata=False,
-    )
-    extracted = trafilatura.extract(page, fast=True, **options)
+    def run(*, fast: bool) -> str | None:
+        return trafilatura.extract(
+            page, fast=fast, url=url or None, output_format="html", include_comments=False,
+            include_tables=True, include_links=True, include_images=True, with_metadata=False,
+        )
+
+    extracted = run(fast=True)
     if not extracted:
-        extracted = trafilatura.extract(page, **options)
+        extracted = run(fast=False)
     if not extracted:
         return ""
     extracted = _NESTED_PRE_CLOSE.sub("</pre>", _NESTED_PRE_OPEN.sub("<pre>", extracted))

@@ -10,6 +10,7 @@ import argparse
 import logging
 import sqlite3
 import sys
+from typing import NoReturn
 
 from newstui import __version__
 from newstui.cli.context import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
@@ -20,7 +21,7 @@ __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "build_parser"
 
 
 class _Parser(QueryAwareParser):
-    def error(self, message: str) -> None:  # one line, status 2, like every other error
+    def error(self, message: str) -> NoReturn:  # one line, status 2, like every other error
         self.exit(EXIT_USAGE, f"newstui: {message} (see `newstui --help`)\n")
 
 

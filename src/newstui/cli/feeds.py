@@ -5,8 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newstui.cli.context import EXIT_PARTIAL, config, library, out, warn
+
+if TYPE_CHECKING:
+    from newstui.config import Config
+    from newstui.sources.refresh import RefreshReport
+    from newstui.store.library import Library
 
 # `newstui export WHAT`: other command modules add their WHAT here (bookmarks registers
 # after feeds, so this is set by then).
@@ -99,12 +105,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if report.errors or not synced else 0
 
 
-def _refresh_with_bar(lib: object, cfg: object, args: argparse.Namespace) -> object:
+def _refresh_with_bar(lib: Library, cfg: Config, args: argparse.Namespace) -> RefreshReport:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from newstui.core.feeds import refresh
-    from newstui.sources.refresh import RefreshReport
 
     bar = Progress(
         TextColumn("Refreshing"), BarColumn(), MofNCompleteColumn(),
@@ -117,7 +122,7 @@ def _refresh_with_bar(lib: object, cfg: object, args: argparse.Namespace) -> obj
         bar.update(task, total=r.total, completed=r.done, new=r.new, errors=r.errors)
 
     with bar:
-        return refresh(lib, cfg, args.sources, force=args.force, on_progress=progress)  # type: ignore[arg-type]
+        return refresh(lib, cfg, args.sources, force=args.force, on_progress=progress)
 
 
 def cmd_export_opml(args: argparse.Namespace) -> int:

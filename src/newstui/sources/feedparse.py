@@ -115,10 +115,10 @@ def parse_feed(
         raise FeedError(f"cannot parse feed: {type(exc).__name__}: {exc}") from None
     problem = None
     if d.get("bozo"):
-        exc = d.get("bozo_exception")
-        problem = f"malformed feed: {exc}" if exc else "malformed feed"
-        if "CharacterEncoding" in type(exc).__name__:
-            problem = f"encoding problem: {exc}"
+        bozo = d.get("bozo_exception")
+        problem = f"malformed feed: {bozo}" if bozo else "malformed feed"
+        if "CharacterEncoding" in type(bozo).__name__:
+            problem = f"encoding problem: {bozo}"
     if not d.entries:
         if problem:  # malformed and nothing usable in it: an error, not an empty feed
             raise FeedError(f"{problem} (no entries)")
@@ -271,8 +271,12 @@ def parse_json_feed(body: bytes, url: str = "") -> ParsedFeed:
             continue
         html_body = item.get("content_html")
         text_body = item.get("content_text")
-        tags = item.get("tags") if isinstance(item.get("tags"), list) else []
-        attachments = item.get("attachments") if isinstance(item.get("attachments"), list) else []
+        tags = item.get("tags")
+        if not isinstance(tags, list):
+            tags = []
+        attachments = item.get("attachments")
+        if not isinstance(attachments, list):
+            attachments = []
         out.entries.append(
             ArticleIn(
                 title=str(item.get("title") or ""),

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -39,6 +40,9 @@ from newstui.sources.fetch import FetchLimits, FetchResult, fetch, is_http, make
 from newstui.store.articles import PreparedRow
 from newstui.store.library import Library
 from newstui.store.retention import cutoff
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 log = logging.getLogger(__name__)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")  # a URL scheme (a drive letter is one letter)
@@ -220,9 +224,11 @@ class _ParsePool:
 
             # Never plain fork (the TUI has threads). forkserver starts one fresh process
             # that imports feedparser once, then forks each worker from it; spawn elsewhere.
+            context: BaseContext
             if "forkserver" in multiprocessing.get_all_start_methods():
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["newstui.sources.feedparse", "feedparser"])
+                forkserver = multiprocessing.get_context("forkserver")
+                forkserver.set_forkserver_preload(["newstui.sources.feedparse", "feedparser"])
+                context = forkserver
             else:
                 context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(

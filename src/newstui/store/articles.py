@@ -7,7 +7,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from newstui.canonical import story_keys
 from newstui.errors import NotFound
@@ -84,7 +84,7 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
     enclosures = json.dumps(
         [
             {"url": safe_url(str(e.get("url", ""))), "type": clean_line(str(e.get("type", "")), 100),
-             "length": int(e["length"]) if str(e.get("length", "")).isdigit() else None}
+             "length": int(str(e["length"])) if str(e.get("length", "")).isdigit() else None}
             for e in item.enclosures
             if safe_url(str(e.get("url", "")))
         ]
@@ -204,9 +204,9 @@ class ArticleStore(Connection):
                 )
             }
             labels: list[tuple[int, list[str], list[str]]] = []
-            fts: list[tuple] = []
+            fts: list[tuple[Any, ...]] = []
             changed_ids: list[tuple[int]] = []
-            updates: list[tuple] = []
+            updates: list[tuple[Any, ...]] = []
             for key, row in prepared.items():
                 (_, h, title, link, author, summary, content, ctype, published, estimated,
                  updated, enclosures, cats, tags, body, summary_text, derived, story,
@@ -349,10 +349,11 @@ class ArticleStore(Connection):
         """Whether the search words of ``q`` match at least ``MANY_MATCHES`` articles."""
         if not q.rank_match:
             return False
-        return self._read(
+        found: int = self._read(
             "SELECT COUNT(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? "
             "LIMIT ?)", (q.rank_match, MANY_MATCHES),
-        )[0][0] >= MANY_MATCHES
+        )[0][0]
+        return found >= MANY_MATCHES
 
     def records(
         self,
@@ -417,7 +418,7 @@ class ArticleStore(Connection):
             # A collapsed list: all of it less the copies it hides, counted from the copies
             # (CROSS JOIN keeps SQLite from starting at the articles instead).
             base = q.uncollapsed
-            hidden = self._read(
+            hidden: int = self._read(
                 "SELECT COUNT(*) FROM story_copies" if base.is_everything else
                 "SELECT COUNT(*) FROM story_copies c CROSS JOIN articles a ON a.id = c.article_id "
                 f"WHERE ({base.where}) AND NOT ({q.where})", [] if base.is_everything else
@@ -425,14 +426,14 @@ class ArticleStore(Connection):
             )[0][0]
             return self.count(base) - hidden
         if q.is_everything:
-            return self._read("SELECT COUNT(*) FROM articles")[0][0]
+            return int(self._read("SELECT COUNT(*) FROM articles")[0][0])
         if q.where == FTS_MEMBER:
             # One search term: the index holds exactly the articles (doctor keeps it so),
             # so its own count needs no article row.
-            return self._read(
+            return int(self._read(
                 "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", q.params
-            )[0][0]
-        return self._read(f"SELECT COUNT(*) FROM articles a WHERE {q.where}", q.params)[0][0]
+            )[0][0])
+        return int(self._read(f"SELECT COUNT(*) FROM articles a WHERE {q.where}", q.params)[0][0])
 
     def warm_search(self) -> None:
         """Page the search index in with one cheap search, so the first search typed does

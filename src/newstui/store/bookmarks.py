@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from typing import TYPE_CHECKING
 
 from newstui.errors import NewstuiError, NotFound
 from newstui.fulltext_status import needs_fulltext
@@ -19,6 +20,11 @@ from newstui.textsafe import clean, clean_line
 
 class BookmarkStore(Connection):
     """Bookmarks (durable copies), stats and saved searches."""
+
+    if TYPE_CHECKING:
+        # Provided by ArticleStore, the sibling this part is assembled with in Library.
+        def article(self, article_id: int | str) -> Article: ...
+        def _require(self, c: sqlite3.Connection, aid: int) -> None: ...
 
     # --------------------------------------------------------------- bookmarks
     def bookmark(

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from newstui.errors import Interrupted, LibraryError, NewstuiError
 from newstui.store import schema
@@ -160,7 +160,7 @@ class Connection:
                 raise NewstuiError("the disk is full; nothing was changed") from None
             raise NewstuiError(f"cannot save to the library: {exc}") from None
 
-    def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             try:
                 return self.conn.execute(sql, params).fetchall()

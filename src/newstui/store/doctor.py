@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
+from typing import Any
 
 from newstui.errors import LibraryError, NewstuiError
 from newstui.plaintext import index_texts
@@ -116,7 +117,7 @@ def rebuild_search_index(lib: Library) -> int:
             "SELECT id, title, author, summary, content, content_type FROM articles"
         )
         n = 0
-        batch: list[tuple] = []
+        batch: list[tuple[Any, ...]] = []
         for aid, title, author, summary, content, ctype in rows:
             batch.append((aid, title, author, *index_texts(summary, content, ctype)))
             if len(batch) >= 500:
@@ -125,7 +126,7 @@ def rebuild_search_index(lib: Library) -> int:
     return n
 
 
-def _insert(c: sqlite3.Connection, batch: list[tuple]) -> int:
+def _insert(c: sqlite3.Connection, batch: list[tuple[Any, ...]]) -> int:
     c.executemany(FTS_INSERT, batch)
     n = len(batch)
     batch.clear()

@@ -32,7 +32,7 @@ Change = tuple[str, int | None, int | None, str | None, str | None]
 
 def journaling(c: sqlite3.Connection) -> bool:
     """True when some consumer is registered (only then are entries kept)."""
-    return c.execute("SELECT EXISTS (SELECT 1 FROM journal_consumers)").fetchone()[0] == 1
+    return bool(c.execute("SELECT EXISTS (SELECT 1 FROM journal_consumers)").fetchone()[0])
 
 
 def record(c: sqlite3.Connection, changes: Iterable[Change], *, enabled: bool = True) -> int:

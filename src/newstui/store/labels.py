@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from newstui.errors import NewstuiError, NotFound
 from newstui.models import Article
@@ -14,6 +15,14 @@ from newstui.textsafe import clean_line, clean_names
 
 class LabelStore(Connection):
     """Tags (the user's and the source's) and category counts."""
+
+    if TYPE_CHECKING:
+        # Provided by ArticleStore, the sibling this part is assembled with in Library.
+        def article(self, article_id: int | str) -> Article: ...
+        def _require(self, c: sqlite3.Connection, aid: int) -> None: ...
+        def _name_ids(
+            self, c: sqlite3.Connection, table: str, names: Iterable[str]
+        ) -> dict[str, int]: ...
 
     # -------------------------------------------------------------------- tags
     def tag(
@@ -104,9 +113,9 @@ class LabelStore(Connection):
                     for aid in self._user_articles(c, row[0]):
                         changes += [("tag", aid, None, row[1], None), ("tag", aid, None, None, new_name)]
                     record(c, changes, enabled=journal)
-                return c.execute(
+                return int(c.execute(
                     "SELECT COUNT(DISTINCT article_id) FROM article_tags WHERE tag_id = ?", (row[0],)
-                ).fetchone()[0]
+                ).fetchone()[0])
             return self._merge(c, row[0], target[0], journal)
 
     def merge_tags(self, sources: Iterable[str], into: str, *, journal: bool = True) -> int:
@@ -127,7 +136,7 @@ class LabelStore(Connection):
         return total
 
     def _merge(self, c: sqlite3.Connection, from_id: int, to_id: int, journal: bool) -> int:
-        n = c.execute(
+        n: int = c.execute(
             "SELECT COUNT(DISTINCT article_id) FROM article_tags WHERE tag_id = ?", (from_id,)
         ).fetchone()[0]
         from_name, to_name = self._tag_name(c, from_id), self._tag_name(c, to_id)
@@ -154,7 +163,7 @@ class LabelStore(Connection):
             row = c.execute("SELECT id, name FROM tags WHERE fold = ?", (fold_name(name),)).fetchone()
             if not row:
                 raise NotFound(f"no tag {name!r}")
-            n = c.execute(
+            n: int = c.execute(
                 "SELECT COUNT(DISTINCT article_id) FROM article_tags WHERE tag_id = ?", (row[0],)
             ).fetchone()[0]
             record(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from newstui.errors import NewstuiError, NotFound
 from newstui.models import Source
@@ -64,7 +65,7 @@ class SourceStore(Connection):
 
     _UPDATABLE = frozenset(_SOURCE_COLS.replace(" ", "").split(",")) - {"id", "added"}
 
-    def _source_from(self, row: tuple, total: int = 0, unread: int = 0) -> Source:
+    def _source_from(self, row: tuple[Any, ...], total: int = 0, unread: int = 0) -> Source:
         s = Source(*row)
         s.gone = bool(s.gone)
         s.always_fulltext, s.paused = bool(s.always_fulltext), bool(s.paused)

@@ -65,7 +65,7 @@ class MainScreen(Screen[None]):
         Binding("o", "open_link", "Open link", tooltip="Open the article's link in the browser",
                 id="open_link"),
         Binding("y", "copy_link", "Copy link", show=False, id="copy_link"),
-        Binding("s", "sort", "Sort", tooltip="Sort by date, source or title", id="sort"),
+        Binding("s", "sort", "Sort", tooltip="Sort by date, source or title", id="sort", show=False),
         Binding("r", "refresh_all", "Refresh", tooltip="Fetch every feed now", id="refresh_all"),
         Binding("R", "refresh_source", "Refresh source", show=False,
                 tooltip="Fetch the selected article's source", id="refresh_source"),
@@ -159,7 +159,9 @@ class MainScreen(Screen[None]):
         """Whose bindings the command palette offers (``tui/commands.py``): the app's,
         this screen's, and the list's open/top/bottom (not its cursor keys)."""
         wanted = ("open", "top", "bottom")
-        listing = [b for b in ArticleList.BINDINGS if isinstance(b, Binding) and b.action in wanted]
+        listing: list[BindingType] = [
+            b for b in ArticleList.BINDINGS if isinstance(b, Binding) and b.action in wanted
+        ]
         return [
             (self.app.run_action, list(self.app.BINDINGS)),
             (self.run_action, list(self.BINDINGS)),
