@@ -320,9 +320,18 @@ class MainScreen(Screen[None]):
     @on(FilterPane.CountsLoaded)
     def counts_loaded(self, event: FilterPane.CountsLoaded) -> None:
         s = event.counts.stats
-        self.sub_title = (
-            f"{s.get('articles', 0):,} articles · {s.get('unread', 0):,} unread · "
-            f"{s.get('bookmarks', 0):,} bookmarks · {s.get('sources', 0):,} sources"
+
+        def many(key: str, one: str, more: str) -> str:
+            n = s.get(key, 0)
+            return f"{n:,} {one if n == 1 else more}"
+
+        self.sub_title = " · ".join(
+            (
+                many("articles", "article", "articles"),
+                f"{s.get('unread', 0):,} unread",
+                many("bookmarks", "bookmark", "bookmarks"),
+                many("sources", "source", "sources"),
+            )
         )
 
     def action_search(self) -> None:
