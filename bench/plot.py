@@ -112,12 +112,22 @@ def draw(rows: dict[str, dict], sizes: dict, out: Path) -> Path:
         xscale="log", yscale="log", title="Import of local text articles", xlabel="articles", ylabel="seconds"
     )
     for ax in axes.flat:
-        if not any(len(line.get_xdata()) > 1 or ax.get_xscale() == "linear"
-                   for line in ax.get_lines() if line.get_label() and len(line.get_xdata())):
+        if not any(
+            len(line.get_xdata()) > 1 or ax.get_xscale() == "linear"
+            for line in ax.get_lines()
+            if line.get_label() and len(line.get_xdata())
+        ):
             ax.set_xscale("linear")
             ax.set_yscale("linear")
-            ax.text(0.5, 0.5, "not measured in this run", ha="center", va="center",
-                    transform=ax.transAxes, color="grey")
+            ax.text(
+                0.5,
+                0.5,
+                "not measured in this run",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                color="grey",
+            )
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()

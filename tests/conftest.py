@@ -49,13 +49,21 @@ def newstui_command() -> list[str]:
 def cli(data_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the real `newstui` entry point in a subprocess against ``data_dir``."""
 
-    def run(*args: str, input: str | None = None, timeout: float = 120,
-            data: Path | None = None, env: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str,
+        input: str | None = None,
+        timeout: float = 120,
+        data: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
         return subprocess.run(
             [*newstui_command(), "--data-dir", str(data or data_dir), *args],
-            capture_output=True, text=True, input=input, timeout=timeout, env=full_env,
+            capture_output=True,
+            text=True,
+            input=input,
+            timeout=timeout,
+            env=full_env,
         )
 
     return run

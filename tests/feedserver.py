@@ -108,9 +108,7 @@ class FeedServer:
             srv = _Server((host, 0), Handler)
             srv.owner = self
             self._servers[host] = srv
-            threading.Thread(
-                target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-            ).start()
+            threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -238,8 +236,10 @@ class FeedServer:
             data = gzip.compress(data, 9)
         encoding = ", ".join(["gzip"] * layers)
         return self.route(
-            path, lambda h: h.reply(200, data, {"Content-Encoding": encoding,
-                                                "Content-Type": "application/rss+xml"})
+            path,
+            lambda h: h.reply(
+                200, data, {"Content-Encoding": encoding, "Content-Type": "application/rss+xml"}
+            ),
         )
 
 

@@ -17,14 +17,21 @@ DAY = 86_400.0
 OLD = 1_000_000_000.0  # 2001: far past any retention cutoff
 
 
-def feed_articles(lib: Library, n: int = 3, url: str = "https://feeds.example.org/a.rss",
-                  title: str = "Example Feed") -> list[int]:
+def feed_articles(
+    lib: Library, n: int = 3, url: str = "https://feeds.example.org/a.rss", title: str = "Example Feed"
+) -> list[int]:
     src, _ = lib.add_source(url, title=title)
     items = [
         ArticleIn(
-            title=f"Story {i}", guid=f"{url}#{i}", link=f"https://news.example.org/{i}",
-            summary=f"Summary {i}.", content=f"<p>Body of story {i}, with details.</p>",
-            content_type="html", published=OLD + i, categories=["World"], tags=[f"t{i}"],
+            title=f"Story {i}",
+            guid=f"{url}#{i}",
+            link=f"https://news.example.org/{i}",
+            summary=f"Summary {i}.",
+            content=f"<p>Body of story {i}, with details.</p>",
+            content_type="html",
+            published=OLD + i,
+            categories=["World"],
+            tags=[f"t{i}"],
         )
         for i in range(n)
     ]

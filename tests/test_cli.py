@@ -43,10 +43,25 @@ def test_list_json_fields_and_category_with_ampersand(cli, imported) -> None:
     recs = lines(r.stdout)
     assert sorted(x["title"] for x in recs) == [
         "Folge 40: Marktplatz oder eigener Shop?",  # the podcast episode in sub/
-        "Marktplätze erhöhen die Preise", "Wero erreicht zehn Millionen Nutzer", "Wero: Ein Jahr danach"]
+        "Marktplätze erhöhen die Preise",
+        "Wero erreicht zehn Millionen Nutzer",
+        "Wero: Ein Jahr danach",
+    ]
     rec = next(x for x in recs if x["title"] == "Marktplätze erhöhen die Preise")
-    assert set(rec) == {"id", "title", "author", "source", "link", "published", "categories",
-                        "tags", "read", "bookmarked", "title_derived", "also_in"}
+    assert set(rec) == {
+        "id",
+        "title",
+        "author",
+        "source",
+        "link",
+        "published",
+        "categories",
+        "tags",
+        "read",
+        "bookmarked",
+        "title_derived",
+        "also_in",
+    }
     assert rec["author"] == "Carla Muster"
     assert rec["categories"] == ["Alibaba", "Etsy & Co.", "Payment"]
     assert rec["tags"] == ["etsy", "gebühren"]
@@ -96,15 +111,18 @@ def test_tag_read_bookmark_round_trip(cli, imported) -> None:
     assert final["read"] is False and final["bookmarked"] is False
 
 
-@pytest.mark.parametrize("args,needle", [
-    (("import", "/no/such/path"), "no such file or folder"),
-    (("list", '"unclosed'), "unclosed quote"),
-    (("list", "colour:red"), "unknown field"),
-    (("show", "999999"), "no article 999999"),
-    (("show", "abc"), "no article 'abc'"),
-    (("tag", "1", "oops"), "tag changes look like"),
-    (("list", "--limit", "x"), "invalid int value"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (("import", "/no/such/path"), "no such file or folder"),
+        (("list", '"unclosed'), "unclosed quote"),
+        (("list", "colour:red"), "unknown field"),
+        (("show", "999999"), "no article 999999"),
+        (("show", "abc"), "no article 'abc'"),
+        (("tag", "1", "oops"), "tag changes look like"),
+        (("list", "--limit", "x"), "invalid int value"),
+    ],
+)
 def test_user_errors_are_one_line_without_traceback(cli, imported, args, needle) -> None:
     r = cli(*args)
     assert r.returncode != 0
@@ -145,8 +163,12 @@ def test_python_dash_m_works(data_dir: Path) -> None:
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "-m", "newstui", "--data-dir", str(data_dir), "list"],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "newstui", "--data-dir", str(data_dir), "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0 and r.stderr == ""
 
 
@@ -160,10 +182,18 @@ def test_xdg_dirs_move_the_library(tmp_path: Path) -> None:
 
     from conftest import newstui_command
 
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
-           "XDG_CONFIG_HOME": str(tmp_path / "xdg-config")}
-    r = subprocess.run([*newstui_command(), "import", str(LOCAL / "basic_de.txt")],
-                       capture_output=True, text=True, env=env, timeout=60)
+    env = {
+        **os.environ,
+        "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+    }
+    r = subprocess.run(
+        [*newstui_command(), "import", str(LOCAL / "basic_de.txt")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "xdg-data" / "newstui" / "library.db").exists()
 
@@ -171,8 +201,9 @@ def test_xdg_dirs_move_the_library(tmp_path: Path) -> None:
 def test_failures_are_logged_in_the_log_dir(cli, data_dir: Path, tmp_path: Path) -> None:
     closed = "http://127.0.0.1:9/feed.xml"  # nothing listens on loopback's port 9
     opml = tmp_path / "subs.opml"
-    opml.write_text(f'<opml version="2.0"><body><outline type="rss" text="Closed" '
-                    f'xmlUrl="{closed}"/></body></opml>')
+    opml.write_text(
+        f'<opml version="2.0"><body><outline type="rss" text="Closed" xmlUrl="{closed}"/></body></opml>'
+    )
     assert cli("import", str(opml)).returncode == 0
     r = cli("refresh", "--quiet")
     assert r.returncode == 3, r.stdout + r.stderr

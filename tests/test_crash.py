@@ -36,14 +36,17 @@ def feed_body(f: int, gen: int) -> bytes:
         f"<description>generation {gen} of item {i} {'filler words ' * 30}</description></item>"
         for i in range(ITEMS)
     )
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>F{f}</title>{items}'
-            "</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>F{f}</title>{items}</channel></rss>'
+    ).encode()
 
 
 def start_refresh(data: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [*newstui_command(), "--data-dir", str(data), "refresh", "-q"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
 
 
@@ -70,9 +73,7 @@ def check_library(db: Path, user: dict[str, object]) -> tuple[int, int]:
         assert search_index_problems(lib) == []
         full = 0
         by_source: dict[int, list[str]] = {}
-        for sid, title in lib._read(
-            "SELECT source_id, title FROM articles WHERE title LIKE 'F% G% item %'"
-        ):
+        for sid, title in lib._read("SELECT source_id, title FROM articles WHERE title LIKE 'F% G% item %'"):
             by_source.setdefault(sid, []).append(title)
         for s in lib.sources():
             titles = by_source.get(s.id, [])
@@ -109,9 +110,9 @@ def test_refresh_killed_at_random_points_loses_nothing(tmp_path: Path) -> None:
     gen = [0]
 
     with FeedServer() as server:
+
         def route(f: int):  # noqa: ANN202
-            return lambda h: h.reply(200, feed_body(f, gen[0]),
-                                     {"Content-Type": "application/rss+xml"})
+            return lambda h: h.reply(200, feed_body(f, gen[0]), {"Content-Type": "application/rss+xml"})
 
         with Library(db) as lib:
             for f in range(FEEDS):

@@ -36,8 +36,9 @@ def test_announced_feeds_are_resolved_against_the_page() -> None:
 
 
 def test_base_href_is_honoured() -> None:
-    html = page('<base href="https://other.example/x/">'
-                '<link rel="alternate" type="application/atom+xml" href="feed">')
+    html = page(
+        '<base href="https://other.example/x/"><link rel="alternate" type="application/atom+xml" href="feed">'
+    )
     assert announced_feeds(html, "https://site.example/") == ["https://other.example/x/feed"]
 
 
@@ -56,8 +57,10 @@ def test_feed_url_is_taken_as_is(server: FeedServer) -> None:
 
 def test_page_with_several_feeds(server: FeedServer) -> None:
     server.feed("/a.xml", (FEEDS / "rss2.xml").read_bytes())
-    html = page('<link rel="alternate" type="application/rss+xml" href="/a.xml">'
-                '<link rel="alternate" type="application/atom+xml" href="/b.atom">')
+    html = page(
+        '<link rel="alternate" type="application/rss+xml" href="/a.xml">'
+        '<link rel="alternate" type="application/atom+xml" href="/b.atom">'
+    )
     url = server.feed("/", html, content_type="text/html")
     found = discover(url, LIMITS)
     assert found.feeds == [server.url("/a.xml"), server.url("/b.atom")]
@@ -68,8 +71,7 @@ def test_common_paths_are_tried_when_nothing_is_announced(server: FeedServer) ->
     server.feed("/atom.xml", (FEEDS / "atom.xml").read_bytes())
     found = discover(url, LIMITS)
     assert found.feeds == [server.url("/atom.xml")]
-    assert {r.path for r in server.log} >= {"/feed", "/rss.xml", "/atom.xml", "/index.xml",
-                                            "/feed.json"}
+    assert {r.path for r in server.log} >= {"/feed", "/rss.xml", "/atom.xml", "/index.xml", "/feed.json"}
 
 
 def test_no_feed_names_what_was_tried(server: FeedServer) -> None:

@@ -33,22 +33,54 @@ HOSTILE_HTML = (
 def library_with_bookmarks(lib: Library) -> dict[str, int]:
     src, _ = lib.add_source("https://feeds.example.org/zahlung.rss", title="Zahlungsverkehr")
     items = [
-        ArticleIn(title="Wero: Ein Jahr danach", guid="g1", link="https://news.example.org/wero",
-                  author="Jana Beispiel", content=HOSTILE_HTML, content_type="html",
-                  published=1_772_000_000.0, categories=["Payment", "Etsy & Co."],
-                  tags=["wero", "paypal"]),
-        ArticleIn(title='<script>alert("title")</script> & "quotes"', guid="g2",
-                  link="https://news.example.org/x?a=1&b=2", summary="Plain *summary* text.",
-                  published=1_772_100_000.0, categories=["Security"]),
-        ArticleIn(title="Not bookmarked", guid="g3", link="https://news.example.org/n",
-                  summary="s", published=1_772_200_000.0),
-        ArticleIn(title="Same title", guid="g4", link="https://news.example.org/s1",
-                  summary="First of two.", published=1_772_300_000.0),
-        ArticleIn(title="Same title", guid="g5", link="https://news.example.org/s2",
-                  summary="Second of two.", published=1_772_300_000.0),
+        ArticleIn(
+            title="Wero: Ein Jahr danach",
+            guid="g1",
+            link="https://news.example.org/wero",
+            author="Jana Beispiel",
+            content=HOSTILE_HTML,
+            content_type="html",
+            published=1_772_000_000.0,
+            categories=["Payment", "Etsy & Co."],
+            tags=["wero", "paypal"],
+        ),
+        ArticleIn(
+            title='<script>alert("title")</script> & "quotes"',
+            guid="g2",
+            link="https://news.example.org/x?a=1&b=2",
+            summary="Plain *summary* text.",
+            published=1_772_100_000.0,
+            categories=["Security"],
+        ),
+        ArticleIn(
+            title="Not bookmarked",
+            guid="g3",
+            link="https://news.example.org/n",
+            summary="s",
+            published=1_772_200_000.0,
+        ),
+        ArticleIn(
+            title="Same title",
+            guid="g4",
+            link="https://news.example.org/s1",
+            summary="First of two.",
+            published=1_772_300_000.0,
+        ),
+        ArticleIn(
+            title="Same title",
+            guid="g5",
+            link="https://news.example.org/s2",
+            summary="Second of two.",
+            published=1_772_300_000.0,
+        ),
     ]
-    ids = dict(zip(("wero", "xss", "plain", "same1", "same2"),
-                   lib.upsert_articles(src.id, items).new_ids, strict=True))
+    ids = dict(
+        zip(
+            ("wero", "xss", "plain", "same1", "same2"),
+            lib.upsert_articles(src.id, items).new_ids,
+            strict=True,
+        )
+    )
     lib.tag(ids["wero"], add=["Lesen", "später"])
     lib.bookmark(ids["wero"], note="Für die Bahnfahrt: Gebühren prüfen", created=1_772_500_000.5)
     lib.bookmark(ids["xss"], note='multi\nline\n---\nnote with "quotes"', created=1_772_400_000)
@@ -68,11 +100,14 @@ def test_markdown_export_one_file_per_bookmark(lib: Library, tmp_path: Path) -> 
     library_with_bookmarks(lib)
     files = export_markdown(lib, tmp_path / "out")
     names = sorted(p.name for p in files)
-    assert names == sorted([
-        "2026-02-25-wero-ein-jahr-danach.md",
-        "2026-02-26-script-alert-title-script-quotes.md",
-        "2026-02-28-same-title.md", "2026-02-28-same-title-2.md",
-    ])
+    assert names == sorted(
+        [
+            "2026-02-25-wero-ein-jahr-danach.md",
+            "2026-02-26-script-alert-title-script-quotes.md",
+            "2026-02-28-same-title.md",
+            "2026-02-28-same-title-2.md",
+        ]
+    )
     meta, body = split_front_matter(
         (tmp_path / "out" / "2026-02-25-wero-ein-jahr-danach.md").read_text("utf-8")
     )
@@ -103,10 +138,21 @@ def test_markdown_round_trip_into_a_fresh_library(lib: Library, tmp_path: Path) 
             out = []
             for row in library.list_articles("is:bookmarked", sort="bookmarked", limit=None):
                 a = library.article(row.id)
-                out.append((a.title, a.link, a.author, a.source, a.published, a.categories,
-                            sorted(a.tag_names), sorted(t.name for t in a.tags
-                                                        if t.origin == "user"),
-                            a.note, a.bookmarked, a.bookmarked_at))
+                out.append(
+                    (
+                        a.title,
+                        a.link,
+                        a.author,
+                        a.source,
+                        a.published,
+                        a.categories,
+                        sorted(a.tag_names),
+                        sorted(t.name for t in a.tags if t.origin == "user"),
+                        a.note,
+                        a.bookmarked,
+                        a.bookmarked_at,
+                    )
+                )
             return out
 
         assert summary(fresh) == summary(lib)
@@ -122,14 +168,32 @@ def test_markdown_round_trip_into_a_fresh_library(lib: Library, tmp_path: Path) 
 
 
 def test_unsafe_titles_become_safe_file_names(lib: Library, tmp_path: Path) -> None:
-    titles = ["a/b\\c", "..", "../../etc/passwd", "nul\x00byte", "CON", "con", "aux.txt",
-              "LPT1", "x" * 1_000_000, "ctrl\x01\x1b[31mred\x7f\x9b", "trailing. ",
-              "   ", "???", "Ünïcödé Straße", "Новости дня", "COM9"]
+    titles = [
+        "a/b\\c",
+        "..",
+        "../../etc/passwd",
+        "nul\x00byte",
+        "CON",
+        "con",
+        "aux.txt",
+        "LPT1",
+        "x" * 1_000_000,
+        "ctrl\x01\x1b[31mred\x7f\x9b",
+        "trailing. ",
+        "   ",
+        "???",
+        "Ünïcödé Straße",
+        "Новости дня",
+        "COM9",
+    ]
     src, _ = lib.add_source("https://feeds.example.org/bad.rss")
-    ids = lib.upsert_articles(src.id, [
-        ArticleIn(title=t, guid=f"g{i}", summary="s", published=1_772_000_000.0)
-        for i, t in enumerate(titles)
-    ]).new_ids
+    ids = lib.upsert_articles(
+        src.id,
+        [
+            ArticleIn(title=t, guid=f"g{i}", summary="s", published=1_772_000_000.0)
+            for i, t in enumerate(titles)
+        ],
+    ).new_ids
     for aid in ids:
         lib.bookmark(aid)
     out = tmp_path / "out"
@@ -207,10 +271,25 @@ def test_html_body_is_markdown_converted_never_raw_html() -> None:
     from newstui.models import Article
 
     art = Article(
-        id=1, source_id=None, source="S", key="k", title="T", link="", author="",
-        summary="", content="Text with <img src=x onerror=alert(1)> and <b>raw</b> tags",
-        content_type="markdown", published=0.0, date_estimated=False, updated=None,
-        first_seen=0.0, read=False, enclosures=[], categories=[], tags=[], bookmarked=True,
+        id=1,
+        source_id=None,
+        source="S",
+        key="k",
+        title="T",
+        link="",
+        author="",
+        summary="",
+        content="Text with <img src=x onerror=alert(1)> and <b>raw</b> tags",
+        content_type="markdown",
+        published=0.0,
+        date_estimated=False,
+        updated=None,
+        first_seen=0.0,
+        read=False,
+        enclosures=[],
+        categories=[],
+        tags=[],
+        bookmarked=True,
     )
     page = html_document([art])
     # Tags of real HTML elements in a Markdown body are dropped; their text stays.

@@ -25,11 +25,15 @@ from newstui.store.library import SQLITE_MAGIC, Library
 DEMO = Path(__file__).parent.parent / "src" / "newstui" / "demo" / "articles"
 
 
-def run(data: Path, *args: str, timeout: float = 300, prefix: list[str] | None = None,
-        preexec=None) -> subprocess.CompletedProcess[str]:  # noqa: ANN001
+def run(
+    data: Path, *args: str, timeout: float = 300, prefix: list[str] | None = None, preexec=None
+) -> subprocess.CompletedProcess[str]:  # noqa: ANN001
     proc = subprocess.run(
         [*(prefix or []), *newstui_command(), "--data-dir", str(data), *args],
-        capture_output=True, text=True, timeout=timeout, preexec_fn=preexec,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=preexec,
         env={**os.environ, "NO_COLOR": "1"},
     )
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -65,11 +69,15 @@ def make_library(data: Path) -> Path:
 
 
 # ------------------------------------------------------------- bad library file
-@pytest.mark.parametrize("content", [
-    b"this is my shopping list, not a database\n" * 100,
-    b"\x00" * 4096 + b"garbage",
-    b"PK\x03\x04 a zip file" + os.urandom(2000),
-], ids=["text", "zeros", "zip"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"this is my shopping list, not a database\n" * 100,
+        b"\x00" * 4096 + b"garbage",
+        b"PK\x03\x04 a zip file" + os.urandom(2000),
+    ],
+    ids=["text", "zeros", "zip"],
+)
 def test_a_file_that_is_not_sqlite_is_moved_aside(data_dir: Path, content: bytes) -> None:
     db = data_dir / "library.db"
     db.write_bytes(content)
@@ -79,7 +87,7 @@ def test_a_file_that_is_not_sqlite_is_moved_aside(data_dir: Path, content: bytes
     assert "not a newstui library" in msg and "moved it to library.db.bad-" in msg
     [moved] = moved_files(data_dir)
     assert moved.read_bytes() == content  # nothing overwritten: the original bytes are kept
-    assert moved.name[len("library.db.bad-"):][:8].isdigit()  # a timestamp, YYYYmmdd-HHMMSS
+    assert moved.name[len("library.db.bad-") :][:8].isdigit()  # a timestamp, YYYYmmdd-HHMMSS
     assert db.read_bytes()[:16] == SQLITE_MAGIC and integrity(db) == "ok"  # a fresh library
     again = run(data_dir, "list")  # and it stays: no second move
     assert again.returncode == 0 and again.stderr == ""
@@ -134,11 +142,18 @@ def read_only_data(tmp_path: Path):  # noqa: ANN201
     db.chmod(0o644)
 
 
-@pytest.mark.parametrize("args", [
-    ("tag", "1", "+later"), ("read", "1"), ("import", str(LOCAL / "basic_de.txt")), ("list",),
-])
-def test_read_only_data_dir_gives_one_clear_line(read_only_data: tuple[Path, bytes],
-                                                 args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("tag", "1", "+later"),
+        ("read", "1"),
+        ("import", str(LOCAL / "basic_de.txt")),
+        ("list",),
+    ],
+)
+def test_read_only_data_dir_gives_one_clear_line(
+    read_only_data: tuple[Path, bytes], args: tuple[str, ...]
+) -> None:
     data, before = read_only_data
     proc = run(data, *args, prefix=_without_root_powers())
     assert proc.returncode != 0
@@ -204,14 +219,17 @@ def test_two_writers_never_see_database_is_locked(tmp_path: Path) -> None:
         (big / f"a{i}.txt").write_text(f"Concurrent {i}\n\nBody {i} " + "text " * 200 + "\n")
     importer = subprocess.Popen(
         [*newstui_command(), "--data-dir", str(data), "import", "-q", str(big)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     results = []
     i = overlapped = 0
     while importer.poll() is None or i < 6:
         overlapped += importer.poll() is None
-        args = [("tag", "1", f"+w{i}"), ("read", "2"), ("unread", "2"),
-                ("bookmark", "3", "--note", f"n{i}")][i % 4]
+        args = [("tag", "1", f"+w{i}"), ("read", "2"), ("unread", "2"), ("bookmark", "3", "--note", f"n{i}")][
+            i % 4
+        ]
         results.append(run(data, *args))
         i += 1
     out, err = importer.communicate(timeout=300)
@@ -236,14 +254,18 @@ def test_two_writers_during_refresh(tmp_path: Path) -> None:
     with FeedServer() as server:
         with Library(data / "library.db") as lib:
             for f in range(20):
-                items = "".join(f"<item><title>F{f} item {i}</title><guid>f{f}-{i}</guid>"
-                                f"<description>{'words ' * 300}</description></item>"
-                                for i in range(300))
+                items = "".join(
+                    f"<item><title>F{f} item {i}</title><guid>f{f}-{i}</guid>"
+                    f"<description>{'words ' * 300}</description></item>"
+                    for i in range(300)
+                )
                 body = f'<rss version="2.0"><channel><title>F{f}</title>{items}</channel></rss>'
                 lib.add_source(server.feed(f"/f{f}", body.encode()))
         refresher = subprocess.Popen(
             [*newstui_command(), "--data-dir", str(data), "refresh", "-q"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         results = []
         i = overlapped = 0
@@ -313,8 +335,8 @@ def test_doctor_rebuilds_a_damaged_search_index(data_dir: Path) -> None:
 def _scribble_on(db: Path, name: str) -> None:
     """Overwrite part of the b-tree root page of table or index ``name``."""
     conn = sqlite3.connect(db)
-    root, = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()
-    page_size, = conn.execute("PRAGMA page_size").fetchone()
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+    (page_size,) = conn.execute("PRAGMA page_size").fetchone()
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     with db.open("r+b") as f:
@@ -324,6 +346,7 @@ def _scribble_on(db: Path, name: str) -> None:
 
 def _index_out_of_step(db: Path, name: str, wrong_columns: str) -> None:
     """Leave index ``name`` built on other columns than it declares, as a damaged index is."""
+
     def set_sql(sql: str) -> None:
         conn = sqlite3.connect(db)
         conn.execute("PRAGMA writable_schema = ON")
@@ -332,7 +355,7 @@ def _index_out_of_step(db: Path, name: str, wrong_columns: str) -> None:
         conn.close()
 
     conn = sqlite3.connect(db)
-    right, = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+    (right,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()
     conn.close()
     set_sql(f"CREATE INDEX {name} ON {wrong_columns}")
     conn = sqlite3.connect(db)
@@ -388,10 +411,15 @@ def _headers_then_hang(h) -> None:  # noqa: ANN001
 
 
 def _good(n: int) -> bytes:
-    items = "".join(f"<item><title>GOOD{n} item {i}</title><guid>g{n}-{i}</guid>"
-                    f"<description>text {i}</description></item>" for i in range(5))
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>GOOD{n}</title>{items}' \
-           f"</channel></rss>".encode()
+    items = "".join(
+        f"<item><title>GOOD{n} item {i}</title><guid>g{n}-{i}</guid>"
+        f"<description>text {i}</description></item>"
+        for i in range(5)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>GOOD{n}</title>{items}'
+        f"</channel></rss>".encode()
+    )
 
 
 @pytest.mark.slow
@@ -425,8 +453,10 @@ def test_refresh_of_100_feeds_where_a_third_fail_in_every_way(tmp_path: Path) ->
             ("pingpong", lambda p: server.redirect(p, 301, p + "-b") and server.redirect(p + "-b", 301, p)),
             ("to-file", lambda p: server.redirect(p, 302, "file:///etc/passwd")),
             ("garbage", lambda p: server.feed(p, os.urandom(5000), content_type="text/html")),
-            ("html", lambda p: server.feed(p, b"<html><body>no feed here</body></html>",
-                                           content_type="text/html")),
+            (
+                "html",
+                lambda p: server.feed(p, b"<html><body>no feed here</body></html>", content_type="text/html"),
+            ),
             ("oversized", lambda p: server.oversized(p, 20 * 1024 * 1024)),
             ("oversized-chunked", lambda p: server.oversized(p, 20 * 1024 * 1024, chunked=True)),
             ("gzip-bomb", lambda p: server.gzip_bomb(p, 1024 * 1024 * 1024)),
@@ -440,8 +470,7 @@ def test_refresh_of_100_feeds_where_a_third_fail_in_every_way(tmp_path: Path) ->
         with Library(data / "library.db") as lib:
             for url in [*good, *bad]:
                 lib.add_source(url)
-            lib.upsert_articles(lib.source(next(iter(good))).id,
-                                [ArticleIn(title="KEEP ME", guid="keep")])
+            lib.upsert_articles(lib.source(next(iter(good))).id, [ArticleIn(title="KEEP ME", guid="keep")])
             keep = lib.list_articles("KEEP")[0].id
             lib.bookmark(keep, note="precious")
             lib.tag(keep, add=["mine"])

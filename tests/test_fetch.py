@@ -181,8 +181,10 @@ def test_errors_quoting_the_server_are_cleaned() -> None:
             conn, _ = listener.accept()
             with conn:
                 conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 500 Oops \x1b[2J\x1b]0;pwned\x07 boom\r\n"
-                             b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+                conn.sendall(
+                    b"HTTP/1.1 500 Oops \x1b[2J\x1b]0;pwned\x07 boom\r\n"
+                    b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+                )
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()

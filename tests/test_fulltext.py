@@ -29,44 +29,86 @@ PAGES = Path(__file__).parent / "fixtures" / "pages"
 # banners, navigation, sidebars, ads, newsletter boxes, comments, footers) that must not.
 MAIN = {
     "wero-news.html": [
-        "Ein Jahr nach dem Start im Onlinehandel", "vierzig Millionen registrierte",
-        "Gebühren sind nicht das einzige Argument", "Trotzdem zögern viele kleinere Shops",
-        "sofortige Gutschrift", "Keramik aus Freiburg", "Werkzeug, um sich im Freundeskreis",
+        "Ein Jahr nach dem Start im Onlinehandel",
+        "vierzig Millionen registrierte",
+        "Gebühren sind nicht das einzige Argument",
+        "Trotzdem zögern viele kleinere Shops",
+        "sofortige Gutschrift",
+        "Keramik aus Freiburg",
+        "Werkzeug, um sich im Freundeskreis",
     ],
     "rust-blog.html": [
-        "For three years our log shipper", "The garbage collector was not the villain",
-        "What changed", "ring buffer and hands out borrowed", "batch.push(line)",
-        "factor of four", "What it cost", "rotates files at random", "far easier to hire for",
+        "For three years our log shipper",
+        "The garbage collector was not the villain",
+        "What changed",
+        "ring buffer and hands out borrowed",
+        "batch.push(line)",
+        "factor of four",
+        "What it cost",
+        "rotates files at random",
+        "far easier to hire for",
     ],
     "heat-longform.html": [
-        "it called people", "phone tree was the cheapest", "Shade where people wait",
-        "two hundred trees", "Trees at stops", "Twenty-five new drinking fountains",
-        "Nobody should have to buy a coffee", "Open school yards",
-        "cooling rooms in the town hall", "Other cities are watching",
+        "it called people",
+        "phone tree was the cheapest",
+        "Shade where people wait",
+        "two hundred trees",
+        "Trees at stops",
+        "Twenty-five new drinking fountains",
+        "Nobody should have to buy a coffee",
+        "Open school yards",
+        "cooling rooms in the town hall",
+        "Other cities are watching",
     ],
     "router-short.html": [
-        "kritische Lücke in der Weboberfläche", "Betroffen sind drei Modellreihen",
+        "kritische Lücke in der Weboberfläche",
+        "Betroffen sind drei Modellreihen",
     ],
 }
 BOILERPLATE = {
     "wero-news.html": [
-        "Wir verwenden Cookies", "Jetzt abonnieren", "Anzeige:", "Wirtschafts-Newsletter",
-        "kassenwart77", "Banking-App ziemlich umständlich", "Lieblingsshop", "Bahnstreik",
-        "PayPal senkt", "Alle Rechte vorbehalten", "Impressum", "Teilen auf X",
+        "Wir verwenden Cookies",
+        "Jetzt abonnieren",
+        "Anzeige:",
+        "Wirtschafts-Newsletter",
+        "kassenwart77",
+        "Banking-App ziemlich umständlich",
+        "Lieblingsshop",
+        "Bahnstreik",
+        "PayPal senkt",
+        "Alle Rechte vorbehalten",
+        "Impressum",
+        "Teilen auf X",
     ],
     "rust-blog.html": [
-        "strong coffee", "February 2026", "Share this post", "Profiling async Rust",
-        "boring technology", "sync.Pool", "io_uring", "Six weeks for two engineers seems",
+        "strong coffee",
+        "February 2026",
+        "Share this post",
+        "Profiling async Rust",
+        "boring technology",
+        "sync.Pool",
+        "io_uring",
+        "Six weeks for two engineers seems",
         "Powered by",
     ],
     "heat-longform.html": [
-        "Skip to content", "Support independent journalism", "Climate Weekly",
-        "Council approves", "dumplings", "Your privacy choices", "personalised advertising",
-        "Independent local news", "Terms of use",
+        "Skip to content",
+        "Support independent journalism",
+        "Climate Weekly",
+        "Council approves",
+        "dumplings",
+        "Your privacy choices",
+        "personalised advertising",
+        "Independent local news",
+        "Terms of use",
     ],
     "router-short.html": [
-        "Diese Website nutzt Cookies", "Eilmeldung", "Top-Deals", "Mesh-System",
-        "freie Firmware", "Techticker Media",
+        "Diese Website nutzt Cookies",
+        "Eilmeldung",
+        "Top-Deals",
+        "Mesh-System",
+        "freie Firmware",
+        "Techticker Media",
     ],
 }
 
@@ -101,8 +143,7 @@ class PageServer:
                     return self._send(404, b"not found", "text/plain")
                 self._send(200, page.read_bytes())
 
-            def _send(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8"
-                      ) -> None:
+            def _send(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8") -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
@@ -137,13 +178,28 @@ def closed_port_url(path: str = "article.html") -> str:
     return f"http://127.0.0.1:{port}/{path}"
 
 
-def summary_article(lib: Library, link: str, title: str = "Wero im Onlinehandel",
-                    summary: str = "Händler warten ab: ein kurzer Anriss.") -> int:
+def summary_article(
+    lib: Library,
+    link: str,
+    title: str = "Wero im Onlinehandel",
+    summary: str = "Händler warten ab: ein kurzer Anriss.",
+) -> int:
     src, _ = lib.add_source("https://feeds.example.org/wirtschaft.rss", title="Wirtschaft")
-    res = lib.upsert_articles(src.id, [ArticleIn(
-        title=title, guid=link, link=link, summary=summary, content_type="text",
-        published=1_772_000_000.0, categories=["Payment"], tags=["wero"],
-    )])
+    res = lib.upsert_articles(
+        src.id,
+        [
+            ArticleIn(
+                title=title,
+                guid=link,
+                link=link,
+                summary=summary,
+                content_type="text",
+                published=1_772_000_000.0,
+                categories=["Payment"],
+                tags=["wero"],
+            )
+        ],
+    )
     return res.new_ids[0] if res.new_ids else lib.article_ids(f'"{title}"')[0]
 
 
@@ -164,9 +220,12 @@ def test_extraction_keeps_structure_as_markdown() -> None:
     md = extract_markdown((PAGES / "heat-longform.html").read_bytes(), "https://x.example/a")
     assert "## Shade where people wait" in md
     assert "| Trees at stops |" in md
-    assert "> \"Nobody should have to buy a coffee" in md
-    blog = extract_markdown((PAGES / "rust-blog.html").read_bytes(), "https://x.example/b",
-                            title="Why we rewrote our log shipper in Rust")
+    assert '> "Nobody should have to buy a coffee' in md
+    blog = extract_markdown(
+        (PAGES / "rust-blog.html").read_bytes(),
+        "https://x.example/b",
+        title="Why we rewrote our log shipper in Rust",
+    )
     assert not blog.startswith("#"), "a heading repeating the title is dropped"
     assert "```\nlet line = reader.next_line()?;" in blog
 
@@ -188,21 +247,28 @@ def test_short_summary_needs_full_text_but_a_whole_article_does_not(lib: Library
     aid = summary_article(lib, "https://news.example.org/a/1")
     assert needs_fulltext(lib.article(aid))
     src, _ = lib.add_source("https://feeds.example.org/full.rss")
-    full = lib.upsert_articles(src.id, [ArticleIn(
-        title="Full", link="https://news.example.org/full", content="<p>" + "word " * 800 + "</p>",
-        content_type="html", published=1_772_000_000.0,
-    )]).new_ids[0]
+    full = lib.upsert_articles(
+        src.id,
+        [
+            ArticleIn(
+                title="Full",
+                link="https://news.example.org/full",
+                content="<p>" + "word " * 800 + "</p>",
+                content_type="html",
+                published=1_772_000_000.0,
+            )
+        ],
+    ).new_ids[0]
     art = lib.bookmark(full)
     assert art.fulltext_status == "none" and not needs_fulltext(art)
-    nolink = lib.upsert_articles(src.id, [ArticleIn(title="No link", guid="x", summary="s",
-                                                     published=1.0e9)]).new_ids[0]
+    nolink = lib.upsert_articles(
+        src.id, [ArticleIn(title="No link", guid="x", summary="s", published=1.0e9)]
+    ).new_ids[0]
     assert not needs_fulltext(lib.article(nolink))
 
 
 # ------------------------------------------------------------ fetch and store
-def test_bookmark_fetches_the_page_and_stores_it_beside_the_summary(
-    lib: Library, server: PageServer
-) -> None:
+def test_bookmark_fetches_the_page_and_stores_it_beside_the_summary(lib: Library, server: PageServer) -> None:
     aid = summary_article(lib, server.url("wero-news.html"))
     art = lib.bookmark(aid, note="für die Bahn")
     assert art.fulltext_status == "pending"
@@ -223,9 +289,7 @@ def test_bookmark_fetches_the_page_and_stores_it_beside_the_summary(
     assert server.hits["/wero-news.html"] == 1
 
 
-def test_failures_are_recorded_and_retried_until_they_work(
-    lib: Library, server: PageServer
-) -> None:
+def test_failures_are_recorded_and_retried_until_they_work(lib: Library, server: PageServer) -> None:
     aid = summary_article(lib, server.url("flaky"))
     lib.bookmark(aid)
     art = fetch_fulltext(lib, aid, CFG)
@@ -261,10 +325,12 @@ def test_retries_stop_after_the_last_attempt(lib: Library) -> None:
 
 @pytest.mark.parametrize(
     ("path", "reason"),
-    [("paper.pdf", "not a web page (application/pdf)"),
-     ("missing.html", "HTTP 404"),
-     ("blank.html", "no article text found"),
-     ("nav-only.html", "less text than the feed's summary")],
+    [
+        ("paper.pdf", "not a web page (application/pdf)"),
+        ("missing.html", "HTTP 404"),
+        ("blank.html", "no article text found"),
+        ("nav-only.html", "less text than the feed's summary"),
+    ],
 )
 def test_pages_that_are_not_articles_fail_with_a_reason(
     lib: Library, server: PageServer, path: str, reason: str
@@ -281,8 +347,7 @@ def test_offline_bookmark_is_queued_and_completed_on_the_next_refresh(
     lib: Library, server: PageServer
 ) -> None:
     # Offline: the bookmark is made without fetching; it stays pending.
-    ids = [summary_article(lib, server.url(p), title=p) for p in ("rust-blog.html",
-                                                                  "router-short.html")]
+    ids = [summary_article(lib, server.url(p), title=p) for p in ("rust-blog.html", "router-short.html")]
     for aid in ids:
         assert lib.bookmark(aid).fulltext_status == "pending"
     assert server.hits == {}
@@ -308,16 +373,16 @@ def test_unbookmarked_articles_are_not_fetched(lib: Library, server: PageServer)
 
 
 # ------------------------------------------------------------------ offline view
-def test_bookmark_opens_in_full_with_every_fetch_failing(lib: Library, server: PageServer,
-                                                         cli, data_dir: Path) -> None:
+def test_bookmark_opens_in_full_with_every_fetch_failing(
+    lib: Library, server: PageServer, cli, data_dir: Path
+) -> None:
     # Full text fetched while online...
     aid = summary_article(lib, server.url("heat-longform.html"))
     lib.bookmark(aid, note="read on the train")
     assert fetch_fulltext(lib, aid, CFG).fulltext_status == "ok"
     server.close()
     # ...then offline: a new bookmark whose page cannot be reached, via the real CLI.
-    other = summary_article(lib, closed_port_url(), title="Unreachable",
-                            summary="Nur der Anriss ist da.")
+    other = summary_article(lib, closed_port_url(), title="Unreachable", summary="Nur der Anriss ist da.")
     done = cli("bookmark", str(other), "--note", "offline")
     assert done.returncode == 0, done.stderr
     assert "bookmarked" in done.stdout and "cannot connect" in done.stdout
@@ -340,8 +405,7 @@ def test_bookmark_opens_in_full_with_every_fetch_failing(lib: Library, server: P
     assert failed.fulltext_error and "cannot connect" in failed.fulltext_error
 
 
-def test_cli_no_fetch_leaves_the_bookmark_pending(lib: Library, server: PageServer,
-                                                  cli) -> None:
+def test_cli_no_fetch_leaves_the_bookmark_pending(lib: Library, server: PageServer, cli) -> None:
     aid = summary_article(lib, server.url("wero-news.html"))
     done = cli("bookmark", str(aid), "--no-fetch")
     assert done.returncode == 0, done.stderr

@@ -23,18 +23,54 @@ from newstui.store.library import Library, plain_text
 # What must never reach a terminal: C0 but tab/newline, DEL, C1, bidi overrides/isolates.
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 FUZZ = settings(
-    max_examples=200, deadline=None,
+    max_examples=200,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 
 # Text biased towards what breaks parsers: controls, escapes, markup, labels, newlines.
-NASTY = st.sampled_from([
-    "\x1b[31m", "\x1b]0;pwned\x07", "\x1b]8;;http://x\x1b\\", "\x9b2J", "\x07", "\x08", "\x00",
-    "\r", "\n", "\n\n", "\t", "\u202e", "\u2066", "\u200b", "\ufeff", "\x7f", "\x85",
-    "Kategorien: ", "Tags: ", "Schlagworte: a, b", ",", "[bold]", "[/]", "[@click=app.quit]",
-    "<script>alert(1)</script>", "<b>", "</b>", "&amp;", "&#27;", "&#x9b;", "&", '"', "'",
-    "Jana Beispiel, Freiburg", "<a href='javascript:alert(1)'>x</a>", "<!--", "-->", "<![CDATA[",
-])
+NASTY = st.sampled_from(
+    [
+        "\x1b[31m",
+        "\x1b]0;pwned\x07",
+        "\x1b]8;;http://x\x1b\\",
+        "\x9b2J",
+        "\x07",
+        "\x08",
+        "\x00",
+        "\r",
+        "\n",
+        "\n\n",
+        "\t",
+        "\u202e",
+        "\u2066",
+        "\u200b",
+        "\ufeff",
+        "\x7f",
+        "\x85",
+        "Kategorien: ",
+        "Tags: ",
+        "Schlagworte: a, b",
+        ",",
+        "[bold]",
+        "[/]",
+        "[@click=app.quit]",
+        "<script>alert(1)</script>",
+        "<b>",
+        "</b>",
+        "&amp;",
+        "&#27;",
+        "&#x9b;",
+        "&",
+        '"',
+        "'",
+        "Jana Beispiel, Freiburg",
+        "<a href='javascript:alert(1)'>x</a>",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+    ]
+)
 TEXT = st.lists(st.one_of(st.text(max_size=30), NASTY), max_size=40).map("".join)
 
 
@@ -79,8 +115,15 @@ def test_parse_text_raises_only_skipfile_and_stores_clean(lib: Library, folder: 
     row = lib.list_articles(f"source:{folder}", limit=None)
     stored = lib.article(lib._read("SELECT id FROM articles WHERE key = ?", (art.guid,))[0][0])
     assert row  # it really went in
-    assert_clean(stored.title, stored.author, stored.content, stored.summary, stored.categories,
-                 stored.tag_names, stored.link)
+    assert_clean(
+        stored.title,
+        stored.author,
+        stored.content,
+        stored.summary,
+        stored.categories,
+        stored.tag_names,
+        stored.link,
+    )
     assert "\n" not in stored.title
 
 
@@ -142,12 +185,44 @@ def test_parse_opml_raises_only_opmlerror_and_stores_clean(lib: Library, data: b
 
 
 # ----------------------------------------------------------------- query language
-QUERY_ATOMS = st.sampled_from([
-    "(", ")", "-", "OR", '"', " ", "*", "^", ":", "NEAR", "AND", "NOT", "+", "-(",
-    *(f + ":" for f in FIELDS), "is:unread", "is:bogus", "after:7d", "before:2025-01",
-    "after:99999999999999999999d", "source:1", "source:²", "tag:\"a b\"", "\x1b[31m", "\x00",
-    "'", "%", "_", "\\", "{", "}", "title:", "col:x", "'); DROP TABLE articles; --",
-])
+QUERY_ATOMS = st.sampled_from(
+    [
+        "(",
+        ")",
+        "-",
+        "OR",
+        '"',
+        " ",
+        "*",
+        "^",
+        ":",
+        "NEAR",
+        "AND",
+        "NOT",
+        "+",
+        "-(",
+        *(f + ":" for f in FIELDS),
+        "is:unread",
+        "is:bogus",
+        "after:7d",
+        "before:2025-01",
+        "after:99999999999999999999d",
+        "source:1",
+        "source:²",
+        'tag:"a b"',
+        "\x1b[31m",
+        "\x00",
+        "'",
+        "%",
+        "_",
+        "\\",
+        "{",
+        "}",
+        "title:",
+        "col:x",
+        "'); DROP TABLE articles; --",
+    ]
+)
 QUERIES = st.lists(st.one_of(QUERY_ATOMS, st.text(max_size=8)), max_size=12).map(" ".join)
 
 
@@ -170,14 +245,51 @@ def test_compile_query_raises_only_queryerror_and_runs(lib: Library, text: str) 
 
 
 # ---------------------------------------------------------------- HTML to text
-TAGS = st.sampled_from([
-    "<p>", "</p>", "<div>", "</div>", "<br>", "<script>", "</script>", "<style>", "</style>",
-    "<iframe src='http://x'>", "</iframe>", "<a href='javascript:alert(1)'>", "<a href='data:text/html,x'>",
-    "<a href='file:///etc/passwd'>", "<a href='http://ok.example/'>", "</a>", "<img src=x onerror=alert(1)>",
-    "<b onclick='alert(1)'>", "</b>", "<table><tr><td>", "</td></tr></table>", "<pre>", "</pre>",
-    "<li>", "<ul>", "</ul>", "&#27;", "&#x9b;", "&#7;", "&#x1b;[31m", "&lt;script&gt;", "<!--", "-->",
-    "<svg onload=alert(1)>", "</svg>", "<h1>", "</h1>", "<code>", "</code>", "<![CDATA[", "]]>",
-])
+TAGS = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<div>",
+        "</div>",
+        "<br>",
+        "<script>",
+        "</script>",
+        "<style>",
+        "</style>",
+        "<iframe src='http://x'>",
+        "</iframe>",
+        "<a href='javascript:alert(1)'>",
+        "<a href='data:text/html,x'>",
+        "<a href='file:///etc/passwd'>",
+        "<a href='http://ok.example/'>",
+        "</a>",
+        "<img src=x onerror=alert(1)>",
+        "<b onclick='alert(1)'>",
+        "</b>",
+        "<table><tr><td>",
+        "</td></tr></table>",
+        "<pre>",
+        "</pre>",
+        "<li>",
+        "<ul>",
+        "</ul>",
+        "&#27;",
+        "&#x9b;",
+        "&#7;",
+        "&#x1b;[31m",
+        "&lt;script&gt;",
+        "<!--",
+        "-->",
+        "<svg onload=alert(1)>",
+        "</svg>",
+        "<h1>",
+        "</h1>",
+        "<code>",
+        "</code>",
+        "<![CDATA[",
+        "]]>",
+    ]
+)
 HTML = st.lists(st.one_of(TAGS, NASTY, st.text(max_size=10)), max_size=50).map("".join)
 
 

@@ -29,13 +29,36 @@ HOSTILE = FIXTURES / "hostile"
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MARKUP = ["[bold]B[/]", "[@click=app.quit]Q[/]", "[link=http://evil.example]L[/link]"]
 # Text that only shows up if a script/style/frame/handler/embedded object got through.
-ACTIVE = ["SCRIPT-RAN", "STYLE-RAN", "IFRAME-RAN", "ONERROR", "ONCLICK", "ONLOAD", "ONMOUSEOVER",
-          "OBJECT-RAN", "EMBED-RAN", "FORM-RAN", "SVG-RAN", "SVG-SCRIPT", "RSS-ESCAPED-SCRIPT",
-          "MD-IFRAME", "RSS-IFRAME", "alert("]
+ACTIVE = [
+    "SCRIPT-RAN",
+    "STYLE-RAN",
+    "IFRAME-RAN",
+    "ONERROR",
+    "ONCLICK",
+    "ONLOAD",
+    "ONMOUSEOVER",
+    "OBJECT-RAN",
+    "EMBED-RAN",
+    "FORM-RAN",
+    "SVG-RAN",
+    "SVG-SCRIPT",
+    "RSS-ESCAPED-SCRIPT",
+    "MD-IFRAME",
+    "RSS-IFRAME",
+    "alert(",
+]
 BAD_SCHEMES = re.compile(r"(javascript|vbscript|data|file)\s*:", re.I)
-TITLES = ["HOSTILE-TXT-TITLE", "HOSTILE-MD-TITLE", "HOSTILE-HTML-TITLE", "HOSTILE-RSS-TITLE",
-          "HOSTILE-RSS-REFS", "HOSTILE-ATOM-TITLE", "HOSTILE-JSON-TITLE", "HOSTILE-JSON-TEXT",
-          "HOSTILE-MARKUP-TITLE"]
+TITLES = [
+    "HOSTILE-TXT-TITLE",
+    "HOSTILE-MD-TITLE",
+    "HOSTILE-HTML-TITLE",
+    "HOSTILE-RSS-TITLE",
+    "HOSTILE-RSS-REFS",
+    "HOSTILE-ATOM-TITLE",
+    "HOSTILE-JSON-TITLE",
+    "HOSTILE-JSON-TEXT",
+    "HOSTILE-MARKUP-TITLE",
+]
 
 
 def assert_terminal_safe(text: str, where: str = "") -> None:
@@ -66,7 +89,9 @@ def runner(data: Path) -> Run:
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [*newstui_command(), "--data-dir", str(data), *args],
-            capture_output=True, text=True, timeout=300,
+            capture_output=True,
+            text=True,
+            timeout=300,
             env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
             errors="surrogateescape",
         )
@@ -131,13 +156,23 @@ def test_show_is_clean_in_every_format(corpus: tuple[Path, Run], fmt: str) -> No
         seen_bodies.update(re.findall(r"HOSTILE-[A-Z]+-(?:BODY|TEXTBODY|AUTHOR)", out))
         for word in ACTIVE:
             assert word not in out, f"{word} shown in article {rec['id']} ({fmt})"
-        assert not BAD_SCHEMES.search(
-            out.replace("(file date)", "")
-        ), f"unsafe link kept in article {rec['id']} ({fmt}): {BAD_SCHEMES.search(out)}"
-    for marker in ("HOSTILE-TXT-BODY", "HOSTILE-MD-BODY", "HOSTILE-HTML-BODY", "HOSTILE-RSS-BODY",
-                   "HOSTILE-ATOM-BODY", "HOSTILE-JSON-BODY", "HOSTILE-JSON-TEXTBODY",
-                   "HOSTILE-MD-AUTHOR", "HOSTILE-HTML-AUTHOR", "HOSTILE-RSS-AUTHOR",
-                   "HOSTILE-ATOM-AUTHOR", "HOSTILE-JSON-AUTHOR"):
+        assert not BAD_SCHEMES.search(out.replace("(file date)", "")), (
+            f"unsafe link kept in article {rec['id']} ({fmt}): {BAD_SCHEMES.search(out)}"
+        )
+    for marker in (
+        "HOSTILE-TXT-BODY",
+        "HOSTILE-MD-BODY",
+        "HOSTILE-HTML-BODY",
+        "HOSTILE-RSS-BODY",
+        "HOSTILE-ATOM-BODY",
+        "HOSTILE-JSON-BODY",
+        "HOSTILE-JSON-TEXTBODY",
+        "HOSTILE-MD-AUTHOR",
+        "HOSTILE-HTML-AUTHOR",
+        "HOSTILE-RSS-AUTHOR",
+        "HOSTILE-ATOM-AUTHOR",
+        "HOSTILE-JSON-AUTHOR",
+    ):
         assert marker in seen_bodies, f"{marker} never shown: the test would be vacuous"
 
 
@@ -177,17 +212,40 @@ def test_user_supplied_tags_and_notes_are_cleaned(corpus: tuple[Path, Run]) -> N
 def test_library_cleans_every_field_on_entry(lib: Library) -> None:
     esc = "\x1b[31m\x1b]0;x\x07\x9b1m\x08\x00\u202e"
     src, _ = lib.add_source(f"http://127.0.0.1/{esc}feed", title=f"SRC{esc}", category=f"CAT{esc}")
-    res = lib.upsert_articles(src.id, [ArticleIn(
-        title=f"T{esc}itle", guid=f"g{esc}", link=f"http://127.0.0.1/{esc}a", author=f"A{esc}",
-        summary=f"S{esc}", content=f"<p>C{esc}</p>", content_type="html",
-        categories=[f"K{esc}"], tags=[f"G{esc}", esc],
-        enclosures=[{"url": f"http://127.0.0.1/{esc}e.mp3", "type": f"audio/{esc}mpeg"},
-                    {"url": "file:///etc/passwd", "type": "x"}],
-    )])
+    res = lib.upsert_articles(
+        src.id,
+        [
+            ArticleIn(
+                title=f"T{esc}itle",
+                guid=f"g{esc}",
+                link=f"http://127.0.0.1/{esc}a",
+                author=f"A{esc}",
+                summary=f"S{esc}",
+                content=f"<p>C{esc}</p>",
+                content_type="html",
+                categories=[f"K{esc}"],
+                tags=[f"G{esc}", esc],
+                enclosures=[
+                    {"url": f"http://127.0.0.1/{esc}e.mp3", "type": f"audio/{esc}mpeg"},
+                    {"url": "file:///etc/passwd", "type": "x"},
+                ],
+            )
+        ],
+    )
     assert res.new == 1
     art = lib.article(res.new_ids[0])
-    values = [art.title, art.link, art.author, art.summary, art.content, art.key, art.source,
-              *art.categories, *art.tag_names, json.dumps(art.enclosures, ensure_ascii=False)]
+    values = [
+        art.title,
+        art.link,
+        art.author,
+        art.summary,
+        art.content,
+        art.key,
+        art.source,
+        *art.categories,
+        *art.tag_names,
+        json.dumps(art.enclosures, ensure_ascii=False),
+    ]
     assert art.title.startswith("T") and art.author == "A" and art.tag_names == ["G"]
     assert len(art.enclosures) == 1  # file: enclosure dropped
     for v in values:
@@ -197,15 +255,27 @@ def test_library_cleans_every_field_on_entry(lib: Library) -> None:
         assert not UNSAFE.search(v), repr(v)
 
 
-@pytest.mark.parametrize("link", [
-    "javascript:alert(1)", "JAVASCRIPT:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
-    "java\x00script:alert(1)", "data:text/html,<script>1</script>", "file:///etc/passwd",
-    "vbscript:msgbox(1)", "\x1b]8;;http://x\x1b\\javascript:1", "//evil.example/x", "ftp://x/y",
-])
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "java\x00script:alert(1)",
+        "data:text/html,<script>1</script>",
+        "file:///etc/passwd",
+        "vbscript:msgbox(1)",
+        "\x1b]8;;http://x\x1b\\javascript:1",
+        "//evil.example/x",
+        "ftp://x/y",
+    ],
+)
 def test_unsafe_links_are_never_kept(lib: Library, link: str) -> None:
     src, _ = lib.add_source("http://127.0.0.1/links")
-    res = lib.upsert_articles(src.id, [ArticleIn(title="LINKTEST", guid=link, link=link,
-                                                 enclosures=[{"url": link}])])
+    res = lib.upsert_articles(
+        src.id, [ArticleIn(title="LINKTEST", guid=link, link=link, enclosures=[{"url": link}])]
+    )
     art = lib.article(res.new_ids[0])
     assert art.title == "LINKTEST"
     assert art.link == "" and art.enclosures == []
@@ -216,11 +286,14 @@ def test_extremes_are_capped_and_do_not_crash(lib: Library) -> None:
     src, _ = lib.add_source("http://127.0.0.1/extreme")
     word = "W" * 50_000
     odd = "zero\u200bwidth \u200d emoji 👩‍👩‍👧‍👦🏳️‍🌈 שלום مرحبا \u200f combining e\u0301\u0301\u0301"
-    res = lib.upsert_articles(src.id, [
-        ArticleIn(title="HUGE " + "x" * 1_048_576, guid="huge"),
-        ArticleIn(title="LONGWORD", guid="word", content=f"before {word} after"),
-        ArticleIn(title=odd, guid="odd", author=odd, tags=[odd], content=odd),
-    ])
+    res = lib.upsert_articles(
+        src.id,
+        [
+            ArticleIn(title="HUGE " + "x" * 1_048_576, guid="huge"),
+            ArticleIn(title="LONGWORD", guid="word", content=f"before {word} after"),
+            ArticleIn(title=odd, guid="odd", author=odd, tags=[odd], content=odd),
+        ],
+    )
     assert res.new == 3
     huge, longword, weird = (lib.article(i) for i in res.new_ids)
     assert huge.title.startswith("HUGE ") and len(huge.title) <= MAX_LINE
@@ -246,12 +319,11 @@ def extreme_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
     (weird_dir / ("n" * 200 + "\x1b[31m.txt")).write_text("WEIRDNAME\n\nbody\n")
     (weird_dir / "skip\x1b]0;gone\x07\x1b[2JSKIPMARK.bin").write_bytes(b"\x00\x01")
     items = "".join(
-        f"<item><title>BIG {i}</title><guid>big-{i}</guid><description>entry {i}</description>"
-        "</item>" for i in range(10_000)
+        f"<item><title>BIG {i}</title><guid>big-{i}</guid><description>entry {i}</description></item>"
+        for i in range(10_000)
     )
     (src / "big.rss").write_text(
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>BIGFEED</title>{items}'
-        "</channel></rss>"
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>BIGFEED</title>{items}</channel></rss>'
     )
     data = root / "data"
     run = runner(data)
@@ -284,14 +356,30 @@ def test_export_and_reimport_with_hostile_titles(tmp_path: Path) -> None:
     """Titles with /, .., NUL, reserved and very long names: every exported file lands in
     the chosen folder with a safe name, and importing the export gives the bookmarks back."""
     data = tmp_path / "data"
-    titles = ["../../../etc/passwd", "/absolute/path", "a/b/../c", "..", ".", ".hidden",
-              "x\x00y NUL", "CON", "nul.txt", "\x1b]0;PWN\x07esc [bold]b[/]", "L" * 100_000,
-              "日本語のタイトル " * 40, "same title", "same title", "-rf --no-preserve-root",
-              "trailing dot.", "\u202eevil\u202c.exe"]
+    titles = [
+        "../../../etc/passwd",
+        "/absolute/path",
+        "a/b/../c",
+        "..",
+        ".",
+        ".hidden",
+        "x\x00y NUL",
+        "CON",
+        "nul.txt",
+        "\x1b]0;PWN\x07esc [bold]b[/]",
+        "L" * 100_000,
+        "日本語のタイトル " * 40,
+        "same title",
+        "same title",
+        "-rf --no-preserve-root",
+        "trailing dot.",
+        "\u202eevil\u202c.exe",
+    ]
     with Library(data / "library.db") as lib:
         src, _ = lib.add_source("http://127.0.0.1/names")
-        res = lib.upsert_articles(src.id, [ArticleIn(title=t, guid=f"n{i}", content=f"body {i}")
-                                           for i, t in enumerate(titles)])
+        res = lib.upsert_articles(
+            src.id, [ArticleIn(title=t, guid=f"n{i}", content=f"body {i}") for i, t in enumerate(titles)]
+        )
         assert res.new == len(titles)
         for aid in res.new_ids:
             lib.bookmark(aid, note=f"note {aid}")
@@ -323,18 +411,21 @@ def test_refresh_of_hostile_feeds_over_loopback(tmp_path: Path) -> None:
 
     data = tmp_path / "data"
     run = runner(data)
-    big = "".join(
-        f"<item><title>BIG {i}</title><guid>big-{i}</guid></item>" for i in range(10_000)
-    ).encode()
+    big = "".join(f"<item><title>BIG {i}</title><guid>big-{i}</guid></item>" for i in range(10_000)).encode()
     with FeedServer() as server:
         urls = [
             server.feed("/hostile.rss", (HOSTILE / "hostile.rss").read_bytes()),
-            server.feed("/hostile.atom", (HOSTILE / "hostile.atom").read_bytes(),
-                        content_type="application/atom+xml"),
-            server.feed("/hostile.json", (HOSTILE / "hostile.json").read_bytes(),
-                        content_type="application/feed+json"),
-            server.feed("/big.rss", b'<?xml version="1.0"?><rss version="2.0"><channel>'
-                        b"<title>BIGFEED</title>" + big + b"</channel></rss>"),
+            server.feed(
+                "/hostile.atom", (HOSTILE / "hostile.atom").read_bytes(), content_type="application/atom+xml"
+            ),
+            server.feed(
+                "/hostile.json", (HOSTILE / "hostile.json").read_bytes(), content_type="application/feed+json"
+            ),
+            server.feed(
+                "/big.rss",
+                b'<?xml version="1.0"?><rss version="2.0"><channel>'
+                b"<title>BIGFEED</title>" + big + b"</channel></rss>",
+            ),
             server.redirect("/to-file", 302, "file:///etc/passwd"),
             server.redirect("/to-js", 302, "javascript:alert(1)"),
         ]
@@ -429,8 +520,14 @@ async def test_tui_shows_hostile_text_inert(corpus: tuple[Path, Run]) -> None:
         screens = await _open_each(app, pilot, settle)
         joined = "\n".join(screens)
         rendered_html = "\n".join(s for s in screens if "HOSTILE-MD-TITLE" not in s)
-        for marker in ("HOSTILE-HTML-BODY", "HOSTILE-TXT-BODY", "HOSTILE-JSON-BODY",
-                       "HOSTILE-RSS-BODY", "HOSTILE-MD-BODY", "HOSTILE-MARKUP-BODY"):
+        for marker in (
+            "HOSTILE-HTML-BODY",
+            "HOSTILE-TXT-BODY",
+            "HOSTILE-JSON-BODY",
+            "HOSTILE-RSS-BODY",
+            "HOSTILE-MD-BODY",
+            "HOSTILE-MARKUP-BODY",
+        ):
             assert marker in joined, f"{marker} never shown: the test would be vacuous"
         for word in ACTIVE:
             assert word not in rendered_html, word

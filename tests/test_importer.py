@@ -15,23 +15,42 @@ from newstui.sources.textfile import is_caption, parse_text
 from newstui.store.library import Library
 
 TEXT_CASES = {
-    "basic_de.txt": ("Neuer Radweg am Flussufer eröffnet", "Anna Probe",
-                     ["Stadt", "Verkehr"], ["radweg", "ulm", "verkehr"]),
-    "captions.txt": ("Alipay und Wero (Analyse) – zwei Wege zum Bezahlen", "Bernd Test",
-                     ["Payment"], ["alipay", "wero"]),
-    "etsy_categories.txt": ("Marktplätze erhöhen die Preise", "Carla Muster",
-                            ["Alibaba", "Etsy & Co.", "Payment"], ["etsy", "gebühren"]),
+    "basic_de.txt": (
+        "Neuer Radweg am Flussufer eröffnet",
+        "Anna Probe",
+        ["Stadt", "Verkehr"],
+        ["radweg", "ulm", "verkehr"],
+    ),
+    "captions.txt": (
+        "Alipay und Wero (Analyse) – zwei Wege zum Bezahlen",
+        "Bernd Test",
+        ["Payment"],
+        ["alipay", "wero"],
+    ),
+    "etsy_categories.txt": (
+        "Marktplätze erhöhen die Preise",
+        "Carla Muster",
+        ["Alibaba", "Etsy & Co.", "Payment"],
+        ["etsy", "gebühren"],
+    ),
     "empty_tags.txt": ("Kartenzahlung auf dem Flohmarkt", "Dieter Beispiel", ["Payment"], []),
-    "english_labels.txt": ("Open Source Maintainers Ask for Help With Triage", "Emma Sample",
-                           ["Community", "Open Source"], ["linux", "maintainers", "python"]),
+    "english_labels.txt": (
+        "Open Source Maintainers Ask for Help With Triage",
+        "Emma Sample",
+        ["Community", "Open Source"],
+        ["linux", "maintainers", "python"],
+    ),
     "no_labels.txt": ("Bibliothek verlängert Öffnungszeiten", "Paul Muster", [], []),
     "no_byline.txt": ("Security Update Fixes Login Bug", "", ["Security"], ["update"]),
     "bom_utf8.txt": ("Größere Mülltonnen für Mehrfamilienhäuser", "", ["Stadt"], ["gebühren", "müll"]),
     "crlf.txt": ("Klimaanpassung im Stadtpark", "Frieda Test", ["Klima", "Stadt"], ["bäume", "klima"]),
-    "cp1252.txt": ("Süße Grüße aus der Bäckerei", "Jürgen Weiß", ["Klima", "Stadt"],
-                   ["bäckerei", "klima", "regional"]),
-    "leading_blank_lines.txt": ("Wasserstand der Elbe sinkt weiter", "", ["Wissenschaft"],
-                                ["elbe", "klima"]),
+    "cp1252.txt": (
+        "Süße Grüße aus der Bäckerei",
+        "Jürgen Weiß",
+        ["Klima", "Stadt"],
+        ["bäckerei", "klima", "regional"],
+    ),
+    "leading_blank_lines.txt": ("Wasserstand der Elbe sinkt weiter", "", ["Wissenschaft"], ["elbe", "klima"]),
 }
 
 
@@ -115,14 +134,24 @@ def test_folder_import_counts_and_skips(lib: Library) -> None:
     report = import_paths(lib, [LOCAL])
     assert report.imported == 20
     skipped = {Path(p).name: reason for p, reason in report.skipped}
-    assert set(skipped) == {"empty.txt", "whitespace.txt", "junk_binary.txt", "notes.xyz",
-                            "image.png", "broken.opml"}
+    assert set(skipped) == {
+        "empty.txt",
+        "whitespace.txt",
+        "junk_binary.txt",
+        "notes.xyz",
+        "image.png",
+        "broken.opml",
+    }
     assert "malformed OPML" in skipped["broken.opml"]
     assert "binary" in skipped["junk_binary.txt"]
     assert lib.stats()["articles"] == 20
     urls = {s.url for s in lib.sources() if s.url.startswith("https://")}
-    assert urls == {"https://payments.example.org/feed.rss", "https://city.example.com/feed.json",
-                    "https://oss.example.com/atom.xml", "https://top.example.net/rss"}
+    assert urls == {
+        "https://payments.example.org/feed.rss",
+        "https://city.example.com/feed.json",
+        "https://oss.example.com/atom.xml",
+        "https://top.example.net/rss",
+    }
     assert not any("broken.example.org" in s.url for s in lib.sources())
 
 

@@ -53,7 +53,7 @@ def test_malformed_opml_names_the_problem(data: bytes, problem: str) -> None:
 
 def test_write_then_parse_round_trips() -> None:
     subs = [
-        Subscription("https://a.example/feed?x=1&y=2", "A & B <news>", "Tech \"quoted\""),
+        Subscription("https://a.example/feed?x=1&y=2", "A & B <news>", 'Tech "quoted"'),
         Subscription("https://b.example/rss", "Grüße", ""),
         Subscription("/home/me/feeds/local.xml", "", "Local"),
     ]

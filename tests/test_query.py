@@ -20,21 +20,52 @@ def ts(day: str) -> float:
 def filled(lib: Library) -> Library:
     feed, _ = lib.add_source("https://pay.example.org/feed", title="Zahlungsverkehr")
     blog, _ = lib.add_source("/home/me/articles", kind="folder", title="articles")
-    lib.upsert_articles(feed.id, [
-        ArticleIn("Überweisung in Echtzeit", guid="a1", author="Jana Beispiel",
-                  content="<p>Die Echtzeitüberweisung kommt.</p>", content_type="html",
-                  published=ts("2025-03-01"), categories=["Payment"], tags=["wero"]),
-        ArticleIn("Wero startet", guid="a2", author="Max Muster", content="Wero ist da.",
-                  published=ts("2025-06-01"), categories=["Payment", "Etsy & Co."], tags=["x"]),
-        ArticleIn("Marktplatz Gebühren", guid="a3", author="Jana Beispiel",
-                  content="Etsy erhöht Gebühren.", published=ts("2024-12-24"),
-                  categories=["Etsy & Co."]),
-    ])
-    lib.upsert_articles(blog.id, [
-        ArticleIn("Rust in the kernel", guid="b1", author="Sam Sample",
-                  content="Memory safety for drivers.", published=ts("2026-01-10"),
-                  categories=["Open Source"], tags=["rust", "X"]),
-    ])
+    lib.upsert_articles(
+        feed.id,
+        [
+            ArticleIn(
+                "Überweisung in Echtzeit",
+                guid="a1",
+                author="Jana Beispiel",
+                content="<p>Die Echtzeitüberweisung kommt.</p>",
+                content_type="html",
+                published=ts("2025-03-01"),
+                categories=["Payment"],
+                tags=["wero"],
+            ),
+            ArticleIn(
+                "Wero startet",
+                guid="a2",
+                author="Max Muster",
+                content="Wero ist da.",
+                published=ts("2025-06-01"),
+                categories=["Payment", "Etsy & Co."],
+                tags=["x"],
+            ),
+            ArticleIn(
+                "Marktplatz Gebühren",
+                guid="a3",
+                author="Jana Beispiel",
+                content="Etsy erhöht Gebühren.",
+                published=ts("2024-12-24"),
+                categories=["Etsy & Co."],
+            ),
+        ],
+    )
+    lib.upsert_articles(
+        blog.id,
+        [
+            ArticleIn(
+                "Rust in the kernel",
+                guid="b1",
+                author="Sam Sample",
+                content="Memory safety for drivers.",
+                published=ts("2026-01-10"),
+                categories=["Open Source"],
+                tags=["rust", "X"],
+            ),
+        ],
+    )
     return lib
 
 
@@ -55,8 +86,11 @@ def test_fields(filled: Library) -> None:
     assert titles(filled, "tag:x") == {"Wero startet", "Rust in the kernel"}  # case-insensitive
     assert titles(filled, 'category:"Etsy & Co."') == {"Wero startet", "Marktplatz Gebühren"}
     assert titles(filled, "category:payment") == {"Überweisung in Echtzeit", "Wero startet"}
-    assert titles(filled, "source:zahlung") == {"Überweisung in Echtzeit", "Wero startet",
-                                                "Marktplatz Gebühren"}
+    assert titles(filled, "source:zahlung") == {
+        "Überweisung in Echtzeit",
+        "Wero startet",
+        "Marktplatz Gebühren",
+    }
     assert titles(filled, "author:jana") == {"Überweisung in Echtzeit", "Marktplatz Gebühren"}
     assert titles(filled, "before:2025-01-01") == {"Marktplatz Gebühren"}
     assert titles(filled, "after:2025-06") == {"Wero startet", "Rust in the kernel"}
@@ -78,7 +112,9 @@ def test_negation_and_or(filled: Library) -> None:
     # OR binds tighter than the implicit AND
     assert titles(filled, "author:max tag:wero OR tag:x") == {"Wero startet"}
     assert titles(filled, 'author:jana (tag:wero OR category:"Etsy & Co.")') == {
-        "Überweisung in Echtzeit", "Marktplatz Gebühren"}
+        "Überweisung in Echtzeit",
+        "Marktplatz Gebühren",
+    }
 
 
 def test_ranked_search_orders_by_relevance(filled: Library) -> None:
@@ -89,8 +125,15 @@ def test_ranked_search_orders_by_relevance(filled: Library) -> None:
 
 
 def test_user_text_never_becomes_sql(filled: Library) -> None:
-    for hostile in ["'; DROP TABLE articles; --", 'tag:"x\' OR 1=1 --"', "author:%", "NEAR(a b)",
-                    "title: AND", "*", "^a"]:
+    for hostile in [
+        "'; DROP TABLE articles; --",
+        'tag:"x\' OR 1=1 --"',
+        "author:%",
+        "NEAR(a b)",
+        "title: AND",
+        "*",
+        "^a",
+    ]:
         try:
             filled.list_articles(hostile)
         except QueryError:
@@ -99,17 +142,20 @@ def test_user_text_never_becomes_sql(filled: Library) -> None:
     assert titles(filled, "author:%") == set()
 
 
-@pytest.mark.parametrize("bad,msg", [
-    ('"unclosed', "unclosed quote"),
-    ("a OR", "OR needs a term"),
-    ("OR a", "OR needs a term"),
-    ("(a b", "unclosed '('"),
-    ("a b)", "unbalanced ')'"),
-    ("is:maybe", "is: wants one of"),
-    ("before:yesterday", "before: wants a date"),
-    ("colour:red", "unknown field 'colour'"),
-    ("tag:", "tag: needs a value"),
-])
+@pytest.mark.parametrize(
+    "bad,msg",
+    [
+        ('"unclosed', "unclosed quote"),
+        ("a OR", "OR needs a term"),
+        ("OR a", "OR needs a term"),
+        ("(a b", "unclosed '('"),
+        ("a b)", "unbalanced ')'"),
+        ("is:maybe", "is: wants one of"),
+        ("before:yesterday", "before: wants a date"),
+        ("colour:red", "unknown field 'colour'"),
+        ("tag:", "tag: needs a value"),
+    ],
+)
 def test_malformed_queries_give_one_clear_line(bad: str, msg: str) -> None:
     with pytest.raises(QueryError) as err:
         compile_query(bad)
@@ -129,15 +175,17 @@ def test_describe() -> None:
 def test_account_field_takes_the_sources_a_server_account_keeps(filled: Library) -> None:
     acc = filled.add_account("Home Server", type="greader", url="http://127.0.0.1:9/api", username="u")
     other = filled.add_account("work", type="greader", url="http://127.0.0.1:9/w", username="u")
-    sid = filled.link_remote_source(acc.id, "feed/1", url="https://srv.example.org/feed", title="Server",
-                                    category="Tech", site_url="")
-    wid = filled.link_remote_source(other.id, "feed/2", url="https://w.example.org/feed", title="W",
-                                    category="Tech", site_url="")
+    sid = filled.link_remote_source(
+        acc.id, "feed/1", url="https://srv.example.org/feed", title="Server", category="Tech", site_url=""
+    )
+    wid = filled.link_remote_source(
+        other.id, "feed/2", url="https://w.example.org/feed", title="W", category="Tech", site_url=""
+    )
     filled.upsert_articles(sid, [ArticleIn("From the server", guid="s1", content="synced")])
     filled.upsert_articles(wid, [ArticleIn("From work", guid="w1", content="synced")])
     assert titles(filled, 'account:"home server"') == {"From the server"}
     assert titles(filled, "account:work") == {"From work"}
-    assert titles(filled, "account:work OR account:\"Home Server\"") == {"From the server", "From work"}
+    assert titles(filled, 'account:work OR account:"Home Server"') == {"From the server", "From work"}
     assert titles(filled, '-account:"Home Server" category:tech') == {"From work"}
     assert titles(filled, "account:nobody") == set()
     assert titles(filled, "account:%") == set()  # a value, never a pattern

@@ -43,8 +43,17 @@ def articles(lib: Library, sid: int) -> dict[str, object]:
 
 
 def test_fixture_feeds_fill_the_library(lib: Library, server: FeedServer) -> None:
-    names = ["rss2.xml", "atom.xml", "rdf.rdf", "feed.json", "podcast.xml", "relative.xml",
-             "entities.xml", "latin1.xml", "cp1251.xml"]
+    names = [
+        "rss2.xml",
+        "atom.xml",
+        "rdf.rdf",
+        "feed.json",
+        "podcast.xml",
+        "relative.xml",
+        "entities.xml",
+        "latin1.xml",
+        "cp1251.xml",
+    ]
     ids = {n: subscribe(lib, server, n) for n in names}
     report = refresh(lib, CFG)
     assert report.ok, [o.error for o in report.failed]
@@ -84,9 +93,7 @@ def test_fixture_feeds_fill_the_library(lib: Library, server: FeedServer) -> Non
     assert "Привет, мир" in articles(lib, ids["cp1251.xml"])
 
 
-def test_refresh_twice_second_is_conditional_and_parses_nothing(
-    lib: Library, server: FeedServer
-) -> None:
+def test_refresh_twice_second_is_conditional_and_parses_nothing(lib: Library, server: FeedServer) -> None:
     for name in ("rss2.xml", "atom.xml", "feed.json"):
         subscribe(lib, server, name)
     first = refresh(lib, CFG)
@@ -153,17 +160,19 @@ def test_every_fault_is_recorded_and_the_others_go_on(lib: Library, server: Feed
         "404": lib.add_source(server.status("/404", 404))[0].id,
         "500": lib.add_source(server.status("/500", 500))[0].id,
         "malformed": lib.add_source(server.feed("/bad", b"<rss><channel><title>x</ti"))[0].id,
-        "html": lib.add_source(server.feed("/html", b"<html><body>hi</body></html>",
-                                           content_type="text/html"))[0].id,
+        "html": lib.add_source(
+            server.feed("/html", b"<html><body>hi</body></html>", content_type="text/html")
+        )[0].id,
         "slow": lib.add_source(server.trickle("/slow", interval=0.2))[0].id,
         "bomb": lib.add_source(server.gzip_bomb("/bomb", 32 * 1024 * 1024))[0].id,
         "refused": lib.add_source("http://127.0.0.1:9/feed")[0].id,
-        "entities": lib.add_source(server.feed(
-            "/dtd", b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><rss>&a;</rss>'
-        ))[0].id,
+        "entities": lib.add_source(
+            server.feed("/dtd", b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><rss>&a;</rss>')
+        )[0].id,
     }
-    cfg = Config(connect_timeout=2, read_timeout=2, feed_deadline=1.0,
-                 max_body_bytes=4 * 1024 * 1024, retention_days=0)
+    cfg = Config(
+        connect_timeout=2, read_timeout=2, feed_deadline=1.0, max_body_bytes=4 * 1024 * 1024, retention_days=0
+    )
     report = refresh(lib, cfg)
     assert not report.ok and report.errors == len(ids) and report.parsed == 1
     assert lib.source(good).last_error is None and lib.source(good).total == 3
@@ -183,9 +192,7 @@ def test_every_fault_is_recorded_and_the_others_go_on(lib: Library, server: Feed
     assert src.failures == 0 and src.last_error is None and src.total == 2
 
 
-def test_malformed_feed_with_entries_is_kept_with_its_problem(
-    lib: Library, server: FeedServer
-) -> None:
+def test_malformed_feed_with_entries_is_kept_with_its_problem(lib: Library, server: FeedServer) -> None:
     body = fixture("rss2.xml").replace(b"</channel>", b"<broken></channel>")
     sid = lib.add_source(server.feed("/bozo", body))[0].id
     report = refresh(lib, CFG)
@@ -301,8 +308,14 @@ def test_per_host_limit_holds_while_other_hosts_go_on(lib: Library) -> None:
 
         watcher = threading.Thread(target=release_when_others_done)
         watcher.start()
-        cfg = Config(per_host=2, max_in_flight=64, connect_timeout=2, read_timeout=12,
-                     feed_deadline=15, retention_days=0)
+        cfg = Config(
+            per_host=2,
+            max_in_flight=64,
+            connect_timeout=2,
+            read_timeout=12,
+            feed_deadline=15,
+            retention_days=0,
+        )
         report = refresh(lib, cfg)
         watcher.join()
         assert released.is_set()
@@ -374,8 +387,10 @@ def test_cli_add_discovers_and_lists_the_others(cli, data_dir: Path, server: Fee
     write_config(data_dir)
     server.feed("/a.xml", fixture("rss2.xml"))
     server.feed("/b.atom", fixture("atom.xml"))
-    html = (b'<html><head><link rel="alternate" type="application/rss+xml" href="/a.xml">'
-            b'<link rel="alternate" type="application/atom+xml" href="/b.atom"></head></html>')
+    html = (
+        b'<html><head><link rel="alternate" type="application/rss+xml" href="/a.xml">'
+        b'<link rel="alternate" type="application/atom+xml" href="/b.atom"></head></html>'
+    )
     page = server.feed("/", html, content_type="text/html")
     r = cli("add", page, "--category", "News")
     assert r.returncode == 0, r.stderr
@@ -468,6 +483,7 @@ def test_refresh_works_where_stderr_has_no_file_descriptor(tmp_path: Path) -> No
             report = refresh(lib, Config())
             print(report.new, [o.error for o in report.failed])
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=120, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
     assert out.stdout.split("\n")[0] == "1 []", out.stdout + out.stderr

@@ -59,12 +59,15 @@ def test_refresh_never_resets_user_state_or_user_tags(lib: Library) -> None:
 
 def test_names_case_insensitive_and_never_empty(lib: Library) -> None:
     src, _ = lib.add_source("https://e.example/feed")
-    lib.upsert_articles(src.id, [
-        ArticleIn("1", guid="1", categories=["Payment", "", "  "], tags=["Wero", "", " "]),
-        ArticleIn("2", guid="2", categories=["payment"], tags=["WERO", "wero"]),
-        ArticleIn("3", guid="3", categories=["ÜBER"], tags=[]),
-        ArticleIn("4", guid="4", categories=["über"], tags=[]),
-    ])
+    lib.upsert_articles(
+        src.id,
+        [
+            ArticleIn("1", guid="1", categories=["Payment", "", "  "], tags=["Wero", "", " "]),
+            ArticleIn("2", guid="2", categories=["payment"], tags=["WERO", "wero"]),
+            ArticleIn("3", guid="3", categories=["ÜBER"], tags=[]),
+            ArticleIn("4", guid="4", categories=["über"], tags=[]),
+        ],
+    )
     assert [(n, t) for n, t, _ in lib.category_counts()] == [("Payment", 2), ("ÜBER", 2)]
     assert [(n, t) for n, t, _ in lib.tag_counts()] == [("Wero", 2)]
     assert lib.conn.execute("SELECT COUNT(*) FROM tags WHERE trim(name) = ''").fetchone()[0] == 0
@@ -72,10 +75,19 @@ def test_names_case_insensitive_and_never_empty(lib: Library) -> None:
 
 def test_control_characters_never_stored(lib: Library) -> None:
     src, _ = lib.add_source("https://e.example/feed")
-    aid = lib.upsert_articles(src.id, [
-        ArticleIn("\x1b]0;owned\x07Title\x9b31m\x1b[2J", guid="1", author="A\x08B",
-                  content="body\x1b[31mred", categories=["C\x00at"], link="javascript:alert(1)"),
-    ]).new_ids[0]
+    aid = lib.upsert_articles(
+        src.id,
+        [
+            ArticleIn(
+                "\x1b]0;owned\x07Title\x9b31m\x1b[2J",
+                guid="1",
+                author="A\x08B",
+                content="body\x1b[31mred",
+                categories=["C\x00at"],
+                link="javascript:alert(1)",
+            ),
+        ],
+    ).new_ids[0]
     art = lib.article(aid)
     for text in (art.title, art.author, art.content, *art.categories):
         assert not any(ord(ch) < 32 and ch not in "\n\t" or 0x7F <= ord(ch) <= 0x9F for ch in text)
@@ -110,11 +122,14 @@ def test_migration_from_first_schema(tmp_path: Path) -> None:
     schema.migrate(conn, upto=1)
     assert schema.version(conn) == 1
     conn.execute("INSERT INTO sources (url, title, added) VALUES ('https://o.example/f', 'Old', 0)")
-    conn.execute("INSERT INTO articles (source_id, key, title, published, first_seen, read) "
-                 "VALUES (1, 'k', 'Old article', 1.6e9, 1.6e9, 1)")
+    conn.execute(
+        "INSERT INTO articles (source_id, key, title, published, first_seen, read) "
+        "VALUES (1, 'k', 'Old article', 1.6e9, 1.6e9, 1)"
+    )
     conn.execute("INSERT INTO bookmarks (article_id, created, note) VALUES (1, 1.6e9, 'n')")
-    conn.execute("INSERT INTO articles_fts (rowid, title, author, summary, body) "
-                 "VALUES (1, 'Old article', '', '', '')")
+    conn.execute(
+        "INSERT INTO articles_fts (rowid, title, author, summary, body) VALUES (1, 'Old article', '', '', '')"
+    )
     conn.close()
     with Library(path) as lib:
         assert schema.version(lib.conn) == schema.LATEST
@@ -139,10 +154,13 @@ def test_not_sqlite_file_is_moved_aside(tmp_path: Path) -> None:
 
 def test_pages_from_the_end_match_the_list(lib: Library) -> None:
     src, _ = lib.add_source("https://e.example/feed")
-    lib.upsert_articles(src.id, [
-        ArticleIn(f"Story {i % 7}", guid=str(i), published=1.7e9 + (i % 5) * 3600,
-                  categories=["c"]) for i in range(40)
-    ])
+    lib.upsert_articles(
+        src.id,
+        [
+            ArticleIn(f"Story {i % 7}", guid=str(i), published=1.7e9 + (i % 5) * 3600, categories=["c"])
+            for i in range(40)
+        ],
+    )
     lib.bookmark(lib.list_articles(limit=1)[0].id)
     for sort in ("date", "source", "title", "bookmarked"):
         whole = lib.list_articles(sort=sort, limit=None)

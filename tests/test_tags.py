@@ -17,13 +17,33 @@ URL = "https://feeds.example.org/tags.rss"
 
 def items(version: str = "") -> list[ArticleIn]:
     return [
-        ArticleIn(title=f"Wero A{version}", guid="a", link="https://n.example/a",
-                  summary=f"wero{version}", published=1.7e9, categories=["Payment"],
-                  tags=["wero", "paypal"]),
-        ArticleIn(title="Paypal B", guid="b", link="https://n.example/b", summary="paypal",
-                  published=1.7e9 + 1, categories=["Payment"], tags=["paypal"]),
-        ArticleIn(title="Rust C", guid="c", link="https://n.example/c", summary="rust",
-                  published=1.7e9 + 2, categories=["Tech"], tags=["rust"]),
+        ArticleIn(
+            title=f"Wero A{version}",
+            guid="a",
+            link="https://n.example/a",
+            summary=f"wero{version}",
+            published=1.7e9,
+            categories=["Payment"],
+            tags=["wero", "paypal"],
+        ),
+        ArticleIn(
+            title="Paypal B",
+            guid="b",
+            link="https://n.example/b",
+            summary="paypal",
+            published=1.7e9 + 1,
+            categories=["Payment"],
+            tags=["paypal"],
+        ),
+        ArticleIn(
+            title="Rust C",
+            guid="c",
+            link="https://n.example/c",
+            summary="rust",
+            published=1.7e9 + 2,
+            categories=["Tech"],
+            tags=["rust"],
+        ),
     ]
 
 
@@ -50,8 +70,7 @@ def test_user_and_source_tags_are_kept_apart(lib: Library, ids: list[int]) -> No
     changed[0].tags = ["payments"]
     lib.upsert_articles(src.id, changed)
     art = lib.article(a)
-    assert {t.name: t.origin for t in art.tags} == {
-        "later": "user", "payments": "source", "wero": "user"}
+    assert {t.name: t.origin for t in art.tags} == {"later": "user", "payments": "source", "wero": "user"}
     assert counts(lib) == {"later": 1, "paypal": 1, "payments": 1, "rust": 1, "wero": 1}
 
 
@@ -60,8 +79,7 @@ def test_rename_keeps_counts_and_origins(lib: Library, ids: list[int]) -> None:
     lib.tag(c, add=["paypal"])  # a user's tag on an article the source did not tag
     assert lib.rename_tag("PayPal", "PayPal-Zahlung") == 3
     assert counts(lib) == {"PayPal-Zahlung": 3, "rust": 1, "wero": 1}
-    assert {t.name: t.origin for t in lib.article(c).tags} == {
-        "PayPal-Zahlung": "user", "rust": "source"}
+    assert {t.name: t.origin for t in lib.article(c).tags} == {"PayPal-Zahlung": "user", "rust": "source"}
     assert lib.article_ids('tag:"PayPal-Zahlung"') == sorted(ids)
     # Case-only rename of the same tag.
     assert lib.rename_tag("payPAL-zahlung", "paypal-zahlung") == 3
@@ -83,8 +101,7 @@ def test_merge_keeps_counts_right(lib: Library, ids: list[int]) -> None:
     assert lib.merge_tags(["wero", "paypal", "later"], into="payments") == 4
     assert counts(lib) == {"payments": 3, "rust": 1}
     # The user's tag stays the user's after a merge; source tags stay the source's.
-    assert {t.name: t.origin for t in lib.article(c).tags} == {
-        "payments": "user", "rust": "source"}
+    assert {t.name: t.origin for t in lib.article(c).tags} == {"payments": "user", "rust": "source"}
     assert lib.article(b).tags[0].origin == "source"
     with pytest.raises(NotFound):
         lib.merge_tags(["missing"], into="x")

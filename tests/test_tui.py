@@ -65,7 +65,7 @@ async def test_filter_by_category_tag_and_source(demo_paths: Paths) -> None:
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(pilot)
         pane = app.screen.query_one(FilterPane)
-        for query in ('category:Payment', "tag:linux"):
+        for query in ("category:Payment", "tag:linux"):
             await choose(pilot, query)
             ids = list_ids(app)
             assert ids and ids == expected(demo_paths, query), query
@@ -196,8 +196,10 @@ async def test_bookmark_and_find_it_under_bookmarks(demo_paths: Paths) -> None:
         assert "Bookmarked" in screen_text(app)
         await choose(pilot, "is:bookmarked")
         assert target in list_ids(app)
-        assert app.screen.query_one(FilterPane)._fixed["bookmarks"].label.plain.endswith(
-            str(len(expected(demo_paths, "is:bookmarked")))
+        assert (
+            app.screen.query_one(FilterPane)
+            ._fixed["bookmarks"]
+            .label.plain.endswith(str(len(expected(demo_paths, "is:bookmarked"))))
         )
         # b again removes it.
         app.screen.query_one(ArticleList).move_to(list_ids(app).index(target))
@@ -368,8 +370,14 @@ async def test_open_link_goes_to_the_browser_http_only(demo_paths: Paths, monkey
         await settle(pilot)
         assert opened == [link]
         # Anything but http(s) is refused, wherever it comes from.
-        for bad in ("javascript:alert(1)", "JAVASCRIPT:alert(1)", "file:///etc/passwd",
-                    "-oProxyCommand=evil", "data:text/html,x", " javascript:x"):
+        for bad in (
+            "javascript:alert(1)",
+            "JAVASCRIPT:alert(1)",
+            "file:///etc/passwd",
+            "-oProxyCommand=evil",
+            "data:text/html,x",
+            " javascript:x",
+        ):
             app.open_url(bad)
         # A link clicked inside an article body goes through the same check.
         await pilot.press("enter")
@@ -507,9 +515,22 @@ async def test_help_lists_keys_and_query_language(demo_paths: Paths) -> None:
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         text = " ".join(str(s.render()) for s in app.screen.query(Static))
-        for words in ("Bookmark", "Tags", "All read", "Undo", "Open link", "Copy link",
-                      "Refresh", "Add feed", "Import", "Search", "Quit", "tag:x", "is:unread",
-                      "OR"):
+        for words in (
+            "Bookmark",
+            "Tags",
+            "All read",
+            "Undo",
+            "Open link",
+            "Copy link",
+            "Refresh",
+            "Add feed",
+            "Import",
+            "Search",
+            "Quit",
+            "tag:x",
+            "is:unread",
+            "OR",
+        ):
             assert words in text, words
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
@@ -588,8 +609,7 @@ async def test_refresh_runs_in_a_worker_and_reloads(demo_paths: Paths, monkeypat
     def fake_refresh(lib, cfg, refs=(), *, on_progress=None, **kw):  # noqa: ANN001, ANN003, ANN202
         seen.append(list(refs))
         src, _ = lib.add_source("https://example.org/fresh.xml", title="Fresh")
-        lib.upsert_articles(src.id, [ArticleIn("Brand new article", guid="n1",
-                                               published=4_000_000_000.0)])
+        lib.upsert_articles(src.id, [ArticleIn("Brand new article", guid="n1", published=4_000_000_000.0)])
         if on_progress:
             on_progress(Report())
         return Report()
@@ -654,9 +674,7 @@ async def test_import_dialog(demo_paths: Paths, tmp_path: Path) -> None:
         await settle(pilot)
         with Library(demo_paths.library) as lib:
             assert lib.count("Imported") == 1
-        assert "Imported from the dialog" in screen_text(app) or any(
-            r for r in list_ids(app)
-        )
+        assert "Imported from the dialog" in screen_text(app) or any(r for r in list_ids(app))
 
 
 async def test_podcast_enclosures_are_shown_as_links(demo_paths: Paths) -> None:
@@ -681,9 +699,9 @@ async def test_bottom_of_a_long_list_is_read_from_its_end(tmp_path: Path) -> Non
     data = tmp_path / "long"
     with Library(data / "library.db") as lib:
         src, _ = lib.add_source("https://long.example/feed", title="Long")
-        lib.upsert_articles(src.id, [
-            ArticleIn(f"Story {i:04d}", guid=str(i), published=1.7e9 + i * 60) for i in range(450)
-        ])
+        lib.upsert_articles(
+            src.id, [ArticleIn(f"Story {i:04d}", guid=str(i), published=1.7e9 + i * 60) for i in range(450)]
+        )
         whole = [r.id for r in lib.list_articles(limit=None)]
     app = make_app(Paths.resolve(data))
     async with app.run_test(size=(120, 30)) as pilot:

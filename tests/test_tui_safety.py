@@ -29,9 +29,15 @@ async def test_hostile_titles_show_literally_and_do_nothing(hostile_paths: Paths
             group.expand()
         await settle(pilot)
         text = screen_text(app)
-        for literal in ("[bold]x[/]", "[@click=app.quit]y[/]", "[$accent]v[/] [B]w [_x]",
-                        "[/]Evil [@click=app.quit]sr", "[@click=app.quit]c[/]",
-                        "[@click=app.quit]tag[/]", "[B]t"):
+        for literal in (
+            "[bold]x[/]",
+            "[@click=app.quit]y[/]",
+            "[$accent]v[/] [B]w [_x]",
+            "[/]Evil [@click=app.quit]sr",
+            "[@click=app.quit]c[/]",
+            "[@click=app.quit]tag[/]",
+            "[B]t",
+        ):
             assert literal in text, literal
         assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
         assert "red" in text and "pwned" not in text

@@ -16,7 +16,13 @@ from newstui.tui.widgets.article_list import ArticleList
 from support import fixed_demo, settle, use_utc
 
 __all__ = [
-    "settle", "demo_paths", "make_app", "list_ids", "screen_text", "demo_base", "hostile_paths",
+    "settle",
+    "demo_paths",
+    "make_app",
+    "list_ids",
+    "screen_text",
+    "demo_base",
+    "hostile_paths",
 ]
 
 
@@ -78,7 +84,8 @@ def hostile_paths(tmp_path: Path) -> Paths:
     paths = Paths.resolve(tmp_path / "data")
     with Library(paths.library) as lib:
         src, _ = lib.add_source(
-            "https://evil.example/feed.xml", title="[/]Evil [@click=app.quit]src[/]",
+            "https://evil.example/feed.xml",
+            title="[/]Evil [@click=app.quit]src[/]",
             category="[b]cat[/]",
         )
         items = [

@@ -40,8 +40,13 @@ def _limit() -> None:  # runs in the child before exec
 
 def run_limited(args: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        args, capture_output=True, text=True, timeout=SAFETY_TIMEOUT, preexec_fn=_limit,
-        env={**os.environ, "NO_COLOR": "1"}, **kw,  # type: ignore[arg-type]
+        args,
+        capture_output=True,
+        text=True,
+        timeout=SAFETY_TIMEOUT,
+        preexec_fn=_limit,
+        env={**os.environ, "NO_COLOR": "1"},
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -229,8 +234,10 @@ def test_import_of_attack_files_leaks_nothing(tmp_path: Path, secret_file: Path)
     folder.mkdir()
     listener = Listener()
     attacks = {
-        "laughs": billion_laughs(), "quadratic": quadratic_blowup(),
-        "xxe": external_entity(secret_file), "pe": parameter_entity(secret_file),
+        "laughs": billion_laughs(),
+        "quadratic": quadratic_blowup(),
+        "xxe": external_entity(secret_file),
+        "pe": parameter_entity(secret_file),
         "dtd": external_dtd(listener.port),
     }
     for name, (doctype, ref) in attacks.items():
@@ -263,8 +270,10 @@ def test_refresh_of_attack_feeds_leaks_nothing(tmp_path: Path, secret_file: Path
 
     docs: dict[str, bytes] = {"/good": encode("", "", "utf-8")}
     attacks = {
-        "laughs": billion_laughs(), "quadratic": quadratic_blowup(),
-        "xxe": external_entity(secret_file), "dtd": external_dtd(closed_port()),
+        "laughs": billion_laughs(),
+        "quadratic": quadratic_blowup(),
+        "xxe": external_entity(secret_file),
+        "dtd": external_dtd(closed_port()),
     }
     for name, (doctype, ref) in attacks.items():
         for enc in ("utf-8", "utf-16", "utf-7", "cp037"):

@@ -87,7 +87,7 @@ def _tokens(text: str) -> list[object]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise QueryError(f"cannot read the query near {text[pos:pos + 20]!r}")
+            raise QueryError(f"cannot read the query near {text[pos : pos + 20]!r}")
         pos = m.end()
         if m.group("lpar"):
             out.append("(")
@@ -107,9 +107,7 @@ def _tokens(text: str) -> list[object]:
             if fld is not None:
                 fld = fld.lower()
                 if fld not in FIELDS:
-                    raise QueryError(
-                        f"unknown field {fld!r} (known: {', '.join(f + ':' for f in FIELDS)})"
-                    )
+                    raise QueryError(f"unknown field {fld!r} (known: {', '.join(f + ':' for f in FIELDS)})")
             if fld is None and not quoted and value == "OR" and not negated:
                 out.append("OR")
                 continue
@@ -229,8 +227,7 @@ def _term_sql(term: _Term, out: Compiled) -> str:
             return "a.source_id = ?"
         out.params.extend([_like(v), _like(v)])
         return (
-            "a.source_id IN (SELECT id FROM sources WHERE title LIKE ? ESCAPE '\\' "
-            "OR url LIKE ? ESCAPE '\\')"
+            "a.source_id IN (SELECT id FROM sources WHERE title LIKE ? ESCAPE '\\' OR url LIKE ? ESCAPE '\\')"
         )
     if f == "account":
         out.params.append(v.strip())
@@ -327,8 +324,11 @@ def _collapsed(where: str, params: list[object]) -> tuple[str, list[object]]:
 def _asks_duplicates(node: object) -> bool:
     """True when a positive ``is:duplicate`` term is anywhere in the query."""
     if isinstance(node, _Term):
-        return (not node.negated and node.field == "is"
-                and node.value.lower() in ("duplicate", "duplicates", "dup"))
+        return (
+            not node.negated
+            and node.field == "is"
+            and node.value.lower() in ("duplicate", "duplicates", "dup")
+        )
     if isinstance(node, _Group):
         return _asks_duplicates(node.node)
     if isinstance(node, (_And, _Or)):

@@ -23,8 +23,25 @@ if TYPE_CHECKING:
     from bs4 import Tag
     from markdownify import MarkdownConverter
 
-_STRIP = ["script", "style", "iframe", "noscript", "template", "object", "embed", "form",
-          "button", "input", "select", "textarea", "svg", "canvas", "frame", "frameset", "head"]
+_STRIP = [
+    "script",
+    "style",
+    "iframe",
+    "noscript",
+    "template",
+    "object",
+    "embed",
+    "form",
+    "button",
+    "input",
+    "select",
+    "textarea",
+    "svg",
+    "canvas",
+    "frame",
+    "frameset",
+    "head",
+]
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
 _LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])(?=\s)", re.M)
 _BLANKS = re.compile(r"\n{3,}")
@@ -55,9 +72,7 @@ def _converter(base_url: str) -> MarkdownConverter:
 
         class SafeConverter(MarkdownConverter):
             def __init__(self, base: str = "") -> None:
-                super().__init__(
-                    heading_style="ATX", bullets="-", escape_misc=False, code_language=""
-                )
+                super().__init__(heading_style="ATX", bullets="-", escape_misc=False, code_language="")
                 self.base = base
 
             def _url(self, href: object) -> str:

@@ -25,12 +25,8 @@ _ESCAPES = re.compile(
 )
 _SPACES = re.compile(r"\s+")
 # HTML elements that act rather than show (their content included), and stray tags of them.
-ACTIVE_HTML = re.compile(
-    r"<(script|style|iframe|noscript|template|object|embed)\b.*?</\1\s*>", re.I | re.S
-)
-ACTIVE_HTML_TAG = re.compile(
-    r"</?(script|style|iframe|noscript|template|object|embed)\b[^>]*>?", re.I
-)
+ACTIVE_HTML = re.compile(r"<(script|style|iframe|noscript|template|object|embed)\b.*?</\1\s*>", re.I | re.S)
+ACTIVE_HTML_TAG = re.compile(r"</?(script|style|iframe|noscript|template|object|embed)\b[^>]*>?", re.I)
 
 MAX_LINE = 2_000  # titles, authors, names
 MAX_TEXT = 4_000_000  # bodies

@@ -30,14 +30,33 @@ MAX_STEM_BYTES = 200  # UTF-8 bytes: most file systems allow 255 per name
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
     f"{dev}{n}" for dev in ("COM", "LPT") for n in range(1, 10)
 }
-_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue",
-                           "ß": "ss", "æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O", "œ": "oe",
-                           "Œ": "Oe", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "þ": "th"})
+_TRANSLIT = str.maketrans(
+    {
+        "ä": "ae",
+        "ö": "oe",
+        "ü": "ue",
+        "Ä": "Ae",
+        "Ö": "Oe",
+        "Ü": "Ue",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "Ae",
+        "ø": "o",
+        "Ø": "O",
+        "œ": "oe",
+        "Œ": "Oe",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "þ": "th",
+    }
+)
 _NOT_SLUG = re.compile(r"[\W_]+")
 
 
 def _fold_latin(ch: str) -> str:
-    """"é" -> "e": a letter that is an ASCII letter plus accents loses the accents; letters
+    """ "é" -> "e": a letter that is an ASCII letter plus accents loses the accents; letters
     of other scripts stay as they are."""
     parts = unicodedata.normalize("NFKD", ch)
     if parts[0].isascii() and all(unicodedata.combining(c) for c in parts[1:]):
@@ -107,9 +126,7 @@ def front_matter(art: Article) -> dict[str, object]:
     }
     if art.fulltext:
         # The body is the fetched page; the feed's own summary is kept beside it.
-        meta["summary"] = plain_text(
-            art.summary, "html" if "<" in art.summary else "text", 5_000
-        )
+        meta["summary"] = plain_text(art.summary, "html" if "<" in art.summary else "text", 5_000)
     return {k: v for k, v in meta.items() if v not in ("", None, [])}
 
 
@@ -117,7 +134,10 @@ def markdown_document(art: Article) -> str:
     import yaml
 
     head = yaml.safe_dump(
-        front_matter(art), allow_unicode=True, sort_keys=False, default_flow_style=False,
+        front_matter(art),
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
         width=1_000_000,
     )
     return f"---\n{head}---\n\n{article_body(art).strip()}\n"
@@ -127,13 +147,15 @@ def record(lib: Library, art: Article, *, body: bool = True) -> dict[str, object
     """One bookmark as a JSON-ready dict; ``body`` adds the Markdown body (converting HTML
     costs time, so a plain listing leaves it out)."""
     rec = lib.records(ids=[art.id])[0]
-    rec.update({
-        "user_tags": [t.name for t in art.tags if t.origin == "user"],
-        "note": art.note,
-        "bookmarked_at": iso(art.bookmarked_at),
-        "summary": art.summary,
-        "fulltext_status": art.fulltext_status,
-    })
+    rec.update(
+        {
+            "user_tags": [t.name for t in art.tags if t.origin == "user"],
+            "note": art.note,
+            "bookmarked_at": iso(art.bookmarked_at),
+            "summary": art.summary,
+            "fulltext_status": art.fulltext_status,
+        }
+    )
     if body:
         rec["body_markdown"] = article_body(art)
     return rec
@@ -218,8 +240,11 @@ def _section(art: Article) -> str:
     meta = [p for p in (art.author, art.source, format_date(art.published, False)) if p]
     if art.bookmarked_at:
         meta.append("bookmarked " + format_date(art.bookmarked_at, False))
-    parts = [f'<article id="b{art.id}">', f"<h2>{e(art.title)}</h2>",
-             f'<p class="meta">{e(" · ".join(meta))}</p>']
+    parts = [
+        f'<article id="b{art.id}">',
+        f"<h2>{e(art.title)}</h2>",
+        f'<p class="meta">{e(" · ".join(meta))}</p>',
+    ]
     labels = []
     if art.categories:
         labels.append("Categories: " + ", ".join(art.categories))
@@ -243,13 +268,13 @@ def html_document(arts: Iterable[Article], title: str = "newstui bookmarks") -> 
     sections = "\n".join(_section(a) for a in arts)
     stamp = format_date(datetime.now(UTC).timestamp())
     return (
-        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
         # No scripts, frames or plugins may run, whatever slipped into a body.
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "img-src http: https: data:; style-src 'unsafe-inline'\">\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{e(title)}</h1>\n<p class=\"meta\">{len(arts)} bookmarks · exported {e(stamp)}</p>\n"
+        f'<h1>{e(title)}</h1>\n<p class="meta">{len(arts)} bookmarks · exported {e(stamp)}</p>\n'
         f'<nav id="contents"><h2>Contents</h2>\n<ol>\n{toc}\n</ol>\n</nav>\n{sections}\n'
         "</body>\n</html>\n"
     )

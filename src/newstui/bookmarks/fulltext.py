@@ -16,8 +16,14 @@ import re
 from typing import TYPE_CHECKING
 
 __all__ = [
-    "MAX_ATTEMPTS", "complete_pending", "complete_pending_async", "extract_markdown",
-    "fetch_fulltext", "needs_fulltext", "status_line", "stored_text_length",
+    "MAX_ATTEMPTS",
+    "complete_pending",
+    "complete_pending_async",
+    "extract_markdown",
+    "fetch_fulltext",
+    "needs_fulltext",
+    "status_line",
+    "stored_text_length",
 ]
 
 from newstui.errors import NewstuiError
@@ -52,8 +58,15 @@ def extract_markdown(page: bytes | str, url: str = "", title: str = "") -> str:
 
     def run(*, fast: bool) -> str | None:
         return trafilatura.extract(
-            page, fast=fast, url=url or None, output_format="html", include_comments=False,
-            include_tables=True, include_links=True, include_images=True, with_metadata=False,
+            page,
+            fast=fast,
+            url=url or None,
+            output_format="html",
+            include_comments=False,
+            include_tables=True,
+            include_links=True,
+            include_images=True,
+            with_metadata=False,
         )
 
     extracted = run(fast=True)
@@ -114,9 +127,7 @@ def _limits(config: Config) -> FetchLimits:
     return FetchLimits.from_config(config)
 
 
-async def page_text(
-    client: httpx.AsyncClient, art: Article, limits: FetchLimits
-) -> tuple[str, str | None]:
+async def page_text(client: httpx.AsyncClient, art: Article, limits: FetchLimits) -> tuple[str, str | None]:
     """Fetch an article's linked page and extract its text: (Markdown, None), or ("", the
     problem in one line). Less text than the feed gave is a problem too: the feed's text
     is never replaced by less. Any article's full text goes through here."""
@@ -209,4 +220,3 @@ def complete_pending(lib: Library, config: Config) -> int:
     if not lib.fulltext_queue(MAX_ATTEMPTS):
         return 0  # nothing queued: no event loop, no client
     return asyncio.run(complete_pending_async(lib, config))
-

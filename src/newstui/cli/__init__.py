@@ -41,12 +41,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="newstui", description="A terminal news reader.")
     parser.add_argument("--version", action="version", version=f"newstui {__version__}")
     parser.add_argument(
-        "--data-dir", metavar="DIR",
+        "--data-dir",
+        metavar="DIR",
         help="keep the library, config, state and logs under DIR (default: the platform's user dirs)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in (
-        library, feeds, bookmarks, maintenance, config_cmd, reading, source_cmd, fulltext_cmd, sync,
+        library,
+        feeds,
+        bookmarks,
+        maintenance,
+        config_cmd,
+        reading,
+        source_cmd,
+        fulltext_cmd,
+        sync,
     ):
         module.register(sub)
     return parser
@@ -83,8 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"newstui: library error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
-        print(f"newstui: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}",
-              file=sys.stderr)
+        print(f"newstui: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # a bug: one line here, the whole story in the log
         logging.getLogger("newstui").exception("unexpected error")

@@ -14,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     p.add_argument("--note", default=None, help="a short note kept with the bookmark")
     p.add_argument(
-        "--no-fetch", action="store_true",
+        "--no-fetch",
+        action="store_true",
         help="do not fetch the full text now (it is fetched on the next refresh)",
     )
     p.set_defaults(func=cmd_bookmark)
@@ -56,7 +57,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     e.add_argument("--format", choices=("markdown", "html", "json"), default="markdown")
     e.add_argument(
-        "-o", "--output", required=True, metavar="PATH",
+        "-o",
+        "--output",
+        required=True,
+        metavar="PATH",
         help="a folder for markdown; a file (or - for stdout) for html and json",
     )
     e.set_defaults(func=cmd_export_bookmarks)
@@ -96,8 +100,10 @@ def cmd_bookmarks(args: argparse.Namespace) -> int:
                 sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 continue
             full = {"ok": "F", "pending": "…", "failed": "!"}.get(art.fulltext_status, " ")
-            out(f"{art.id:>7}  {format_date(art.bookmarked_at, False)}  {full}  "
-                f"{art.source[:24]:<24}  {art.title}")
+            out(
+                f"{art.id:>7}  {format_date(art.bookmarked_at, False)}  {full}  "
+                f"{art.source[:24]:<24}  {art.title}"
+            )
             if art.note:
                 out(f"{'':>7}  note: {art.note}")
     return 0

@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("sources", nargs="*", metavar="SOURCE", help="id, URL or title")
     p.add_argument("--quiet", "-q", action="store_true", help="print only a one-line summary")
     p.add_argument(
-        "--force", action="store_true",
+        "--force",
+        action="store_true",
         help="also fetch gone and waiting feeds, and parse unchanged ones",
     )
     p.set_defaults(func=cmd_refresh)
@@ -112,9 +113,13 @@ def _refresh_with_bar(lib: Library, cfg: Config, args: argparse.Namespace) -> Re
     from newstui.core.feeds import refresh
 
     bar = Progress(
-        TextColumn("Refreshing"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[new]} new, {task.fields[errors]} failed"), TimeElapsedColumn(),
-        console=Console(stderr=True), transient=True,
+        TextColumn("Refreshing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[new]} new, {task.fields[errors]} failed"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
     )
     task = bar.add_task("refresh", total=None, new=0, errors=0)
 

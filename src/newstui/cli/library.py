@@ -123,8 +123,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         for row in lib.with_also_in(lib.list_articles(q, sort=sort, limit=args.limit)):
             flags = ("N" if not row.read else " ") + ("B" if row.bookmarked else " ")
             also = f"  (also in: {', '.join(row.also_in)})" if row.also_in else ""
-            out(f"{row.id:>7}  {format_date(row.published, False)}  {flags}  "
-                f"{row.source[:24]:<24}  {row.title}{also}")
+            out(
+                f"{row.id:>7}  {format_date(row.published, False)}  {flags}  "
+                f"{row.source[:24]:<24}  {row.title}{also}"
+            )
     return 0
 
 
@@ -179,12 +181,25 @@ def cmd_sources(args: argparse.Namespace) -> int:
     with library(args) as lib:
         for s in lib.sources():
             if args.format == "json":
-                sys.stdout.write(json.dumps({
-                    "id": s.id, "url": s.url, "kind": s.kind, "title": s.title,
-                    "category": s.category, "total": s.total, "unread": s.unread,
-                    "last_success": s.last_success, "last_error": s.last_error,
-                    "failures": s.failures, "gone": s.gone,
-                }, ensure_ascii=False) + "\n")
+                sys.stdout.write(
+                    json.dumps(
+                        {
+                            "id": s.id,
+                            "url": s.url,
+                            "kind": s.kind,
+                            "title": s.title,
+                            "category": s.category,
+                            "total": s.total,
+                            "unread": s.unread,
+                            "last_success": s.last_success,
+                            "last_error": s.last_error,
+                            "failures": s.failures,
+                            "gone": s.gone,
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
                 continue
             state = "gone" if s.gone else ("FAIL" if s.last_error and s.failures else "ok")
             line = f"{s.id:>5}  {s.unread:>5}/{s.total:<6} {state:<4}  {s.label}"

@@ -9,9 +9,7 @@ from newstui.errors import NewstuiError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "doctor", help="check the library and its search index; rebuild the index if needed"
-    )
+    p = sub.add_parser("doctor", help="check the library and its search index; rebuild the index if needed")
     p.add_argument("--check-only", action="store_true", help="report problems, repair nothing")
     p.set_defaults(func=cmd_doctor)
 

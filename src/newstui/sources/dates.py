@@ -35,4 +35,3 @@ def parse_date(value: object) -> float | None:
         return (d if d.tzinfo else d.replace(tzinfo=dt.UTC)).timestamp()
     except (TypeError, ValueError, IndexError):
         return None
-

@@ -17,11 +17,19 @@ import httpx
 from newstui.errors import NewstuiError
 from newstui.sources.fetch import FetchLimits, FetchResult, fetch, is_http, make_client
 
-FEED_TYPES = frozenset({
-    "application/rss+xml", "application/atom+xml", "application/rdf+xml",
-    "application/feed+json", "application/json", "application/x-rss+xml",
-    "application/x-atom+xml", "text/xml", "application/xml",
-})
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/feed+json",
+        "application/json",
+        "application/x-rss+xml",
+        "application/x-atom+xml",
+        "text/xml",
+        "application/xml",
+    }
+)
 COMMON_PATHS = ("/feed", "/rss.xml", "/atom.xml", "/index.xml", "/feed.json")
 _XML_FEED = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]", re.I)
 
@@ -84,9 +92,7 @@ def announced_feeds(html: bytes | str, page_url: str) -> list[str]:
     return out
 
 
-async def discover_async(
-    client: httpx.AsyncClient, url: str, limits: FetchLimits
-) -> Discovery:
+async def discover_async(client: httpx.AsyncClient, url: str, limits: FetchLimits) -> Discovery:
     """Find the feeds at ``url``. Raises DiscoveryError naming what was tried when none."""
     found = Discovery(url)
     page = await fetch(client, url, limits)
@@ -102,7 +108,7 @@ async def discover_async(
     if announced:
         found.feeds.extend(announced)
         return found
-    found.tried.append(f"{url} (announces no feed with <link rel=\"alternate\">)")
+    found.tried.append(f'{url} (announces no feed with <link rel="alternate">)')
     parts = urlsplit(page.url)
     origin = f"{parts.scheme}://{parts.netloc}"
     candidates = [origin + p for p in COMMON_PATHS]

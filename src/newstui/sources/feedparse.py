@@ -76,9 +76,7 @@ def unwrap_cdata(value: str) -> str:
     return _CDATA.sub(lambda m: m.group(1), value)
 
 
-def parse_feed(
-    body: bytes, url: str = "", max_bytes: int = MAX_BODY, content_type: str = ""
-) -> ParsedFeed:
+def parse_feed(body: bytes, url: str = "", max_bytes: int = MAX_BODY, content_type: str = "") -> ParsedFeed:
     """Parse one feed document. Raises FeedError for what cannot be a feed.
 
     Accepts RSS 0.9x/1.0/2.0, Atom and RDF (through feedparser, which follows the
@@ -124,8 +122,10 @@ def parse_feed(
             raise FeedError(f"{problem} (no entries)")
         if d.get("version") or d.feed.get("title"):
             return ParsedFeed(
-                title=_text(d.feed.get("title")), site_url=_abs(url, d.feed.get("link", "")),
-                entries=[], problem=problem,
+                title=_text(d.feed.get("title")),
+                site_url=_abs(url, d.feed.get("link", "")),
+                entries=[],
+                problem=problem,
             )
         raise FeedError(problem or "not a feed (no entries, no feed title)")
     feed = d.feed
@@ -194,10 +194,13 @@ def _entry(entry: dict, base: str) -> ArticleIn:
         if link.get("rel") == "enclosure":
             href = link.get("href") or link.get("url")
             if href:
-                enclosures.append({
-                    "url": _abs(base, href), "type": link.get("type", ""),
-                    "length": link.get("length"),
-                })
+                enclosures.append(
+                    {
+                        "url": _abs(base, href),
+                        "type": link.get("type", ""),
+                        "length": link.get("length"),
+                    }
+                )
     enclosures += _media_images(e, base, {str(x["url"]) for x in enclosures})
     return ArticleIn(
         title=title,
@@ -290,9 +293,13 @@ def parse_json_feed(body: bytes, url: str = "") -> ParsedFeed:
                 updated=parse_date(item.get("date_modified")),
                 tags=[str(t) for t in tags if t is not None],
                 enclosures=[
-                    {"url": _abs(url, str(a.get("url") or "")), "type": str(a.get("mime_type") or ""),
-                     "length": a.get("size_in_bytes")}
-                    for a in attachments if isinstance(a, dict) and a.get("url")
+                    {
+                        "url": _abs(url, str(a.get("url") or "")),
+                        "type": str(a.get("mime_type") or ""),
+                        "length": a.get("size_in_bytes"),
+                    }
+                    for a in attachments
+                    if isinstance(a, dict) and a.get("url")
                 ],
             )
         )

@@ -172,9 +172,11 @@ class _Deflate:
             self._first += data
             if len(self._first) < 2:
                 return b""
-            wbits = zlib.MAX_WBITS if (self._first[0] & 0x0F) == 8 and (
-                (self._first[0] << 8 | self._first[1]) % 31 == 0
-            ) else -zlib.MAX_WBITS
+            wbits = (
+                zlib.MAX_WBITS
+                if (self._first[0] & 0x0F) == 8 and ((self._first[0] << 8 | self._first[1]) % 31 == 0)
+                else -zlib.MAX_WBITS
+            )
             self._obj = zlib.decompressobj(wbits)
             data, self._first = self._first, b""
         return self._obj.decompress(data, max_length)  # type: ignore[attr-defined]

@@ -6,8 +6,22 @@ from newstui.models import ArticleIn
 from newstui.sources.dates import parse_date
 from newstui.sources.decode import SkipFile
 
-_DROP = ("script", "style", "noscript", "iframe", "nav", "header", "footer", "aside", "form",
-         "template", "svg", "object", "embed", "button")
+_DROP = (
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "template",
+    "svg",
+    "object",
+    "embed",
+    "button",
+)
 
 
 def parse_html(text: str) -> ArticleIn:

@@ -65,7 +65,8 @@ class ImportReport:
             )
         if self.skipped:
             line += "; skipped: " + "; ".join(
-                f"{n} × {clean_line(reason, 300)}" if n > 1
+                f"{n} × {clean_line(reason, 300)}"
+                if n > 1
                 else f"{clean_line(path, 500)} ({clean_line(reason, 300)})"
                 for reason, (n, path) in _by_reason(self.skipped).items()
             )
@@ -257,12 +258,13 @@ class Importer:
             self.report.recovered.append(
                 (str(path), f"{len(parsed.entries)} entries of a malformed feed ({parsed.problem})")
             )
-        src, created = self.lib.add_source(
-            str(path.absolute()), kind="feed", title=parsed.title or path.stem
-        )
+        src, created = self.lib.add_source(str(path.absolute()), kind="feed", title=parsed.title or path.stem)
         self.lib.update_source(
-            src.id, title=src.title or parsed.title or path.stem, site_url=parsed.site_url,
-            last_error=parsed.problem, last_error_at=None,
+            src.id,
+            title=src.title or parsed.title or path.stem,
+            site_url=parsed.site_url,
+            last_error=parsed.problem,
+            last_error_at=None,
         )
         self.report_upsert(src.id, parsed.entries, str(path.absolute()))
 
@@ -275,10 +277,13 @@ class Importer:
             raise SkipFile(str(exc)) from None
         subs = found.subscriptions
         if found.recovered:
-            self.report.recovered.append((
-                str(path),
-                f"{len(subs)} subscriptions of an OPML list that is not well-formed XML ({found.problem})",
-            ))
+            self.report.recovered.append(
+                (
+                    str(path),
+                    f"{len(subs)} subscriptions of an OPML list that is not well-formed XML "
+                    f"({found.problem})",
+                )
+            )
         from newstui.textsafe import safe_url
 
         for sub in subs:

@@ -65,7 +65,10 @@ class _Collector:
         self.subs: dict[str, Subscription] = {}
 
     def outline(
-        self, attrs: dict[str, str], folder: str, title_ok: bool = True,
+        self,
+        attrs: dict[str, str],
+        folder: str,
+        title_ok: bool = True,
         settings: dict[str, str] | None = None,
     ) -> str:
         """Take one outline's attributes (names lower-cased); returns the folder its

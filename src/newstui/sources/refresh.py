@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -113,9 +113,13 @@ class RefreshReport:
 
     def summary(self) -> str:
         fetched = self.total - self.skipped
-        parts = [f"refreshed {fetched} feed{'s' if fetched != 1 else ''}",
-                 f"{self.new} new", f"{self.updated} updated", f"{self.unchanged} unchanged",
-                 f"{self.errors} failed"]
+        parts = [
+            f"refreshed {fetched} feed{'s' if fetched != 1 else ''}",
+            f"{self.new} new",
+            f"{self.updated} updated",
+            f"{self.unchanged} unchanged",
+            f"{self.errors} failed",
+        ]
         if self.skipped:
             parts.append(f"{self.skipped} skipped")
         if self.article_fulltext:
@@ -158,7 +162,9 @@ def select(
         elif src.paused and not named:
             skipped.append((src, "paused; refresh it by name to fetch it anyway"))
         elif (
-            src.refresh_interval and src.last_fetched is not None and not (force or named)
+            src.refresh_interval
+            and src.last_fetched is not None
+            and not (force or named)
             and now - src.last_fetched < src.refresh_interval
         ):
             wait = format_interval(int(src.refresh_interval - (now - src.last_fetched)) or 1)
@@ -416,13 +422,14 @@ class _Engine:
                             # Host first: a feed waiting for its host holds no global slot.
                             async with host, global_limit:
                                 res = await fetch(
-                                    client, src.url, self.limits,
-                                    etag=src.etag, last_modified=src.last_modified,
+                                    client,
+                                    src.url,
+                                    self.limits,
+                                    etag=src.etag,
+                                    last_modified=src.last_modified,
                                 )
                         else:
-                            res = await asyncio.to_thread(
-                                read_local, src.url, self.limits.max_bytes
-                            )
+                            res = await asyncio.to_thread(read_local, src.url, self.limits.max_bytes)
                         outcome = await self._land(src, res)
                     except (asyncio.CancelledError, KeyboardInterrupt):
                         raise
@@ -463,7 +470,10 @@ class _Engine:
         if res.error is not None or not res.ok and not res.not_modified:
             return await self._failed(src, res, res.error or f"HTTP {res.status}")
         fields: dict[str, object] = {
-            "last_fetched": now, "last_success": now, "failures": 0, "gone": 0,
+            "last_fetched": now,
+            "last_success": now,
+            "failures": 0,
+            "gone": 0,
             "retry_after": None,
         }
         if res.permanent_url:
@@ -491,7 +501,8 @@ class _Engine:
             rows = [r for r in rows if r.estimated or r.published >= keep]
         ignore, problem = _ignore_rule(src)
         fields.update(
-            body_hash=digest, site_url=parsed.site_url or src.site_url,
+            body_hash=digest,
+            site_url=parsed.site_url or src.site_url,
             last_error=parsed.problem or problem,
             last_error_at=now if parsed.problem or problem else None,
         )
@@ -500,13 +511,18 @@ class _Engine:
         if parsed.title and parsed.title != src.feed_title:
             fields["feed_title"] = parsed.title
         self.pending.append((src.id, fields))
-        result = await self._store_grouped(
+        result: Any = await self._store_grouped(
             (src.id, rows, res.url, self._take_pending(), ignore, src.always_fulltext)
         )
         return FeedOutcome(
-            src.id, src.label, "parsed", new=result.new, updated=result.updated,  # type: ignore[attr-defined]
-            error=parsed.problem or problem, new_ids=result.new_ids,  # type: ignore[attr-defined]
-            ignored=result.ignored,  # type: ignore[attr-defined]
+            src.id,
+            src.label,
+            "parsed",
+            new=result.new,
+            updated=result.updated,
+            error=parsed.problem or problem,
+            new_ids=result.new_ids,
+            ignored=result.ignored,
         )
 
     def _keep_from(self, src: Source) -> float | None:
@@ -518,7 +534,9 @@ class _Engine:
     async def _failed(self, src: Source, res: FetchResult, error: str) -> FeedOutcome:
         now = time.time()
         fields: dict[str, object] = {
-            "last_fetched": now, "last_error": error, "last_error_at": now,
+            "last_fetched": now,
+            "last_error": error,
+            "last_error_at": now,
             "failures": src.failures + 1,
         }
         if res.status == 410:
@@ -545,9 +563,7 @@ class _Engine:
         while self._queue:
             batch, self._queue = self._queue[:GROUP_COMMIT], self._queue[GROUP_COMMIT:]
             try:
-                results = await loop.run_in_executor(
-                    self.writer, self._store_many, [job for job, _ in batch]
-                )
+                results = await loop.run_in_executor(self.writer, self._store_many, [job for job, _ in batch])
             except BaseException as exc:  # noqa: BLE001 - handed to every waiting feed
                 results = [exc] * len(batch)
             for (_, done), result in zip(batch, results, strict=True):
@@ -574,8 +590,12 @@ class _Engine:
         return results
 
     def _store(
-        self, source_id: int, rows: list[PreparedRow], url: str,
-        updates: list[tuple[int, dict[str, object]]], ignore: Compiled | None = None,
+        self,
+        source_id: int,
+        rows: list[PreparedRow],
+        url: str,
+        updates: list[tuple[int, dict[str, object]]],
+        ignore: Compiled | None = None,
         fulltext: bool = False,
     ) -> object:
         with self.lib.write():  # the articles, the ignore rule and the source: all or nothing

@@ -1,15 +1,15 @@
 """Plain-text articles: a title line, paragraphs, an optional byline and label lines.
 
-    Title of the article
+Title of the article
 
-    Paragraph one ...
+Paragraph one ...
 
-    Title of the article - repeated      <- a picture caption: dropped
+Title of the article - repeated      <- a picture caption: dropped
 
-    Jana Beispiel, Freiburg              <- byline: Jana Beispiel is the author
+Jana Beispiel, Freiburg              <- byline: Jana Beispiel is the author
 
-    Kategorien: Payment, Etsy & Co.      <- categories (commas only split)
-    Schlagworte: wero, paypal            <- tags (empty entries yield nothing)
+Kategorien: Payment, Etsy & Co.      <- categories (commas only split)
+Schlagworte: wero, paypal            <- tags (empty entries yield nothing)
 """
 
 from __future__ import annotations

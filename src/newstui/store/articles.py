@@ -81,14 +81,21 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
     published = item.published if item.published is not None else now
     cats = clean_names(item.categories)
     tags = clean_names(item.tags)
-    enclosures = json.dumps(
-        [
-            {"url": safe_url(str(e.get("url", ""))), "type": clean_line(str(e.get("type", "")), 100),
-             "length": int(str(e["length"])) if str(e.get("length", "")).isdigit() else None}
-            for e in item.enclosures
-            if safe_url(str(e.get("url", "")))
-        ]
-    ) if item.enclosures else ""
+    enclosures = (
+        json.dumps(
+            [
+                {
+                    "url": safe_url(str(e.get("url", ""))),
+                    "type": clean_line(str(e.get("type", "")), 100),
+                    "length": int(str(e["length"])) if str(e.get("length", "")).isdigit() else None,
+                }
+                for e in item.enclosures
+                if safe_url(str(e.get("url", "")))
+            ]
+        )
+        if item.enclosures
+        else ""
+    )
     guid = clean_line(item.guid, 2000)
     key = guid or link
     if not key:
@@ -112,16 +119,45 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
     # Fields joined by a separator that clean() keeps out of every one of them (0x1f).
     digest = hashlib.sha1(
         "\x1f".join(
-            (title, link, author, summary, content, ctype,
-             "" if estimated else repr(published), repr(item.updated), enclosures,
-             "\x1e".join(cats), "\x1e".join(tags), *(("derived",) if derived else ()))
+            (
+                title,
+                link,
+                author,
+                summary,
+                content,
+                ctype,
+                "" if estimated else repr(published),
+                repr(item.updated),
+                enclosures,
+                "\x1e".join(cats),
+                "\x1e".join(tags),
+                *(("derived",) if derived else ()),
+            )
         ).encode("utf-8", "surrogatepass")
     ).hexdigest()
     if repeated:
         summary = ""
-    return PreparedRow(key, digest, title, link, author, summary, content, ctype, published,
-                       int(estimated), item.updated, enclosures, cats, tags, body, summary_text,
-                       derived, story, guid_key)
+    return PreparedRow(
+        key,
+        digest,
+        title,
+        link,
+        author,
+        summary,
+        content,
+        ctype,
+        published,
+        int(estimated),
+        item.updated,
+        enclosures,
+        cats,
+        tags,
+        body,
+        summary_text,
+        derived,
+        story,
+        guid_key,
+    )
 
 
 FTS_INSERT = "INSERT INTO articles_fts (rowid, title, author, summary, body) VALUES (?,?,?,?,?)"
@@ -148,8 +184,10 @@ def unindex(c: sqlite3.Connection, ids: Iterable[int]) -> None:
         ).fetchall()
         c.executemany(
             _FTS_DELETE,
-            [(aid, title, author, *index_texts(summary, content, ctype))
-             for aid, title, author, summary, content, ctype in rows],
+            [
+                (aid, title, author, *index_texts(summary, content, ctype))
+                for aid, title, author, summary, content, ctype in rows
+            ],
         )
 
 
@@ -208,9 +246,27 @@ class ArticleStore(Connection):
             changed_ids: list[tuple[int]] = []
             updates: list[tuple[Any, ...]] = []
             for key, row in prepared.items():
-                (_, h, title, link, author, summary, content, ctype, published, estimated,
-                 updated, enclosures, cats, tags, body, summary_text, derived, story,
-                 guid_key) = row
+                (
+                    _,
+                    h,
+                    title,
+                    link,
+                    author,
+                    summary,
+                    content,
+                    ctype,
+                    published,
+                    estimated,
+                    updated,
+                    enclosures,
+                    cats,
+                    tags,
+                    body,
+                    summary_text,
+                    derived,
+                    story,
+                    guid_key,
+                ) = row
                 old = existing.get(key)
                 if old is None:
                     aid = c.execute(
@@ -218,8 +274,25 @@ class ArticleStore(Connection):
                         "content, content_type, published, date_estimated, updated, first_seen, "
                         "enclosures, title_derived, story, guid_key) "
                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-                        (source_id, key, h, title, link, author, summary, content, ctype,
-                         published, estimated, updated, now, enclosures, derived, story, guid_key),
+                        (
+                            source_id,
+                            key,
+                            h,
+                            title,
+                            link,
+                            author,
+                            summary,
+                            content,
+                            ctype,
+                            published,
+                            estimated,
+                            updated,
+                            now,
+                            enclosures,
+                            derived,
+                            story,
+                            guid_key,
+                        ),
                     ).fetchone()[0]
                     result.new += 1
                     result.new_ids.append(aid)
@@ -228,8 +301,25 @@ class ArticleStore(Connection):
                     continue
                 else:
                     aid = old[0]
-                    updates.append((h, title, link, author, summary, content, ctype, published,
-                                    estimated, updated, enclosures, derived, aid, story, guid_key))
+                    updates.append(
+                        (
+                            h,
+                            title,
+                            link,
+                            author,
+                            summary,
+                            content,
+                            ctype,
+                            published,
+                            estimated,
+                            updated,
+                            enclosures,
+                            derived,
+                            aid,
+                            story,
+                            guid_key,
+                        )
+                    )
                     changed_ids.append((aid,))
                     result.updated += 1
                 labels.append((aid, cats, tags))
@@ -242,8 +332,7 @@ class ArticleStore(Connection):
                     "content_type=?, published = CASE WHEN ? THEN published ELSE ? END, "
                     "date_estimated = CASE WHEN ? THEN date_estimated ELSE 0 END, updated=?, "
                     "enclosures=?, title_derived=?, story=?, guid_key=? WHERE id=?",
-                    [(*u[:7], u[8], u[7], u[8], u[9], u[10], u[11], u[13], u[14], u[12])
-                     for u in updates],
+                    [(*u[:7], u[8], u[7], u[8], u[9], u[10], u[11], u[13], u[14], u[12]) for u in updates],
                 )
                 c.executemany("DELETE FROM article_categories WHERE article_id = ?", changed_ids)
                 c.executemany(
@@ -274,9 +363,7 @@ class ArticleStore(Connection):
             ).fetchone()[0]
         return ids
 
-    def _write_labels(
-        self, c: sqlite3.Connection, labels: list[tuple[int, list[str], list[str]]]
-    ) -> None:
+    def _write_labels(self, c: sqlite3.Connection, labels: list[tuple[int, list[str], list[str]]]) -> None:
         cat_ids = self._name_ids(c, "categories", (n for _, cats, _ in labels for n in cats))
         tag_ids = self._name_ids(c, "tags", (n for _, _, tags in labels for n in tags))
         c.executemany(
@@ -309,9 +396,7 @@ class ArticleStore(Connection):
         a large OFFSET would walk the whole index."""
         q = self.compiled(query)
         where = q.where
-        if sort == "date" and limit is not None and FTS_MEMBER in where and (
-            self._many_matches(q)
-        ):
+        if sort == "date" and limit is not None and FTS_MEMBER in where and (self._many_matches(q)):
             where = where.replace(FTS_MEMBER, _FTS_BY_DATE)
         params: list[object] = []
         sql = ROW_SELECT
@@ -350,8 +435,8 @@ class ArticleStore(Connection):
         if not q.rank_match:
             return False
         found: int = self._read(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? "
-            "LIMIT ?)", (q.rank_match, MANY_MATCHES),
+            "SELECT COUNT(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)",
+            (q.rank_match, MANY_MATCHES),
         )[0][0]
         return found >= MANY_MATCHES
 
@@ -403,13 +488,22 @@ class ArticleStore(Connection):
                 if aid not in rows:
                     continue
                 r = rows[aid]
-                out.append({
-                    "id": r[0], "title": r[1], "author": r[2], "source": r[3] or "",
-                    "link": r[4], "published": iso(r[5]), "categories": cats.get(aid, []),
-                    "tags": tags.get(aid, []), "read": bool(r[6]), "bookmarked": bool(r[7]),
-                    "title_derived": bool(r[8]),
-                    "also_in": others.get(aid, []),
-                })
+                out.append(
+                    {
+                        "id": r[0],
+                        "title": r[1],
+                        "author": r[2],
+                        "source": r[3] or "",
+                        "link": r[4],
+                        "published": iso(r[5]),
+                        "categories": cats.get(aid, []),
+                        "tags": tags.get(aid, []),
+                        "read": bool(r[6]),
+                        "bookmarked": bool(r[7]),
+                        "title_derived": bool(r[8]),
+                        "also_in": others.get(aid, []),
+                    }
+                )
         return out
 
     def count(self, query: str | Compiled | None = None) -> int:
@@ -419,10 +513,11 @@ class ArticleStore(Connection):
             # (CROSS JOIN keeps SQLite from starting at the articles instead).
             base = q.uncollapsed
             hidden: int = self._read(
-                "SELECT COUNT(*) FROM story_copies" if base.is_everything else
-                "SELECT COUNT(*) FROM story_copies c CROSS JOIN articles a ON a.id = c.article_id "
-                f"WHERE ({base.where}) AND NOT ({q.where})", [] if base.is_everything else
-                [*base.params, *q.params],
+                "SELECT COUNT(*) FROM story_copies"
+                if base.is_everything
+                else "SELECT COUNT(*) FROM story_copies c CROSS JOIN articles a ON a.id = c.article_id "
+                f"WHERE ({base.where}) AND NOT ({q.where})",
+                [] if base.is_everything else [*base.params, *q.params],
             )[0][0]
             return self.count(base) - hidden
         if q.is_everything:
@@ -430,9 +525,9 @@ class ArticleStore(Connection):
         if q.where == FTS_MEMBER:
             # One search term: the index holds exactly the articles (doctor keeps it so),
             # so its own count needs no article row.
-            return int(self._read(
-                "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", q.params
-            )[0][0])
+            return int(
+                self._read("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", q.params)[0][0]
+            )
         return int(self._read(f"SELECT COUNT(*) FROM articles a WHERE {q.where}", q.params)[0][0])
 
     def warm_search(self) -> None:
@@ -452,9 +547,10 @@ class ArticleStore(Connection):
         found: list[int] = []
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
-            found.extend(r[0] for r in self._read(
-                f"{sql} AND a.id IN ({','.join('?' * len(chunk))})", [*q.params, *chunk]
-            ))
+            found.extend(
+                r[0]
+                for r in self._read(f"{sql} AND a.id IN ({','.join('?' * len(chunk))})", [*q.params, *chunk])
+            )
         return found
 
     def article(self, article_id: int | str) -> Article:
@@ -481,27 +577,49 @@ class ArticleStore(Connection):
         if r[24] is not None and (r[16] is None or (r[18] is None and r[23] is not None)):
             fulltext = r[23:27]
         cats = [
-            n for (n,) in self._read(
+            n
+            for (n,) in self._read(
                 "SELECT c.name FROM article_categories ac JOIN categories c ON c.id = ac.category_id "
-                "WHERE ac.article_id = ? ORDER BY c.name COLLATE NOCASE", (aid,)
+                "WHERE ac.article_id = ? ORDER BY c.name COLLATE NOCASE",
+                (aid,),
             )
         ]
         tags: dict[str, Tag] = {}
         for name, origin in self._read(
             "SELECT t.name, at.origin FROM article_tags at JOIN tags t ON t.id = at.tag_id "
-            "WHERE at.article_id = ? ORDER BY t.name COLLATE NOCASE, at.origin", (aid,)
+            "WHERE at.article_id = ? ORDER BY t.name COLLATE NOCASE, at.origin",
+            (aid,),
         ):
             # A tag both the source and the user gave counts as the user's: it survives refresh.
             if name.casefold() not in tags or origin == "user":
                 tags[name.casefold()] = Tag(name, origin)
         return Article(
-            id=r[0], source_id=r[1], source=r[2] or "", key=r[3], title=r[4], link=r[5],
-            author=r[6], summary=r[7], content=r[8], content_type=r[9], published=r[10],
-            date_estimated=bool(r[11]), updated=r[12], first_seen=r[13], read=bool(r[14]),
-            enclosures=json.loads(r[15]) if r[15] else [], categories=cats,
-            tags=list(tags.values()), bookmarked=r[16] is not None, bookmarked_at=r[16],
-            note=r[17] or "", fulltext=fulltext[0], fulltext_status=fulltext[1] or "none",
-            fulltext_error=fulltext[2], fulltext_attempts=fulltext[3] or 0, title_derived=bool(r[22]),
+            id=r[0],
+            source_id=r[1],
+            source=r[2] or "",
+            key=r[3],
+            title=r[4],
+            link=r[5],
+            author=r[6],
+            summary=r[7],
+            content=r[8],
+            content_type=r[9],
+            published=r[10],
+            date_estimated=bool(r[11]),
+            updated=r[12],
+            first_seen=r[13],
+            read=bool(r[14]),
+            enclosures=json.loads(r[15]) if r[15] else [],
+            categories=cats,
+            tags=list(tags.values()),
+            bookmarked=r[16] is not None,
+            bookmarked_at=r[16],
+            note=r[17] or "",
+            fulltext=fulltext[0],
+            fulltext_status=fulltext[1] or "none",
+            fulltext_error=fulltext[2],
+            fulltext_attempts=fulltext[3] or 0,
+            title_derived=bool(r[22]),
             also_in=self._also_in([aid]).get(aid, []),
         )
 
@@ -531,7 +649,8 @@ class ArticleStore(Connection):
                 chunk = id_list[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 changed.extend(
-                    r[0] for r in c.execute(
+                    r[0]
+                    for r in c.execute(
                         f"UPDATE articles SET read = ?, read_at = ? WHERE id IN ({marks}) "
                         f"AND read != ? RETURNING id",
                         (int(read), time.time() if read else None, *chunk, int(read)),
@@ -545,14 +664,15 @@ class ArticleStore(Connection):
         q = self.compiled(query)
         with self.write() as c:
             changed = [
-                r[0] for r in c.execute(
+                r[0]
+                for r in c.execute(
                     f"UPDATE articles AS a SET read = 1, read_at = ? WHERE a.read = 0 AND {q.where} "
                     "RETURNING id",
                     (time.time(), *q.params),
                 )
             ]
             record(c, _read_changes(changed, True), enabled=journal)
-            copies = story_members(c, changed)[len(changed):]  # the rest of those stories
+            copies = story_members(c, changed)[len(changed) :]  # the rest of those stories
             return changed + (self.set_read(copies, True, journal=journal) if copies else [])
 
 

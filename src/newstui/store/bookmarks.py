@@ -28,7 +28,11 @@ class BookmarkStore(Connection):
 
     # --------------------------------------------------------------- bookmarks
     def bookmark(
-        self, article_id: int, note: str | None = None, *, created: float | None = None,
+        self,
+        article_id: int,
+        note: str | None = None,
+        *,
+        created: float | None = None,
         journal: bool = True,
     ) -> Article:
         """Bookmark an article (or update its note). The bookmark keeps a full copy.
@@ -71,8 +75,13 @@ class BookmarkStore(Connection):
         return art
 
     def set_fulltext(
-        self, article_id: int, status: str, *, text: str | None = None,
-        error: str | None = None, attempted: bool = False,
+        self,
+        article_id: int,
+        status: str,
+        *,
+        text: str | None = None,
+        error: str | None = None,
+        attempted: bool = False,
     ) -> None:
         """Record the full-text state of a bookmark ('none', 'pending', 'ok', 'failed')."""
         if status not in ("none", "pending", "ok", "failed"):
@@ -82,17 +91,26 @@ class BookmarkStore(Connection):
                 "UPDATE bookmarks SET fulltext_status = ?, "
                 "fulltext = CASE WHEN ? THEN ? ELSE fulltext END, fulltext_error = ?, "
                 "fulltext_attempts = fulltext_attempts + ? WHERE article_id = ?",
-                (status, text is not None, None if text is None else clean(text),
-                 None if error is None else clean_line(error, 500), int(attempted), article_id),
+                (
+                    status,
+                    text is not None,
+                    None if text is None else clean(text),
+                    None if error is None else clean_line(error, 500),
+                    int(attempted),
+                    article_id,
+                ),
             )
 
     def fulltext_queue(self, max_attempts: int) -> list[int]:
         """Bookmarks waiting for their full text (pending, or failed and still to retry)."""
-        return [r[0] for r in self._read(
-            "SELECT article_id FROM bookmarks WHERE fulltext_status = 'pending' OR "
-            "(fulltext_status = 'failed' AND fulltext_attempts < ?) ORDER BY created",
-            (max_attempts,),
-        )]
+        return [
+            r[0]
+            for r in self._read(
+                "SELECT article_id FROM bookmarks WHERE fulltext_status = 'pending' OR "
+                "(fulltext_status = 'failed' AND fulltext_attempts < ?) ORDER BY created",
+                (max_attempts,),
+            )
+        ]
 
     def article_id_for(self, source_id: int, item: ArticleIn, source_url: str = "") -> int | None:
         """The stored id of an article a source produced, if any (keyed as ``upsert`` keys it)."""
@@ -112,9 +130,15 @@ class BookmarkStore(Connection):
     def _snapshot(self, c: sqlite3.Connection, art: Article) -> None:
         snap = json.dumps(
             {
-                "title": art.title, "link": art.link, "author": art.author, "source": art.source,
-                "published": art.published, "summary": art.summary, "content": art.content,
-                "content_type": art.content_type, "categories": art.categories,
+                "title": art.title,
+                "link": art.link,
+                "author": art.author,
+                "source": art.source,
+                "published": art.published,
+                "summary": art.summary,
+                "content": art.content,
+                "content_type": art.content_type,
+                "categories": art.categories,
                 "tags": [[t.name, t.origin] for t in art.tags],
             },
             ensure_ascii=False,

@@ -89,9 +89,9 @@ def search_index_problems(lib: Library) -> list[str]:
             "(SELECT 1 FROM articles a WHERE a.id = d.id)"
         )[0][0]
         # Every article has a title, so an entry with no words at all lost its text.
-        empty = lib._read(
-            "SELECT COUNT(*) FROM articles_fts_docsize WHERE NOT (hex(sz) GLOB '*[1-9A-F]*')"
-        )[0][0]
+        empty = lib._read("SELECT COUNT(*) FROM articles_fts_docsize WHERE NOT (hex(sz) GLOB '*[1-9A-F]*')")[
+            0
+        ][0]
     except (sqlite3.DatabaseError, LibraryError) as exc:
         problems.append(f"index unreadable: {' '.join(str(exc).split())}")
         return problems
@@ -113,9 +113,7 @@ def rebuild_search_index(lib: Library) -> int:
         ).fetchone()[0]
         c.execute("DROP TABLE articles_fts")
         c.execute(sql)
-        rows = c.execute(
-            "SELECT id, title, author, summary, content, content_type FROM articles"
-        )
+        rows = c.execute("SELECT id, title, author, summary, content, content_type FROM articles")
         n = 0
         batch: list[tuple[Any, ...]] = []
         for aid, title, author, summary, content, ctype in rows:

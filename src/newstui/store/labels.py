@@ -20,13 +20,15 @@ class LabelStore(Connection):
         # Provided by ArticleStore, the sibling this part is assembled with in Library.
         def article(self, article_id: int | str) -> Article: ...
         def _require(self, c: sqlite3.Connection, aid: int) -> None: ...
-        def _name_ids(
-            self, c: sqlite3.Connection, table: str, names: Iterable[str]
-        ) -> dict[str, int]: ...
+        def _name_ids(self, c: sqlite3.Connection, table: str, names: Iterable[str]) -> dict[str, int]: ...
 
     # -------------------------------------------------------------------- tags
     def tag(
-        self, article_id: int, add: Iterable[str] = (), remove: Iterable[str] = (), *,
+        self,
+        article_id: int,
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+        *,
         journal: bool = True,
     ) -> Article:
         """Add user tags and remove tags (of either origin) from one article.
@@ -83,10 +85,14 @@ class LabelStore(Connection):
 
     @staticmethod
     def _user_articles(c: sqlite3.Connection, tag_id: int) -> list[int]:
-        return [r[0] for r in c.execute(
-            "SELECT article_id FROM article_tags WHERE tag_id = ? AND origin = 'user' ORDER BY article_id",
-            (tag_id,),
-        )]
+        return [
+            r[0]
+            for r in c.execute(
+                "SELECT article_id FROM article_tags WHERE tag_id = ? AND origin = 'user' "
+                "ORDER BY article_id",
+                (tag_id,),
+            )
+        ]
 
     def _drop_unused(self, c: sqlite3.Connection) -> None:
         c.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM article_tags)")
@@ -113,9 +119,11 @@ class LabelStore(Connection):
                     for aid in self._user_articles(c, row[0]):
                         changes += [("tag", aid, None, row[1], None), ("tag", aid, None, None, new_name)]
                     record(c, changes, enabled=journal)
-                return int(c.execute(
-                    "SELECT COUNT(DISTINCT article_id) FROM article_tags WHERE tag_id = ?", (row[0],)
-                ).fetchone()[0])
+                return int(
+                    c.execute(
+                        "SELECT COUNT(DISTINCT article_id) FROM article_tags WHERE tag_id = ?", (row[0],)
+                    ).fetchone()[0]
+                )
             return self._merge(c, row[0], target[0], journal)
 
     def merge_tags(self, sources: Iterable[str], into: str, *, journal: bool = True) -> int:
@@ -167,7 +175,8 @@ class LabelStore(Connection):
                 "SELECT COUNT(DISTINCT article_id) FROM article_tags WHERE tag_id = ?", (row[0],)
             ).fetchone()[0]
             record(
-                c, (("tag", aid, None, row[1], None) for aid in self._user_articles(c, row[0])),
+                c,
+                (("tag", aid, None, row[1], None) for aid in self._user_articles(c, row[0])),
                 enabled=journal,
             )
             c.execute("DELETE FROM tags WHERE id = ?", (row[0],))

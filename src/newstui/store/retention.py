@@ -27,9 +27,7 @@ def apply_retention(lib: Library, days: int, now: float | None = None) -> int:
     ``retention_days`` where it has one (0 keeps its articles). Returns how many went."""
     now = time.time() if now is None else now
     limit = cutoff(days, now)
-    own = [d for (d,) in lib._read(
-        "SELECT DISTINCT retention_days FROM sources WHERE retention_days > 0"
-    )]
+    own = [d for (d,) in lib._read("SELECT DISTINCT retention_days FROM sources WHERE retention_days > 0")]
     limits = [x for x in (limit, *(cutoff(d, now) for d in own)) if x is not None]
     if not limits:
         return 0
@@ -59,7 +57,5 @@ def apply_retention(lib: Library, days: int, now: float | None = None) -> int:
         # Source tags and categories go with their articles (ON DELETE CASCADE); names
         # no article uses any more go too.
         c.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM article_tags)")
-        c.execute(
-            "DELETE FROM categories WHERE id NOT IN (SELECT category_id FROM article_categories)"
-        )
+        c.execute("DELETE FROM categories WHERE id NOT IN (SELECT category_id FROM article_categories)")
     return len(ids)

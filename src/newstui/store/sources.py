@@ -20,7 +20,12 @@ class SourceStore(Connection):
 
     # ----------------------------------------------------------------- sources
     def add_source(
-        self, url: str, *, kind: str = "feed", title: str = "", category: str = "",
+        self,
+        url: str,
+        *,
+        kind: str = "feed",
+        title: str = "",
+        category: str = "",
         journal: bool = True,
     ) -> tuple[Source, bool]:
         """Add a source (or find the one with this URL). Returns (source, created).
@@ -36,10 +41,13 @@ class SourceStore(Connection):
         with self.write() as c:
             row = c.execute("SELECT id FROM sources WHERE url = ?", (url,)).fetchone()
             if row:
-                if category and c.execute(
-                    "UPDATE sources SET category = ? WHERE id = ? AND category = '' RETURNING id",
-                    (category, row[0]),
-                ).fetchall():
+                if (
+                    category
+                    and c.execute(
+                        "UPDATE sources SET category = ? WHERE id = ? AND category = '' RETURNING id",
+                        (category, row[0]),
+                    ).fetchall()
+                ):
                     changes.append(("source_category", None, row[0], "", category))
                 created = False
                 sid = row[0]
@@ -80,9 +88,7 @@ class SourceStore(Connection):
         else:
             rows = self._read(f"SELECT {cols} FROM sources WHERE url = ?", (ref,))
             if not rows:
-                rows = self._read(
-                    f"SELECT {cols} FROM sources WHERE title = ? COLLATE NOCASE", (ref,)
-                )
+                rows = self._read(f"SELECT {cols} FROM sources WHERE title = ? COLLATE NOCASE", (ref,))
         if len(rows) != 1:
             raise NotFound(f"no source {ref!r}" if not rows else f"several sources match {ref!r}")
         counts = self._read(
@@ -111,7 +117,11 @@ class SourceStore(Connection):
     def _clean_source_fields(fields: dict[str, object]) -> dict[str, object]:
         """Text a feed or a server supplied (titles, errors, URLs) is cleaned on entry too."""
         limits = {
-            "url": 4000, "title": 2000, "feed_title": 2000, "category": 200, "last_error": 1000,
+            "url": 4000,
+            "title": 2000,
+            "feed_title": 2000,
+            "category": 200,
+            "last_error": 1000,
             "ignore_rule": 1000,
         }
         out = dict(fields)
@@ -141,29 +151,44 @@ class SourceStore(Connection):
         with self.write() as c:
             for source_id, fields in updates:
                 fields = self._clean_source_fields(fields)
-                if "url" in fields and c.execute(
-                    "SELECT 1 FROM sources WHERE url = ? AND id != ?", (fields["url"], source_id)
-                ).fetchone():
+                if (
+                    "url" in fields
+                    and c.execute(
+                        "SELECT 1 FROM sources WHERE url = ? AND id != ?", (fields["url"], source_id)
+                    ).fetchone()
+                ):
                     fields = {k: v for k, v in fields.items() if k != "url"}
                 if not fields:
                     continue
                 named = [k for k in ("title", "category") if k in fields]
                 before = (
                     c.execute(f"SELECT {', '.join(named)} FROM sources WHERE id = ?", (source_id,)).fetchone()
-                    if journal and named else None
+                    if journal and named
+                    else None
                 )
                 sets = ", ".join(f"{k} = ?" for k in fields)
                 c.execute(f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id))
                 if before is not None:
-                    record(c, (
-                        (f"source_{k}", None, source_id, old, str(fields[k]))
-                        for k, old in zip(named, before, strict=True) if old != fields[k]
-                    ))
+                    record(
+                        c,
+                        (
+                            (f"source_{k}", None, source_id, old, str(fields[k]))
+                            for k, old in zip(named, before, strict=True)
+                            if old != fields[k]
+                        ),
+                    )
 
     # ---------------------------------------------------------------- settings
     SETTING_COLUMNS = frozenset(
-        ("title", "category", "refresh_interval", "retention_days", "always_fulltext",
-         "ignore_rule", "paused")
+        (
+            "title",
+            "category",
+            "refresh_interval",
+            "retention_days",
+            "always_fulltext",
+            "ignore_rule",
+            "paused",
+        )
     )
 
     def set_source_settings(
@@ -200,14 +225,17 @@ class SourceStore(Connection):
         with self.write() as c:
             for i in range(0, len(wanted), 500):
                 chunk = wanted[i : i + 500]
-                ids.extend(r[0] for r in c.execute(
-                    f"SELECT a.id FROM articles a WHERE ({query.where}) "
-                    f"AND a.id IN ({','.join('?' * len(chunk))}) "
-                    "AND NOT EXISTS (SELECT 1 FROM bookmarks b WHERE b.article_id = a.id) "
-                    "AND NOT EXISTS (SELECT 1 FROM article_tags t "
-                    "WHERE t.article_id = a.id AND t.origin = 'user')",
-                    [*query.params, *chunk],
-                ))
+                ids.extend(
+                    r[0]
+                    for r in c.execute(
+                        f"SELECT a.id FROM articles a WHERE ({query.where}) "
+                        f"AND a.id IN ({','.join('?' * len(chunk))}) "
+                        "AND NOT EXISTS (SELECT 1 FROM bookmarks b WHERE b.article_id = a.id) "
+                        "AND NOT EXISTS (SELECT 1 FROM article_tags t "
+                        "WHERE t.article_id = a.id AND t.origin = 'user')",
+                        [*query.params, *chunk],
+                    )
+                )
             unindex(c, ids)
             c.executemany("DELETE FROM articles WHERE id = ?", ((i,) for i in ids))
         return ids

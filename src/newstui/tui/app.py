@@ -34,9 +34,7 @@ class NewstuiApp(App[None]):
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="command_palette"),
     ]
 
-    def __init__(
-        self, paths: Paths, config: Config | None = None, *, network: bool = True
-    ) -> None:
+    def __init__(self, paths: Paths, config: Config | None = None, *, network: bool = True) -> None:
         super().__init__()
         self.ctx = ReaderContext.open(paths, config or Config(), network=network)
         self.keymap: dict[str, str] = dict(self.ctx.config.keys)
@@ -79,7 +77,8 @@ class NewstuiApp(App[None]):
         if safe is None:
             self.notify(
                 "Not opening that link: only http:// and https:// links are opened.",
-                severity="warning", markup=False,
+                severity="warning",
+                markup=False,
             )
             return
         import webbrowser

@@ -45,8 +45,15 @@ class InputDialog(ModalScreen[str | None]):
     """
 
     def __init__(
-        self, title: str, *, value: str = "", placeholder: str = "", hint: str = "",
-        suggester: Suggester | None = None, check: Check | None = None, ok_label: str = "OK",
+        self,
+        title: str,
+        *,
+        value: str = "",
+        placeholder: str = "",
+        hint: str = "",
+        suggester: Suggester | None = None,
+        check: Check | None = None,
+        ok_label: str = "OK",
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -61,8 +68,11 @@ class InputDialog(ModalScreen[str | None]):
         with Vertical():
             yield Static(Content(self.title_text), classes="dialog-title")
             yield Input(
-                value=self.value, placeholder=self.placeholder, suggester=self.suggester,
-                id="dialog-input", select_on_focus=False,
+                value=self.value,
+                placeholder=self.placeholder,
+                suggester=self.suggester,
+                id="dialog-input",
+                select_on_focus=False,
             )
             yield Static(Content(self.hint), classes="dialog-hint")
             yield Static("", classes="dialog-error -none", id="dialog-error", markup=False)
@@ -126,7 +136,7 @@ class TagSuggester(Suggester):
         fold = stem.casefold()
         for name in self.names:
             if name.casefold().startswith(fold) and len(name) > len(stem):
-                return value + name[len(stem):]
+                return value + name[len(stem) :]
         return None
 
 
@@ -149,8 +159,11 @@ def tag_dialog(current: list[str], known: list[str]) -> InputDialog:
 
 def note_dialog(note: str) -> InputDialog:
     return InputDialog(
-        "Bookmark note", value=note, placeholder="Why you kept this",
-        hint="Saving a note bookmarks the article.", ok_label="Save",
+        "Bookmark note",
+        value=note,
+        placeholder="Why you kept this",
+        hint="Saving a note bookmarks the article.",
+        ok_label="Save",
     )
 
 
@@ -172,17 +185,21 @@ def valid_feed_url(url: str) -> str | None:
 
 def add_feed_dialog(check: Check) -> InputDialog:
     return InputDialog(
-        "Add a feed", placeholder="https://example.org/feed.xml",
+        "Add a feed",
+        placeholder="https://example.org/feed.xml",
         hint="RSS, Atom or JSON Feed, or a site that links to one. It is fetched at once.",
-        check=check, ok_label="Add",
+        check=check,
+        ok_label="Add",
     )
 
 
 def import_dialog(check: Check) -> InputDialog:
     return InputDialog(
-        "Import files or a folder", placeholder="~/Documents/articles",
+        "Import files or a folder",
+        placeholder="~/Documents/articles",
         hint="Text, Markdown, HTML, feed files and OPML; folders are read recursively.",
-        check=check, ok_label="Import",
+        check=check,
+        ok_label="Import",
     )
 
 

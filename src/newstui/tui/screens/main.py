@@ -54,34 +54,70 @@ class MainScreen(Screen[None]):
         Binding("shift+tab", "cycle(-1)", "Previous pane", show=False, id="previous_pane"),
         Binding("b", "bookmark", "Bookmark", tooltip="Bookmark or unbookmark the article", id="bookmark"),
         Binding("t", "tags", "Tags", tooltip="Add or remove tags on the article", id="tags"),
-        Binding("m", "toggle_read", "Read/unread", tooltip="Mark the article read or unread",
-                id="toggle_read"),
+        Binding(
+            "m", "toggle_read", "Read/unread", tooltip="Mark the article read or unread", id="toggle_read"
+        ),
         Binding("n", "note", "Note", show=False, tooltip="Bookmark with a note", id="note"),
-        Binding("A", "mark_all_read", "All read", tooltip="Mark everything in the list read",
-                id="mark_all_read"),
+        Binding(
+            "A", "mark_all_read", "All read", tooltip="Mark everything in the list read", id="mark_all_read"
+        ),
         Binding("u", "undo", "Undo", show=False, tooltip="Mark those articles unread again", id="undo"),
-        Binding("F", "full_text", "Full text", tooltip="Fetch the whole article for offline reading",
-                id="full_text"),
-        Binding("o", "open_link", "Open link", tooltip="Open the article's link in the browser",
-                id="open_link"),
+        Binding(
+            "F",
+            "full_text",
+            "Full text",
+            tooltip="Fetch the whole article for offline reading",
+            id="full_text",
+        ),
+        Binding(
+            "o", "open_link", "Open link", tooltip="Open the article's link in the browser", id="open_link"
+        ),
         Binding("y", "copy_link", "Copy link", show=False, id="copy_link"),
         Binding("s", "sort", "Sort", tooltip="Sort by date, source or title", id="sort", show=False),
         Binding("r", "refresh_all", "Refresh", tooltip="Fetch every feed now", id="refresh_all"),
-        Binding("R", "refresh_source", "Refresh source", show=False,
-                tooltip="Fetch the selected article's source", id="refresh_source"),
-        Binding("a", "add_feed", "Add feed", show=False, tooltip="Subscribe to a feed by URL",
-                id="add_feed"),
-        Binding("i", "import_path", "Import", show=False, tooltip="Import a file or folder",
-                id="import_path"),
-        Binding("f", "toggle_filters", "Filters", show=False, tooltip="Show or hide the filter pane",
-                id="toggle_filters"),
-        Binding("right_square_bracket", "next_unread", "Next unread",
-                tooltip="Select the next unread article (open it while reading one)", id="next_unread"),
-        Binding("left_square_bracket", "previous_unread", "Previous unread", show=False,
-                tooltip="Select the previous unread article (open it while reading one)",
-                id="previous_unread"),
-        Binding("N", "open_next_unread", "Open next unread", show=False,
-                tooltip="Open the next unread article", id="open_next_unread"),
+        Binding(
+            "R",
+            "refresh_source",
+            "Refresh source",
+            show=False,
+            tooltip="Fetch the selected article's source",
+            id="refresh_source",
+        ),
+        Binding("a", "add_feed", "Add feed", show=False, tooltip="Subscribe to a feed by URL", id="add_feed"),
+        Binding(
+            "i", "import_path", "Import", show=False, tooltip="Import a file or folder", id="import_path"
+        ),
+        Binding(
+            "f",
+            "toggle_filters",
+            "Filters",
+            show=False,
+            tooltip="Show or hide the filter pane",
+            id="toggle_filters",
+        ),
+        Binding(
+            "right_square_bracket",
+            "next_unread",
+            "Next unread",
+            tooltip="Select the next unread article (open it while reading one)",
+            id="next_unread",
+        ),
+        Binding(
+            "left_square_bracket",
+            "previous_unread",
+            "Previous unread",
+            show=False,
+            tooltip="Select the previous unread article (open it while reading one)",
+            id="previous_unread",
+        ),
+        Binding(
+            "N",
+            "open_next_unread",
+            "Open next unread",
+            show=False,
+            tooltip="Open the next unread article",
+            id="open_next_unread",
+        ),
     ]
 
     reading: var[bool] = var(False)
@@ -218,9 +254,7 @@ class MainScreen(Screen[None]):
         header.sort = self.sort
         header.description = self.describe_filter()
         articles = self.query_one(ArticleList)
-        articles.load(
-            self.current_query, self.sort, keep_id=state.selected_id, anchor=state.cursor
-        )
+        articles.load(self.current_query, self.sort, keep_id=state.selected_id, anchor=state.cursor)
         articles.focus()
         self.query_one(FilterPane).select_query(self.filter.query)
         self.set_timer(0.5, articles.warm_search)

@@ -138,9 +138,7 @@ class ArticleList(ScrollView, can_focus=True):
         self._query_running = False
 
     # ------------------------------------------------------------------ loading
-    def load(
-        self, text: str, sort: str = "date", *, keep_id: int | None = None, anchor: int = 0
-    ) -> None:
+    def load(self, text: str, sort: str = "date", *, keep_id: int | None = None, anchor: int = 0) -> None:
         """Show the articles matching ``text``; keep ``keep_id`` selected if it is near
         ``anchor`` in the new order, else put the cursor at ``anchor`` (clamped)."""
         try:
@@ -163,8 +161,10 @@ class ArticleList(ScrollView, can_focus=True):
             return
         row = self.current_row
         self.load(
-            self.list_query.text, self.list_query.sort,
-            keep_id=row.id if row else None, anchor=self.cursor,
+            self.list_query.text,
+            self.list_query.sort,
+            keep_id=row.id if row else None,
+            anchor=self.cursor,
         )
 
     @work(thread=True, exclusive=True, group="list-query")
@@ -173,10 +173,14 @@ class ArticleList(ScrollView, can_focus=True):
         first_page = max(0, anchor // PAGE - 1) if keep_id is not None or anchor else 0
         for attempt in range(2):
             try:
-                rows = self.reader.with_also_in(self.reader.list_articles(
-                    query.compiled, sort=query.sort, limit=3 * PAGE if first_page or anchor else PAGE,
-                    offset=first_page * PAGE,
-                ))
+                rows = self.reader.with_also_in(
+                    self.reader.list_articles(
+                        query.compiled,
+                        sort=query.sort,
+                        limit=3 * PAGE if first_page or anchor else PAGE,
+                        offset=first_page * PAGE,
+                    )
+                )
                 offset = first_page * PAGE
                 exact = len(rows) < PAGE * (3 if first_page or anchor else 1)
                 if exact and (rows or offset == 0):
@@ -192,8 +196,15 @@ class ArticleList(ScrollView, can_focus=True):
                 # A lower bound from this query's own rows, never the previous query's count
                 # (no rows past an anchor: nothing is known yet).
                 self.app.call_from_thread(
-                    self._query_loaded, gen, query, offset, rows,
-                    offset + len(rows) if rows else None, False, keep_id, anchor,
+                    self._query_loaded,
+                    gen,
+                    query,
+                    offset,
+                    rows,
+                    offset + len(rows) if rows else None,
+                    False,
+                    keep_id,
+                    anchor,
                 )
                 count = self.reader.count(query.compiled)
                 if worker.is_cancelled or gen != self._generation:
@@ -217,8 +228,15 @@ class ArticleList(ScrollView, can_focus=True):
             self.post_message(self.Failed(text, message))
 
     def _query_loaded(
-        self, gen: int, query: ListQuery, offset: int, rows: list[ArticleRow],
-        count: int | None, exact: bool, keep_id: int | None, anchor: int,
+        self,
+        gen: int,
+        query: ListQuery,
+        offset: int,
+        rows: list[ArticleRow],
+        count: int | None,
+        exact: bool,
+        keep_id: int | None,
+        anchor: int,
     ) -> None:
         if gen != self._generation:
             return
@@ -278,9 +296,7 @@ class ArticleList(ScrollView, can_focus=True):
             return
         top = int(self.scroll_offset.y) // LINES // PAGE
         bottom = (int(self.scroll_offset.y) + self.size.height) // LINES // PAGE
-        if not (top - 1 <= page <= bottom + 1) and not (
-            page * PAGE <= self.cursor < (page + 1) * PAGE
-        ):
+        if not (top - 1 <= page <= bottom + 1) and not (page * PAGE <= self.cursor < (page + 1) * PAGE):
             # Scrolled past before we got to it: let the next paint ask again.
             self.app.call_from_thread(self._pending.discard, page)
             return
@@ -291,13 +307,14 @@ class ArticleList(ScrollView, can_focus=True):
                 # the count is exact.
                 end = min(count, start + PAGE)
                 rows = self.reader.list_articles(
-                    query.compiled, sort=query.sort, limit=end - start, offset=count - end,
+                    query.compiled,
+                    sort=query.sort,
+                    limit=end - start,
+                    offset=count - end,
                     from_end=True,
                 )
             else:
-                rows = self.reader.list_articles(
-                    query.compiled, sort=query.sort, limit=PAGE, offset=start
-                )
+                rows = self.reader.list_articles(query.compiled, sort=query.sort, limit=PAGE, offset=start)
             rows = self.reader.with_also_in(rows)
         except NewstuiError:
             rows = None
@@ -332,7 +349,10 @@ class ArticleList(ScrollView, can_focus=True):
         return self.row_at(self.cursor)
 
     def update_rows(
-        self, ids: set[int] | list[int], *, read: bool | None = None,
+        self,
+        ids: set[int] | list[int],
+        *,
+        read: bool | None = None,
         bookmarked: bool | None = None,
     ) -> None:
         """Change the read/bookmark marks of loaded rows in place (after a write)."""
@@ -374,8 +394,7 @@ class ArticleList(ScrollView, can_focus=True):
         else:
             meta = get("article-list--meta")
             text.append(" " * INDENT)
-            text.append(" · ".join(p for p in (row.source, format_date(row.published, False)) if p),
-                        meta)
+            text.append(" · ".join(p for p in (row.source, format_date(row.published, False)) if p), meta)
             if row.also_in:
                 text.append(" · also in: ", meta)
                 text.append(", ".join(row.also_in), get("article-list--also"))
@@ -383,9 +402,7 @@ class ArticleList(ScrollView, can_focus=True):
         segments = list(text.render(self.app.console))
         fill = base
         if is_cursor:
-            cursor = get(
-                "article-list--cursor" if self.has_focus else "article-list--cursor-blurred"
-            )
+            cursor = get("article-list--cursor" if self.has_focus else "article-list--cursor-blurred")
             overlay = Style(
                 bgcolor=cursor.bgcolor,
                 color=cursor.color if self.has_focus else None,
@@ -466,9 +483,7 @@ class ArticleList(ScrollView, can_focus=True):
             self._scan_unread(self._generation, self.list_query, index, step, open_it)
 
     @work(thread=True, exclusive=True, group="list-unread")
-    def _scan_unread(
-        self, gen: int, query: ListQuery, start: int, step: int, open_it: bool
-    ) -> None:
+    def _scan_unread(self, gen: int, query: ListQuery, start: int, step: int, open_it: bool) -> None:
         found: tuple[int, ArticleRow] | None = None
         size = FIRST_SCAN
         try:
@@ -478,9 +493,7 @@ class ArticleList(ScrollView, can_focus=True):
                     rows = self.reader.list_articles(
                         query.compiled, sort=query.sort, limit=size, offset=offset
                     )
-                    found = next(
-                        ((offset + i, r) for i, r in enumerate(rows) if not r.read), None
-                    )
+                    found = next(((offset + i, r) for i, r in enumerate(rows) if not r.read), None)
                     if len(rows) < size or gen != self._generation:
                         break
                     offset, size = offset + size, size * 2
@@ -501,9 +514,7 @@ class ArticleList(ScrollView, can_focus=True):
         index, row = found if found is not None else (None, None)
         self.app.call_from_thread(self._unread_found, gen, index, row, open_it)
 
-    def _unread_found(
-        self, gen: int, index: int | None, row: ArticleRow | None, open_it: bool
-    ) -> None:
+    def _unread_found(self, gen: int, index: int | None, row: ArticleRow | None, open_it: bool) -> None:
         if gen != self._generation:
             return
         if index is None or row is None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 MAX_BODY = 300_000  # characters of Markdown shown; the rest is one keypress away (o)
 
+
 def fulltext_words(article: Article) -> str:
     from newstui.fulltext_status import status_line
 

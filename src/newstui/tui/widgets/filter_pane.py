@@ -78,8 +78,13 @@ class FilterPane(Tree[Filter | None]):
         Binding("k", "cursor_up", "Up", show=False, id="filters.cursor_up"),
         Binding("g", "scroll_home", "Top", show=False, id="filters.scroll_home"),
         Binding("G", "scroll_end", "Bottom", show=False, id="filters.scroll_end"),
-        Binding("e", "source_settings", "Source settings", tooltip="This source's settings",
-                id="filters.source_settings"),
+        Binding(
+            "e",
+            "source_settings",
+            "Source settings",
+            tooltip="This source's settings",
+            id="filters.source_settings",
+        ),
     ]
 
     COMPONENT_CLASSES = Tree.COMPONENT_CLASSES | {"filter-pane--count", "filter-pane--failed"}
@@ -116,7 +121,10 @@ class FilterPane(Tree[Filter | None]):
             self.counts = counts
 
     def __init__(
-        self, reader: Library, extra_searches: dict[str, str] | None = None, *,
+        self,
+        reader: Library,
+        extra_searches: dict[str, str] | None = None,
+        *,
         id: str | None = None,
     ) -> None:
         super().__init__("Filters", id=id)
@@ -187,9 +195,7 @@ class FilterPane(Tree[Filter | None]):
     def _remember(self, node: TreeNode[Filter | None], name: str, failed: bool = False) -> None:
         self._tails[node.id] = (len(name), failed)
 
-    def render_label(
-        self, node: TreeNode[Filter | None], base_style: Style, style: Style
-    ) -> Text:
+    def render_label(self, node: TreeNode[Filter | None], base_style: Style, style: Style) -> Text:
         # Colour the count (and the failure mark) at draw time, so it always matches
         # the current theme and state instead of whatever held when the label was made.
         tail = getattr(self, "_tails", {}).get(node.id)  # (the root is drawn in __init__)
@@ -216,30 +222,38 @@ class FilterPane(Tree[Filter | None]):
         """Rebuild the entries with fresh counts, keeping what was open and chosen."""
         stats = counts.stats
         for key, name, stat in (
-            ("all", "All", "articles"), ("unread", "Unread", "unread"),
+            ("all", "All", "articles"),
+            ("unread", "Unread", "unread"),
             ("bookmarks", "Bookmarks", "bookmarks"),
         ):
             self._fixed[key].set_label(self._label(name, f"{stats.get(stat, 0):,}"))
             self._remember(self._fixed[key], name)
         groups = self._groups
-        self._fill(groups["categories"], [
-            (name, f"{total:,}", False,
-             Filter(f"category:{quote_value(name)}", f"category {name}"))
-            for name, total, _unread in counts.categories
-        ])
-        self._fill(groups["tags"], [
-            (name, f"{total:,}", False, Filter(f"tag:{quote_value(name)}", f"tag {name}"))
-            for name, total, _unread in counts.tags
-        ])
-        self._fill(groups["sources"], [
-            _source_entry(s) for s in (counts.layout.local if counts.layout.accounts else counts.sources)
-        ])
+        self._fill(
+            groups["categories"],
+            [
+                (name, f"{total:,}", False, Filter(f"category:{quote_value(name)}", f"category {name}"))
+                for name, total, _unread in counts.categories
+            ],
+        )
+        self._fill(
+            groups["tags"],
+            [
+                (name, f"{total:,}", False, Filter(f"tag:{quote_value(name)}", f"tag {name}"))
+                for name, total, _unread in counts.tags
+            ],
+        )
+        self._fill(
+            groups["sources"],
+            [_source_entry(s) for s in (counts.layout.local if counts.layout.accounts else counts.sources)],
+        )
         self._fill_accounts(counts.layout.accounts)
         searches = dict(self.extra_searches)
         searches.update(dict(counts.searches))
-        self._fill(groups["searches"], [
-            (name, None, False, Filter(query, name)) for name, query in sorted(searches.items())
-        ])
+        self._fill(
+            groups["searches"],
+            [(name, None, False, Filter(query, name)) for name, query in sorted(searches.items())],
+        )
         for key in groups:
             n = len(groups[key].children)
             groups[key].set_label(self._label(GROUP_TITLES[key], f"{n:,}"))
@@ -247,7 +261,8 @@ class FilterPane(Tree[Filter | None]):
         self.select_query(self.selected_query, announce=False)
 
     def _fill(
-        self, group: TreeNode[Filter | None],
+        self,
+        group: TreeNode[Filter | None],
         entries: list[tuple[str, str | None, bool, Filter]],
     ) -> None:
         """Entries are (name, count or None, failing, filter)."""
@@ -325,7 +340,7 @@ class FilterPane(Tree[Filter | None]):
             self._set(child, folder.name, f"{folder.unread:,}/{folder.total:,}", False)
             for leaf, src in zip(child.children, sources, strict=True):
                 self._set(leaf, *_source_entry(src)[:3])
-        for leaf, src in zip(children[len(leaves):], owner.unfiled, strict=True):
+        for leaf, src in zip(children[len(leaves) :], owner.unfiled, strict=True):
             self._set(leaf, *_source_entry(src)[:3])
 
     def _set(self, node: TreeNode[Filter | None], name: str, count: str | None, failed: bool) -> None:
@@ -406,8 +421,12 @@ class FilterPane(Tree[Filter | None]):
 
 
 def _source_entry(s: Source) -> tuple[str, str | None, bool, Filter]:
-    return (s.label, f"{s.unread:,}/{s.total:,}", _failing(s),
-            Filter(f"source:{s.id}", f"source {s.label}", s.id))
+    return (
+        s.label,
+        f"{s.unread:,}/{s.total:,}",
+        _failing(s),
+        Filter(f"source:{s.id}", f"source {s.label}", s.id),
+    )
 
 
 def _shape(owner: AccountFolders) -> _Shape:

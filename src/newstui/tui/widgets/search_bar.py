@@ -34,7 +34,7 @@ class SearchBar(Input):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
-            placeholder="Search: words, \"a phrase\", tag:x category:x source:x is:unread after:7d",
+            placeholder='Search: words, "a phrase", tag:x category:x source:x is:unread after:7d',
             id=id,
         )
         self._timer: Timer | None = None
