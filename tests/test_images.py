@@ -393,3 +393,27 @@ def test_demo_draws_every_picture_its_articles_name(tmp_path: Path) -> None:
     store = ImageLoader.for_paths(paths, Config()).store
     for url in named:
         assert decode(store.get(url) or b"").size[0] > 100
+
+
+def test_unbookmark_from_the_cli_gives_the_pinned_pictures_back(tmp_path: Path, cli) -> None:
+    # The reader unpins when it shows an article that is no longer bookmarked; the CLI has
+    # no view, so the core's unbookmark does it.
+    paths = Paths.resolve(tmp_path / "data")
+    feed = tmp_path / "feed.rss"
+    feed.write_text(
+        "<rss version='2.0'><channel><title>Bilder</title><item><guid>p1</guid>"
+        "<title>Mit Bild</title><description>Text.</description></item></channel></rss>",
+        encoding="utf-8",
+    )
+    with Library(paths.library) as lib:
+        lib.add_source(str(feed))
+        refresh(lib, Config())
+        aid = lib.article_ids()[0]
+        lib.bookmark(aid)
+    store = ImageStore.for_paths(paths)
+    store.put("https://pictures.example/p.png", b"png bytes", pin_for=aid)
+    assert (store.pin_dir / str(aid)).is_dir()
+    r = cli("unbookmark", str(aid), data=tmp_path / "data")
+    assert r.returncode == 0, r.stderr
+    assert not (store.pin_dir / str(aid)).exists()
+    assert store.get("https://pictures.example/p.png") == b"png bytes"  # back in the cache

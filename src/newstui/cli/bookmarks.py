@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from newstui.cli.context import config, library, out
+from newstui.cli.context import config, library, out, paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -82,9 +82,10 @@ def cmd_bookmark(args: argparse.Namespace) -> int:
 
 def cmd_unbookmark(args: argparse.Namespace) -> int:
     from newstui.core.bookmarking import unbookmark
+    from newstui.images.store import ImageStore
 
     with library(args) as lib:
-        art = unbookmark(lib, args.id)
+        art = unbookmark(lib, args.id, pictures=ImageStore.for_paths(paths(args)))
         out(f"removed bookmark {art.id}: {art.title}")
     return 0
 

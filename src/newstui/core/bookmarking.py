@@ -5,6 +5,7 @@ from __future__ import annotations
 from newstui.bookmarks.fulltext import fetch_fulltext
 from newstui.config import Config
 from newstui.errors import NewstuiError
+from newstui.images.store import ImageStore
 from newstui.models import Article
 from newstui.store.library import Library
 
@@ -25,12 +26,15 @@ def complete_fulltext(lib: Library, cfg: Config, ref: int | str) -> Article:
     return fetch_fulltext(lib, art.id, cfg)
 
 
-def unbookmark(lib: Library, ref: int | str) -> Article:
-    """Remove a bookmark. Raises NewstuiError when the article has none."""
+def unbookmark(lib: Library, ref: int | str, *, pictures: ImageStore | None = None) -> Article:
+    """Remove a bookmark; its pinned pictures (in ``pictures``) go back to the cache.
+    Raises NewstuiError when the article has none."""
     art = lib.article(ref)
     if not art.bookmarked:
         raise NewstuiError(f"article {art.id} is not bookmarked")
     lib.unbookmark(art.id)
+    if pictures is not None:
+        pictures.unpin(art.id)
     return lib.article(art.id)
 
 

@@ -95,6 +95,6 @@ def seed_pictures(paths: Paths) -> None:
     """Put the demo's pictures in the image cache of ``paths``."""
     from newstui.images.store import ImageStore
 
-    store = ImageStore(paths.cache_dir / "images", paths.data_dir / "bookmark-images")
+    store = ImageStore.for_paths(paths)
     for url, data in demo_pictures().items():
         store.put(url, data)

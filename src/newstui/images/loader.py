@@ -109,7 +109,7 @@ class ImageLoader:
     @classmethod
     def for_paths(cls, paths: Paths, config: Config, *, network: bool = True) -> ImageLoader:
         settings = ImageSettings.from_config(config)
-        store = ImageStore(paths.cache_dir / "images", paths.data_dir / "bookmark-images", settings.cache_cap)
+        store = ImageStore.for_paths(paths, settings.cache_cap)
         return cls(store, settings, network=network)
 
     async def load_many(

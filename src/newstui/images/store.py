@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from newstui.paths import Paths
+
 MIB = 1024 * 1024
 DEFAULT_CAP = 200 * MIB
 
@@ -38,6 +40,12 @@ class ImageStore:
     cache_dir: Path
     pin_dir: Path
     cap: int = DEFAULT_CAP
+
+    @classmethod
+    def for_paths(cls, paths: Paths, cap: int = DEFAULT_CAP) -> ImageStore:
+        """The store of a data/cache dir pair: the cache under the cache dir, the pinned
+        copies beside the library (they are part of the bookmarks, not of the cache)."""
+        return cls(paths.cache_dir / "images", paths.data_dir / "bookmark-images", cap)
 
     # ------------------------------------------------------------------ reading
     def get(self, url: str, article_id: int | None = None) -> bytes | None:
