@@ -27,6 +27,7 @@ _BYLINE = re.compile(
     r"(?P<place>[^\W\d_][\w .'’/-]{1,60})$"
 )
 _NORMAL = re.compile(r"\([^)]*\)|[^\w]+")
+CAPTION_SIMILARITY = 0.85  # difflib ratio from which a line counts as the title repeated
 
 
 def _norm(text: str) -> str:
@@ -40,7 +41,14 @@ def is_caption(line: str, title: str) -> bool:
     a, b = _norm(line), _norm(title)
     if not a or not b:
         return False
-    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
+    if a == b:
+        return True
+    # ratio() is bounded above by quick_ratio(), itself bounded by real_quick_ratio()
+    # (lengths only): most paragraphs are ruled out by a bound, without the costly match.
+    if 2.0 * min(len(a), len(b)) / (len(a) + len(b)) < CAPTION_SIMILARITY:
+        return False
+    matcher = difflib.SequenceMatcher(None, a, b)
+    return matcher.quick_ratio() >= CAPTION_SIMILARITY and matcher.ratio() >= CAPTION_SIMILARITY
 
 
 def split_names(value: str) -> list[str]:

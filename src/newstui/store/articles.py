@@ -235,12 +235,20 @@ class ArticleStore(Connection):
         if not prepared:
             return result
         with self.write() as c:
-            existing = {
-                key: (aid, h)
-                for key, aid, h in c.execute(
-                    "SELECT key, id, hash FROM articles WHERE source_id = ?", (source_id,)
+            # Only this batch's keys (by the (source_id, key) index): reading every article
+            # of the source made a big folder's import quadratic, a batch at a time.
+            existing: dict[str, tuple[int, str]] = {}
+            keys = list(prepared)
+            for i in range(0, len(keys), 500):
+                chunk = keys[i : i + 500]
+                existing.update(
+                    (key, (aid, h))
+                    for key, aid, h in c.execute(
+                        "SELECT key, id, hash FROM articles "
+                        f"WHERE source_id = ? AND key IN ({','.join('?' * len(chunk))})",
+                        (source_id, *chunk),
+                    )
                 )
-            }
             labels: list[tuple[int, list[str], list[str]]] = []
             fts: list[tuple[Any, ...]] = []
             changed_ids: list[tuple[int]] = []
