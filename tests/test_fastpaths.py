@@ -10,7 +10,9 @@ from newstui.sources import decode
 from newstui.sources.textfile import _norm, is_caption
 from newstui.store.library import Library
 
-WORDS = "Alipay und Wero Apple Pay die neuen besten Freunde Zahlung Etsy Bezahlen zwei Wege (Analyse) – -".split()
+WORDS = (
+    "Alipay und Wero Apple Pay die neuen besten Freunde Zahlung Etsy Bezahlen zwei Wege (Analyse) – -"
+).split()
 
 
 def _caption_reference(line: str, title: str) -> bool:
@@ -55,9 +57,11 @@ def test_control_byte_count_agrees_with_a_byte_loop() -> None:
     rng = random.Random(7)
     for size in (0, 1, 50, 400, 9000):
         for density in (0.0, 0.01, 0.03, 0.2):
-            data = bytes(
-                rng.randrange(0, 32) if rng.random() < density else rng.randrange(32, 256) for _ in range(size)
-            ).replace(b"\x00", b"\x01")
+            draw = [
+                rng.randrange(0, 32) if rng.random() < density else rng.randrange(32, 256)
+                for _ in range(size)
+            ]
+            data = bytes(draw).replace(b"\x00", b"\x01")
             head = data[:8192]
             controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
             assert decode.looks_binary(data) is (controls > max(8, len(head) // 50))
@@ -71,7 +75,7 @@ def test_upsert_finds_the_batch_keys_among_many_stored(lib: Library) -> None:
     done = lib.upsert_articles(src.id, first)
     assert done.new == 1200
     ids = dict(zip((a.guid for a in first), done.new_ids, strict=True))
-    batch = [ArticleIn(f"T{i}", guid=f"g{i}", content=f"body {i}", published=1.7e9 + i) for i in range(0, 1200, 2)]
+    batch = [first[i] for i in range(0, 1200, 2)]
     for a in batch[:10]:
         a.content += " changed"
     batch += [ArticleIn(f"N{i}", guid=f"n{i}", published=1.7e9) for i in range(700)]
