@@ -84,3 +84,60 @@ def test_upsert_finds_the_batch_keys_among_many_stored(lib: Library) -> None:
     assert lib.article(ids["g0"]).content == "body 0 changed"
     assert lib.stats()["articles"] == 1900
     assert lib.conn.execute("SELECT COUNT(*) FROM articles_fts").fetchone()[0] == 1900
+
+
+URLS = [
+    "https://example.org/a/b/",
+    "https://example.org",
+    "https://example.org/",
+    "https://example.org//",
+    "http://127.0.1.7:8080/feeds/x.rss",
+    "http://127.0.1.7/feeds/x.rss",
+    "https://Example.org/Path/",
+    "HTTPS://example.org/a",
+    "https://example.org./a",
+    "https://example.org/a?utm_source=x&b=2&a=1",
+    "https://example.org/a#frag",
+    "https://user:pw@example.org/a",
+    "https://[::1]/a",
+    "https://example.org:443/a",
+    "https://example.org:99999/a",
+    "https://exämple.org/a",
+    "https://example.org/ä/",
+    "https://example.org/a%2Fb/",
+    "https://example.org/a\tb",
+    "https:///nohost",
+    "https://-x.example/a",
+    "https://example.org/a b/",
+    "https://example.org\\a",
+    "ftp://example.org/a",
+    "mailto:someone@example.org",
+    "javascript:alert(1)",
+    "urn:uuid:1234",
+    "tag:example.org,2024:1",
+    "example.org/a",
+    "https://ex ample.org/a",
+    "https://example.org/a;params/",
+    "https://example.org/\x01a",
+]
+
+
+def test_simple_canonical_links_agree_with_urllib() -> None:
+    from newstui.canonical import _general_canonical, _simple_canonical, canonical_link
+
+    rng = random.Random(3)
+    pieces = ["a", "B", "/", "//", ".", "-", "_", "~", "é", "?", "#", ":", "@", "%20", "=", "&", "1"]
+    urls = list(URLS)
+    for _ in range(4000):
+        head = rng.choice(["https://", "http://", "HTTP://", "https:/", ""])
+        host = rng.choice(["example.org", "Example.org", "127.0.1.9", "ex.org.", "a-b.example", ""])
+        urls.append(head + host + "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 8))))
+    fast = 0
+    for url in urls:
+        url = url.strip()
+        if not url:
+            continue
+        for keep in (False, True):
+            assert canonical_link(url, keep_fragment=keep) == _general_canonical(url, keep), url
+        fast += _simple_canonical(url) is not None
+    assert fast > 200  # the plain road was taken often enough to be tested

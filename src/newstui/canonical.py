@@ -57,6 +57,12 @@ def canonical_link(url: str | None, *, keep_fragment: bool = False) -> str:
     url = (url or "").strip()
     if not url:
         return ""
+    simple = _simple_canonical(url)
+    return simple if simple is not None else _general_canonical(url, keep_fragment)
+
+
+def _general_canonical(url: str, keep_fragment: bool) -> str:
+    """``canonical_link`` of any stripped, non-empty URL (through urllib)."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -75,6 +81,30 @@ def canonical_link(url: str | None, *, keep_fragment: bool = False) -> str:
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k))
     fragment = parts.fragment if keep_fragment else ""
     return urlunsplit((scheme, netloc, path, urlencode(query), fragment))
+
+
+_NOT_SIMPLE = frozenset("?#@[]:\\%\t\r\n")
+
+
+def _simple_canonical(url: str) -> str | None:
+    """``canonical_link`` of the common URL (lower-case ``http(s)://host/path``, no port,
+    user info, query or fragment) by plain string work, or None to take the general road.
+    A refresh keys every article, so urlsplit/urlunsplit showed in its profile."""
+    if url.startswith("https://"):
+        scheme, rest = "https", url[8:]
+    elif url.startswith("http://"):
+        scheme, rest = "http", url[7:]
+    else:
+        return None
+    if not rest.isascii() or not _NOT_SIMPLE.isdisjoint(rest):
+        return None
+    host, slash, path = rest.partition("/")
+    if not host or host != host.lower() or host.endswith(".") or not host[0].isalnum():
+        return None
+    path = slash + path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    return f"{scheme}://{host}{path}"
 
 
 def key_of(text: str) -> int:

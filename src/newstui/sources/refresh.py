@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import ssl
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -219,8 +220,14 @@ class _ParsePool:
         self.workers = max(1, workers)
         self.timeout = timeout
         self._pool: Executor | None = None
+        self._lock = threading.Lock()  # warm() opens it from a thread
+        self._warming: threading.Thread | None = None
 
     def _open(self) -> Executor:
+        with self._lock:
+            return self._open_locked()
+
+    def _open_locked(self) -> Executor:
         if self._pool is None:
             _start_resource_tracker()
             import multiprocessing
@@ -241,6 +248,24 @@ class _ParsePool:
                 max_workers=self.workers, mp_context=context, initializer=warm_worker
             )
         return self._pool
+
+    def warm(self) -> None:
+        """Start the workers now, on a thread of their own: a refresh that will parse
+        starts them before its first response arrives, so their start-up (a forkserver
+        importing feedparser, which blocks whoever starts it) overlaps the network."""
+
+        def start() -> None:
+            try:
+                pool = self._open()
+                from newstui.sources.feedparse import warm_worker
+
+                for _ in range(self.workers):
+                    pool.submit(warm_worker)
+            except Exception as exc:  # noqa: BLE001 - parse() opens it again and reports
+                log.warning("could not start the parser processes early: %s", exc)
+
+        self._warming = threading.Thread(target=start, name="newstui-parser-start", daemon=True)
+        self._warming.start()
 
     async def parse(self, body: bytes, url: str, content_type: str = "") -> ParsedFeed | str:
         from concurrent.futures.process import BrokenProcessPool
@@ -271,6 +296,8 @@ class _ParsePool:
                 proc.terminate()
 
     def close(self) -> None:
+        if self._warming is not None:
+            self._warming.join()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -395,6 +422,10 @@ class _Engine:
         return await asyncio.get_running_loop().run_in_executor(self.writer, func, *args)
 
     async def run(self, sources: list[Source]) -> None:
+        if any(s.body_hash is None for s in sources) or (sources and self.force):
+            # Feeds never parsed will be: start the parser processes while the first
+            # requests are on the wire. (A refresh of unchanged feeds never starts them.)
+            self.parser.warm()
         if sources:
             global_limit = asyncio.Semaphore(self.in_flight)
             hosts: dict[str, tuple[asyncio.Semaphore, httpx.AsyncClient]] = {}
