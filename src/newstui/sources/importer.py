@@ -1,38 +1,63 @@
 """``newstui import``: files and folders (recursively) into the library.
 
-Each file is read by the parser for its type; files that cannot be read are skipped with a
-one-line reason and the import goes on. Articles are written in batches, one transaction each.
-
-The type comes from the content where the content says it: a document whose root element
-is ``<opml>`` is a subscription list and one whose root is ``<rss>``, ``<feed>`` or
-``<rdf:RDF>`` (or a JSON Feed) is a feed, whatever its name (``subscriptions.xml``,
-``feed.php``). Gzip files (``.gz``, or gzip bytes under any name) are decompressed first,
-under the same size cap. Otherwise the extension decides.
+Each file is read by the parser for its type (``newstui.sources.fileload``); files that
+cannot be read are skipped with a one-line reason and the import goes on. Articles are
+written in batches, one transaction each. Many files are read and parsed in worker
+processes, in order, while this process writes what they found; the library ends the same
+as when one process does it all.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from newstui.errors import NewstuiError
 from newstui.models import ArticleIn
-from newstui.sources.decode import GZIP_MAGIC, DecodeError, SkipFile, decode_text, gunzip, looks_binary
-from newstui.sources.sniff import sniff
+from newstui.sources.decode import SkipFile
+from newstui.sources.fileload import (
+    FEED_EXT,
+    HTML_EXT,
+    MARKDOWN_EXT,
+    MAX_FILE,
+    OPML_EXT,
+    SUPPORTED,
+    TEXT_EXT,
+    Loaded,
+    load_chunk,
+    load_file,
+)
+from newstui.store.articles import PreparedRow
 from newstui.store.library import Library
 from newstui.textsafe import clean_line
 
-TEXT_EXT = {".txt", ".text"}
-MARKDOWN_EXT = {".md", ".markdown", ".mdown"}
-HTML_EXT = {".html", ".htm", ".xhtml"}
-FEED_EXT = {".xml", ".rss", ".atom", ".rdf", ".json"}
-OPML_EXT = {".opml"}
-SUPPORTED = TEXT_EXT | MARKDOWN_EXT | HTML_EXT | FEED_EXT | OPML_EXT
-MAX_FILE = 64 * 1024 * 1024
-SNIFF_BYTES = 65_536  # how much of a file with an unknown extension is read to tell its type
+__all__ = [
+    "FEED_EXT",
+    "HTML_EXT",
+    "MARKDOWN_EXT",
+    "MAX_FILE",
+    "OPML_EXT",
+    "SUPPORTED",
+    "TEXT_EXT",
+    "ImportReport",
+    "Importer",
+    "import_paths",
+    "walk",
+]
+
 BATCH = 1000
+POOL_FROM = 200  # files from which they are read in worker processes (start-up costs ~0.3 s)
+CHUNK = 32  # files per worker job
+AHEAD = 4  # jobs in flight per worker: enough to keep them busy, little held in memory
+
+
+class _Missing(str):
+    """A path given to import that does not exist (walked in order with the files)."""
 
 
 @dataclass
@@ -84,10 +109,18 @@ def _by_reason(skipped: list[tuple[str, str]]) -> dict[str, tuple[int, str]]:
 
 def walk(paths: Iterable[str | Path], report: ImportReport) -> Iterator[Path]:
     """Every file under ``paths`` (sorted, hidden entries left out); missing paths reported."""
+    for item in _walk(paths):
+        if isinstance(item, _Missing):
+            report.skipped.append((str(item), "no such file or folder"))
+        else:
+            yield item
+
+
+def _walk(paths: Iterable[str | Path]) -> Iterator[Path | _Missing]:
     for raw in paths:
         path = Path(raw).expanduser()
         if not path.exists():
-            report.skipped.append((str(raw), "no such file or folder"))
+            yield _Missing(str(raw))
         elif path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -96,44 +129,6 @@ def walk(paths: Iterable[str | Path], report: ImportReport) -> Iterator[Path]:
                         yield Path(root) / name
         else:
             yield path
-
-
-def _read(path: Path, limit: int | None = None) -> bytes:
-    """The file's bytes (only the first ``limit`` when given)."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE and limit is None:
-            raise SkipFile(f"too large ({size // 1_048_576} MiB)")
-        with path.open("rb") as f:
-            return f.read(limit if limit is not None else -1)
-    except PermissionError:
-        raise SkipFile("permission denied") from None
-    except IsADirectoryError:
-        raise SkipFile("is a folder") from None
-    except OSError as exc:
-        raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
-
-
-def _article_from(path: Path, data: bytes, ext: str) -> ArticleIn:
-    text = decode_text(data)
-    if ext in MARKDOWN_EXT:
-        from newstui.sources.markdownfile import parse_markdown
-
-        art = parse_markdown(text)
-    elif ext in HTML_EXT:
-        from newstui.sources.htmlfile import parse_html
-
-        art = parse_html(text)
-    else:
-        from newstui.sources.textfile import parse_text
-
-        art = parse_text(text)
-    if not art.guid:
-        art.guid = path.absolute().as_uri()
-    if art.published is None:
-        art.published = path.stat().st_mtime
-        art.date_estimated = True
-    return art
 
 
 class Importer:
@@ -148,7 +143,7 @@ class Importer:
         self.on_skip = on_skip
         self.on_file = on_file
         self._folders: dict[Path, int] = {}
-        self._pending: dict[int, list[ArticleIn]] = {}
+        self._pending: dict[int, list[Loaded]] = {}
         self._pending_count = 0
 
     def skip(self, path: str, reason: str) -> None:
@@ -158,13 +153,18 @@ class Importer:
 
     def run(self, paths: Iterable[str | Path]) -> ImportReport:
         before = len(self.report.skipped)
-        for path in walk(paths, self.report):
+        for item, loaded in self._loads(_walk(paths)):
+            if isinstance(item, _Missing):
+                self.report.skipped.append((str(item), "no such file or folder"))
+                continue
             if self.on_file:
-                self.on_file(path)
+                self.on_file(item)
             try:
-                self.import_file(path)
+                if loaded.kind == "skip":
+                    raise SkipFile(loaded.reason)
+                self.store(item, loaded)
             except SkipFile as exc:
-                self.skip(str(path), str(exc))
+                self.skip(str(item), str(exc))
         self.flush()
         if self.on_skip:
             for p, r in self.report.skipped[before:]:
@@ -172,52 +172,65 @@ class Importer:
                     self.on_skip(p, r)
         return self.report
 
+    # ------------------------------------------------------------ reading the files
+    def _loads(self, items: Iterable[Path | _Missing]) -> Iterator[tuple[Path | _Missing, Loaded]]:
+        """Each walked item with what reading it gave, in walk order: read here for a few
+        files, in worker processes for many."""
+        it = iter(items)
+        head = list(itertools.islice(it, POOL_FROM))
+        workers = os.cpu_count() or 1
+        if len(head) < POOL_FROM or workers < 2:
+            for item in itertools.chain(head, it):
+                yield item, _load_here(item)
+            return
+        yield from self._pooled(itertools.chain(head, it), workers)
+
+    def _pooled(
+        self, items: Iterator[Path | _Missing], workers: int
+    ) -> Iterator[tuple[Path | _Missing, Loaded]]:
+        from newstui.sources.workers import process_pool
+
+        pool = process_pool(workers, ["newstui.sources.fileload"])
+        window: deque[tuple[list[Path | _Missing], Future[list[Loaded]] | None]] = deque()
+        try:
+            while chunk := list(itertools.islice(items, CHUNK)):
+                files = [str(x) for x in chunk if not isinstance(x, _Missing)]
+                window.append((chunk, _submit(pool, files)))
+                if len(window) >= AHEAD * workers:
+                    yield from _results(*window.popleft())
+            while window:
+                yield from _results(*window.popleft())
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    # ------------------------------------------------------------ writing them
     def import_file(self, path: Path) -> None:
-        ext = path.suffix.lower()
-        compressed = ext == ".gz"
-        if compressed:
-            ext = Path(path.stem).suffix.lower()  # feed.xml.gz is a feed.xml
-        if ext not in SUPPORTED and not compressed:
-            # Only the start of a file of unknown type is read to tell what it is.
-            head = _read(path, SNIFF_BYTES)
-            if not head.startswith(GZIP_MAGIC) and sniff(head) not in ("feed", "opml"):
-                raise SkipFile(f"unsupported file type {ext or '(none)'} (not a feed or OPML by its content)")
-        data = _read(path)
-        if data.startswith(GZIP_MAGIC):
-            try:
-                data = gunzip(data, MAX_FILE)
-            except DecodeError as exc:
-                raise SkipFile(str(exc)) from None
-        elif compressed:
-            raise SkipFile("not gzip data (the name ends in .gz)")
-        kind = sniff(data)
-        if kind == "opml":
-            self._import_opml(path, data)
-        elif kind == "feed" or (ext in FEED_EXT and kind != "html"):
-            self._import_feed(path, data)
-        elif ext in OPML_EXT:
-            self._import_opml(path, data)
-        elif ext not in SUPPORTED:
-            raise SkipFile(f"unsupported file type {ext or '(none)'} (not a feed or OPML by its content)")
+        """Read one file and store what it holds (raises SkipFile when it is not imported)."""
+        self.store(path, load_file(path))
+
+    def store(self, path: Path, loaded: Loaded) -> None:
+        """Store what reading ``path`` gave: an OPML list's sources, a feed file's source
+        and articles, or a local article (written with others of its folder, in batches)."""
+        if loaded.kind == "opml":
+            self._import_opml(path, loaded.data)
+        elif loaded.kind == "feed":
+            self._import_feed(path, loaded)
         else:
-            if kind == "html" and ext not in MARKDOWN_EXT | TEXT_EXT:
-                ext = ".html"  # an HTML page saved as .xml
-            art = _article_from(path, data, ext)
             folder = path.parent.absolute()
             sid = self._folders.get(folder)
             if sid is None:
                 src, _ = self.lib.add_source(str(folder), kind="folder", title=folder.name or str(folder))
                 sid = self._folders[folder] = src.id
-            self._pending.setdefault(sid, []).append(art)
+            self._pending.setdefault(sid, []).append(loaded)
             self._pending_count += 1
             if self._pending_count >= BATCH:
                 self.flush()
         self.report.files += 1
 
     def flush(self) -> None:
-        for sid, items in self._pending.items():
-            self.report_upsert(sid, items, "")
-            self._restore_bookmarks(sid, items)
+        for sid, loads in self._pending.items():
+            self.report_upsert(sid, (), "", rows=[x.row for x in loads if x.row is not None])
+            self._restore_bookmarks(sid, [x.restore for x in loads if x.restore is not None])
         self._pending.clear()
         self._pending_count = 0
 
@@ -236,37 +249,30 @@ class Importer:
             if item.bookmarked:
                 self.lib.bookmark(aid, item.note or None, created=item.bookmarked_at)
 
-    def report_upsert(self, sid: int, items: list[ArticleIn], url: str) -> None:
-        res = self.lib.upsert_articles(sid, items, source_url=url)
+    def report_upsert(
+        self, sid: int, items: Iterable[ArticleIn], url: str, *, rows: list[PreparedRow] | None = None
+    ) -> None:
+        res = self.lib.upsert_articles(sid, items, source_url=url, rows=rows)
         self.report.imported += res.new
         self.report.updated += res.updated
         self.report.unchanged += res.unchanged
         self.report.new_ids.extend(res.new_ids)
 
-    def _import_feed(self, path: Path, data: bytes) -> None:
-        from newstui.sources.feedparse import FeedError, parse_feed
-
-        if not data.strip():
-            raise SkipFile("empty file")
-        if looks_binary(data):
-            raise SkipFile("binary file, not a feed")
-        try:
-            parsed = parse_feed(data, str(path.absolute()), max_bytes=MAX_FILE)
-        except FeedError as exc:
-            raise SkipFile(str(exc)) from None
-        if parsed.problem and parsed.entries:
+    def _import_feed(self, path: Path, loaded: Loaded) -> None:
+        if loaded.problem and loaded.entries:
             self.report.recovered.append(
-                (str(path), f"{len(parsed.entries)} entries of a malformed feed ({parsed.problem})")
+                (str(path), f"{loaded.entries} entries of a malformed feed ({loaded.problem})")
             )
-        src, created = self.lib.add_source(str(path.absolute()), kind="feed", title=parsed.title or path.stem)
+        url = str(path.absolute())
+        src, created = self.lib.add_source(url, kind="feed", title=loaded.title or path.stem)
         self.lib.update_source(
             src.id,
-            title=src.title or parsed.title or path.stem,
-            site_url=parsed.site_url,
-            last_error=parsed.problem,
+            title=src.title or loaded.title or path.stem,
+            site_url=loaded.site_url,
+            last_error=loaded.problem,
             last_error_at=None,
         )
-        self.report_upsert(src.id, parsed.entries, str(path.absolute()))
+        self.report_upsert(src.id, (), url, rows=loaded.rows)
 
     def _import_opml(self, path: Path, data: bytes) -> None:
         from newstui.sources.opml import OpmlError, read_opml
@@ -325,3 +331,43 @@ def import_paths(
     if not paths:
         raise NewstuiError("import needs at least one file or folder")
     return Importer(lib, on_skip, on_file).run(paths)
+
+
+def _load_here(item: Path | _Missing) -> Loaded:
+    """Read one walked item in this process (a missing path reads as nothing)."""
+    if isinstance(item, _Missing):
+        return Loaded("skip", reason="no such file or folder")
+    from newstui.sources.fileload import load_or_skip
+
+    return load_or_skip(item)
+
+
+def _submit(pool: Executor, files: list[str]) -> Future[list[Loaded]] | None:
+    if not files:
+        return None
+    try:
+        return pool.submit(load_chunk, files)
+    except Exception:  # noqa: BLE001 - a broken pool: these files are read here instead
+        return None
+
+
+def _results(
+    chunk: list[Path | _Missing], future: Future[list[Loaded]] | None
+) -> Iterator[tuple[Path | _Missing, Loaded]]:
+    """A chunk's items with what the worker read, in order. A job that failed (a crashed
+    worker, a result that would not travel) is read again here, where an unexpected
+    error surfaces as it would without workers."""
+    results: list[Loaded] | None = None
+    if future is not None:
+        try:
+            results = future.result()
+        except Exception:  # noqa: BLE001 - read here below
+            results = None
+    found = iter(results) if results is not None else None
+    for item in chunk:
+        if isinstance(item, _Missing):
+            yield item, _load_here(item)
+        elif found is not None:
+            yield item, next(found)
+        else:
+            yield item, _load_here(item)

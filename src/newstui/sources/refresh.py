@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -41,9 +41,6 @@ from newstui.sources.fetch import FetchLimits, FetchResult, fetch, is_http, make
 from newstui.store.articles import PreparedRow
 from newstui.store.library import Library
 from newstui.store.retention import cutoff
-
-if TYPE_CHECKING:
-    from multiprocessing.context import BaseContext
 
 log = logging.getLogger(__name__)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")  # a URL scheme (a drive letter is one letter)
@@ -229,23 +226,11 @@ class _ParsePool:
 
     def _open_locked(self) -> Executor:
         if self._pool is None:
-            _start_resource_tracker()
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
             from newstui.sources.feedparse import warm_worker
+            from newstui.sources.workers import process_pool
 
-            # Never plain fork (the TUI has threads). forkserver starts one fresh process
-            # that imports feedparser once, then forks each worker from it; spawn elsewhere.
-            context: BaseContext
-            if "forkserver" in multiprocessing.get_all_start_methods():
-                forkserver = multiprocessing.get_context("forkserver")
-                forkserver.set_forkserver_preload(["newstui.sources.feedparse", "feedparser"])
-                context = forkserver
-            else:
-                context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=context, initializer=warm_worker
+            self._pool = process_pool(
+                self.workers, ["newstui.sources.feedparse", "feedparser"], initializer=warm_worker
             )
         return self._pool
 
@@ -301,28 +286,6 @@ class _ParsePool:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-
-
-def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker with a real stderr.
-
-    The tracker is handed ``sys.stderr.fileno()``; inside a Textual app stderr is a
-    capture object whose fileno is -1, and starting the tracker there fails with "bad
-    value(s) in fds_to_keep". Started once here, it is never started again."""
-    import sys
-    from multiprocessing import resource_tracker
-
-    saved = sys.stderr
-    try:
-        usable = saved is not None and saved.fileno() >= 0
-    except (AttributeError, OSError, ValueError):
-        usable = False
-    if not usable and sys.__stderr__ is not None:
-        sys.stderr = sys.__stderr__
-    try:
-        resource_tracker.ensure_running()
-    finally:
-        sys.stderr = saved
 
 
 def _ignore_rule(src: Source) -> tuple[Compiled | None, str | None]:

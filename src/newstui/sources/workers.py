@@ -1,0 +1,53 @@
+"""Worker processes for the CPU-bound halves of a refresh (feed parsing) and an import
+(reading files), safe to open from a Textual app."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
+
+def process_pool(
+    workers: int, preload: Sequence[str], initializer: Callable[[], None] | None = None
+) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes. Never plain fork (the TUI has threads): forkserver
+    starts one fresh process that imports ``preload`` once, then forks each worker from it;
+    spawn where there is no forkserver."""
+    start_resource_tracker()
+    context: BaseContext
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        forkserver = multiprocessing.get_context("forkserver")
+        # One forkserver per process: the first pool's preload list is the one it keeps;
+        # modules it lacks are imported by the workers themselves.
+        forkserver.set_forkserver_preload(list(preload))
+        context = forkserver
+    else:
+        context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, initializer=initializer)
+
+
+def start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real stderr.
+
+    The tracker is handed ``sys.stderr.fileno()``; inside a Textual app stderr is a
+    capture object whose fileno is -1, and starting the tracker there fails with "bad
+    value(s) in fds_to_keep". Started once here, it is never started again."""
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    try:
+        usable = saved is not None and saved.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    if not usable and sys.__stderr__ is not None:
+        sys.stderr = sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
