@@ -119,6 +119,20 @@ URLS = [
     "https://ex ample.org/a",
     "https://example.org/a;params/",
     "https://example.org/\x01a",
+    "\x01https://example.org/a",
+    "h\ttps://example.org/a",
+    "urn:newstui-bench:000001",
+    "Http://example.org/a",
+    "http://127.0.0.1:9/site/0000/article/000001.html",
+    "http://127.0.0.1:80/a/",
+    "https://example.org:443",
+    "https://example.org:0443/a",
+    "https://example.org:/a",
+    "https://example.org:9:9/a",
+    "https://example.org:+9/a",
+    "https://example.org:٣/a",
+    "https://example.org/a:b/",
+    "http://host.example:65536/",
 ]
 
 
@@ -126,10 +140,30 @@ def test_simple_canonical_links_agree_with_urllib() -> None:
     from newstui.canonical import _general_canonical, _simple_canonical, canonical_link
 
     rng = random.Random(3)
-    pieces = ["a", "B", "/", "//", ".", "-", "_", "~", "é", "?", "#", ":", "@", "%20", "=", "&", "1"]
+    pieces = [
+        "a",
+        "B",
+        "/",
+        "//",
+        ".",
+        "-",
+        "_",
+        "~",
+        "é",
+        "?",
+        "#",
+        ":",
+        ":8",
+        ":443",
+        "@",
+        "%20",
+        "=",
+        "&",
+        "1",
+    ]
     urls = list(URLS)
     for _ in range(4000):
-        head = rng.choice(["https://", "http://", "HTTP://", "https:/", ""])
+        head = rng.choice(["https://", "http://", "HTTP://", "https:/", "", "urn:", "\x02", "ht\ttp://"])
         host = rng.choice(["example.org", "Example.org", "127.0.1.9", "ex.org.", "a-b.example", ""])
         urls.append(head + host + "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 8))))
     fast = 0

@@ -83,24 +83,35 @@ def _general_canonical(url: str, keep_fragment: bool) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query), fragment))
 
 
-_NOT_SIMPLE = frozenset("?#@[]:\\%\t\r\n")
+_NOT_SIMPLE = frozenset("?#@[]\\%\t\r\n")
 
 
 def _simple_canonical(url: str) -> str | None:
-    """``canonical_link`` of the common URL (lower-case ``http(s)://host/path``, no port,
-    user info, query or fragment) by plain string work, or None to take the general road.
-    A refresh keys every article, so urlsplit/urlunsplit showed in its profile."""
+    """``canonical_link`` of the common URL (``http(s)://host[:port]/path`` with a
+    lower-case host and no user info, query or fragment) and of a URL that cannot be
+    http(s), by plain string work; None sends it to urllib. A refresh keys every article
+    (its link and its guid), so urlsplit/urlunsplit showed in its profile."""
     if url.startswith("https://"):
         scheme, rest = "https", url[8:]
     elif url.startswith("http://"):
         scheme, rest = "http", url[7:]
+    elif (
+        url[0] > " " and url[:4].lower() != "http" and "\t" not in url and "\r" not in url and "\n" not in url
+    ):
+        return ""  # another scheme (urn:, tag:, mailto:) or none: never an http(s) link
     else:
         return None
     if not rest.isascii() or not _NOT_SIMPLE.isdisjoint(rest):
         return None
     host, slash, path = rest.partition("/")
+    host, colon, port = host.partition(":")
     if not host or host != host.lower() or host.endswith(".") or not host[0].isalnum():
         return None
+    if colon:
+        if not port.isdigit() or int(port) > 65535:
+            return None
+        if int(port) != DEFAULT_PORTS[scheme]:
+            host += f":{int(port)}"
     path = slash + path or "/"
     if len(path) > 1:
         path = path.rstrip("/") or "/"
