@@ -5,7 +5,8 @@ One ``httpx.AsyncClient`` per host (6 connections each, a per-host ``asyncio.Sem
 A client per host is the faster way to drive httpx: one shared 256-connection pool spends
 more CPU rescanning its connections than on the requests (measured on the P3 corpus:
 pass 2 took 12-18 s with one shared client, 2.6-3.7 s with a client per host).
-``--shared-client`` measures the one-client variant.
+``--shared-client`` measures the one-client variant; ``--cold-pass2`` runs pass 2 on new
+clients (a second refresh in a new process cannot reuse pass 1's keep-alive connections).
 Pass 1 fetches and parses everything and keeps ETag / Last-Modified; pass 2 repeats
 with conditional requests (304 -> nothing to parse). Prints one JSON line with the
 in-process time of each pass (interpreter start-up and imports are not included;
@@ -154,7 +155,10 @@ class ClientFor:
 
 
 async def run_floor(
-    urls: Sequence[str], total_connections: int = TOTAL_CONNECTIONS, client_per_host: bool = True
+    urls: Sequence[str],
+    total_connections: int = TOTAL_CONNECTIONS,
+    client_per_host: bool = True,
+    cold_pass2: bool = False,
 ) -> dict[str, object]:
     validators: dict[str, Validators] = {}
     clients = ClientFor(total_connections, client_per_host)
@@ -164,6 +168,9 @@ async def run_floor(
         try:
             first = await run_pass(clients, pool, urls, validators, total_connections)
             first.seconds = time.perf_counter() - t0
+            if cold_pass2:  # pass 2 opens its connections afresh, as a second process would
+                await clients.aclose()
+                clients = ClientFor(total_connections, client_per_host)
             t1 = time.perf_counter()
             second = await run_pass(clients, pool, urls, validators, total_connections)
             second.seconds = time.perf_counter() - t1
@@ -175,6 +182,7 @@ async def run_floor(
         "feeds": len(urls),
         "total_connections": total_connections,
         "client_per_host": client_per_host,
+        "cold_pass2": cold_pass2,
         "pass1": first.as_dict(),
         "pass2": second.as_dict(),
     }
@@ -193,12 +201,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--total-connections", type=int, default=TOTAL_CONNECTIONS)
     p.add_argument("--client-per-host", action="store_true", help="one AsyncClient per host (the default)")
     p.add_argument("--shared-client", action="store_true", help="variant: one AsyncClient for every host")
+    p.add_argument(
+        "--cold-pass2",
+        action="store_true",
+        help="variant: pass 2 on new clients (no keep-alive connections left from pass 1)",
+    )
     args = p.parse_args(argv)
     if args.opml:
         urls = urls_from_opml(args.opml)
     else:
         urls = [u.strip() for u in args.urls.read_text().splitlines() if u.strip()]
-    result = asyncio.run(run_floor(urls, args.total_connections, not args.shared_client))
+    result = asyncio.run(run_floor(urls, args.total_connections, not args.shared_client, args.cold_pass2))
     print(json.dumps(result), flush=True)
     return 0
 
