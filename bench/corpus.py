@@ -410,8 +410,10 @@ def write_opml(out: Path, entries: Sequence[tuple[str, str, str]]) -> Path:
 
 
 def host_for(index: int, feeds_per_host: int) -> str:
-    """Feed ``index`` lives on 127.0.1.(index // feeds_per_host + 1)."""
-    return f"127.0.1.{index // feeds_per_host + 1}"
+    """Feed ``index`` lives on loopback host ``index // feeds_per_host + 1`` (127.0.1.1 …)."""
+    from bench.server import host_address
+
+    return host_address(index // feeds_per_host + 1)
 
 
 def feed_urls(feeds: Sequence[Feed], port: int, feeds_per_host: int) -> list[str]:

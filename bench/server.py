@@ -154,6 +154,12 @@ def make_handler(
     return Handler
 
 
+def host_address(n: int) -> str:
+    """Loopback host ``n`` (from 1): 127.0.1.1 to 127.0.1.254, then on into 127.0.2.x and
+    beyond, so P8's 400 hosts fit (a 127.0.1.x address stops at .255)."""
+    return f"127.0.{1 + (n - 1) // 254}.{1 + (n - 1) % 254}"
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
@@ -174,7 +180,7 @@ class FeedServer:
         self.store = FeedStore(root)
         self.stats = ServerStats()
         self.latency = latency
-        self.addresses = [f"127.0.1.{first_host + i}" for i in range(hosts)]
+        self.addresses = [host_address(first_host + i) for i in range(hosts)]
         self.port = port
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
