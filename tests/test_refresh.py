@@ -487,3 +487,35 @@ def test_refresh_works_where_stderr_has_no_file_descriptor(tmp_path: Path) -> No
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path
     )
     assert out.stdout.split("\n")[0] == "1 []", out.stdout + out.stderr
+
+
+def test_jobs_under_a_pool_another_feed_killed_are_parsed_again() -> None:
+    """One feed's parse timeout shuts the pool down with other feeds' jobs waiting in it:
+    those are parsed again on a new pool, never surfacing as a cancelled refresh."""
+    from newstui.sources.refresh import _ParsePool
+
+    items = "".join(f"<item><title>Item {i}</title><guid>g{i}</guid></item>" for i in range(3000))
+    big = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'
+
+    async def run() -> list[object]:
+        # One worker busy with a big document; more jobs handed over than its call queue
+        # holds, so some are still waiting (cancellable) when the pool is shut down.
+        parser = _ParsePool(1, 120.0, slots=6)
+        try:
+            bodies = [big.encode()] + [fixture("rss2.xml")] * 5
+            jobs = [
+                asyncio.create_task(parser.parse(b, f"https://e.example/{i}")) for i, b in enumerate(bodies)
+            ]
+            while True:
+                pool = parser._pool
+                if pool is not None and len(getattr(pool, "_pending_work_items", {})) == len(jobs):
+                    break
+                await asyncio.sleep(0.01)
+            parser._kill(pool)
+            return list(await asyncio.gather(*jobs, return_exceptions=True))
+        finally:
+            parser.close()
+
+    results = asyncio.run(run())
+    assert all(not isinstance(r, BaseException | str) for r in results), results
+    assert [len(r.rows or []) for r in results][0] == 3000  # type: ignore[union-attr]

@@ -213,11 +213,13 @@ async def refresh_async(
 class _ParsePool:
     """A process pool opened on first use; a timed-out parse kills it (and it reopens)."""
 
-    def __init__(self, workers: int, timeout: float) -> None:
+    def __init__(self, workers: int, timeout: float, slots: int | None = None) -> None:
         self.workers = max(1, workers)
         self.timeout = timeout
         self._pool: Executor | None = None
         self._lock = threading.Lock()  # warm() opens it from a thread
+        # Jobs handed to the pool at once: enough to keep every worker busy.
+        self._slots = asyncio.Semaphore(slots or 2 * self.workers)
         self._warming: threading.Thread | None = None
 
     def _open(self) -> Executor:
@@ -259,15 +261,24 @@ class _ParsePool:
 
         loop = asyncio.get_running_loop()
         for _attempt in range(2):
-            pool = self._open()
-            try:
-                future = loop.run_in_executor(pool, parse_rows_job, body, url, content_type)
-                return await asyncio.wait_for(future, self.timeout)
-            except TimeoutError:
-                self._kill(pool)
-                return f"parsing took longer than {self.timeout:g} s (abandoned)"
-            except BrokenProcessPool:
-                self._kill(pool)  # another feed's timeout (or a crash) broke it: retry once
+            # A slot first: the timeout then measures this document's parsing, not the
+            # time it waited behind hundreds of others (P8's 2,000 feeds timed out queued).
+            async with self._slots:
+                pool = self._open()
+                try:
+                    future = loop.run_in_executor(pool, parse_rows_job, body, url, content_type)
+                    return await asyncio.wait_for(future, self.timeout)
+                except TimeoutError:
+                    self._kill(pool)
+                    return f"parsing took longer than {self.timeout:g} s (abandoned)"
+                except BrokenProcessPool:
+                    self._kill(pool)  # another feed's timeout (or a crash) broke it: retry once
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    if task is None or task.cancelling():
+                        raise  # this refresh is being cancelled
+                    # Not us: another feed's timeout shut the pool down under this job.
+                    self._kill(pool)
         return "the parser process crashed on this feed"
 
     def _kill(self, pool: Executor) -> None:
