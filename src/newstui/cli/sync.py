@@ -52,6 +52,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sync", help="sync with feed servers (all accounts, or those named)")
     p.add_argument("names", nargs="*", metavar="NAME")
     p.add_argument("--quiet", "-q", action="store_true", help="print only one line per account")
+    p.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="json: one object per account (counts, requests made, error)",
+    )
     p.set_defaults(func=cmd_sync)
 
 
@@ -172,14 +178,15 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_sync(args: argparse.Namespace, names: list[str], *, quiet: bool) -> bool:
-    """Sync accounts (all when ``names`` is empty) and print a line each; True when all
-    succeeded. Bookmarks made from stars elsewhere get their full text afterwards."""
+def run_sync(args: argparse.Namespace, names: list[str], *, quiet: bool, as_json: bool = False) -> bool:
+    """Sync accounts (all when ``names`` is empty) and print a line each (a JSON object each
+    with ``as_json``); True when all succeeded. Bookmarks made from stars elsewhere get their
+    full text afterwards."""
     from newstui.bookmarks.fulltext import complete_pending_async
     from newstui.sync.engine import SyncReport, sync_accounts_async
 
     cfg = config(args)
-    interactive = not quiet and sys.stdout.isatty()
+    interactive = not quiet and not as_json and sys.stdout.isatty()
     with library(args) as lib:
         if not names and not lib.accounts():
             return True
@@ -211,14 +218,18 @@ def run_sync(args: argparse.Namespace, names: list[str], *, quiet: bool) -> bool
 
         reports = asyncio.run(go())
     for r in reports:
-        (warn if r.error else out)(r.summary())
+        if as_json:
+            out(json.dumps(r.as_dict()))
+        else:
+            (warn if r.error else out)(r.summary())
     return all(r.ok for r in reports)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from newstui.cli import EXIT_PARTIAL
 
-    return 0 if run_sync(args, args.names, quiet=args.quiet) else EXIT_PARTIAL
+    ok = run_sync(args, args.names, quiet=args.quiet, as_json=args.format == "json")
+    return 0 if ok else EXIT_PARTIAL
 
 
 def add_to_account(args: argparse.Namespace) -> int:

@@ -273,14 +273,33 @@ class GReader:
         return out
 
     async def stream(self, *, since: float | None, continuation: str | None, count: int = 250) -> Page:
-        params: dict[str, Any] = {"n": count}
+        body = await self.stream_body(since=since, continuation=continuation, count=count)
+        try:
+            return parse_page(body)
+        except SyncError as exc:
+            raise SyncError(f"{self._host()}: {exc}") from None
+
+    async def stream_body(self, *, since: float | None, continuation: str | None, count: int = 250) -> bytes:
+        """One page of the reading list, undecoded (``parse_page`` reads it, maybe elsewhere)."""
+        params: dict[str, Any] = {"n": count, "output": "json"}
         if since:
             params["ot"] = int(since)
         if continuation:
             params["c"] = continuation
-        data = await self._json(f"reader/api/0/stream/contents/{READING_LIST}", params)
-        cont = data.get("continuation")
-        return Page(_items(data), str(cont) if cont else None)
+        return await self._call("GET", f"reader/api/0/stream/contents/{READING_LIST}", params=params)
+
+    @property
+    def page_parser(self) -> Callable[[bytes], Page]:
+        """The page decoder handed to a worker process (a module-level function: it is
+        pickled by name)."""
+        return parse_page
+
+    @staticmethod
+    def continuation_hint(body: bytes) -> str | None:
+        """The page's continuation read from the end of its body without decoding the rest
+        (servers put it last), so the next page can be asked for while this one is being
+        decoded. ``None`` when it is not there; ``parse_page`` has the final word."""
+        return continuation_hint(body)
 
     async def items(self, ids: Sequence[int]) -> list[Item]:
         out: list[Item] = []
@@ -385,6 +404,41 @@ class GReader:
         if old_folder and old_folder != folder:
             form["r"] = LABEL + old_folder
         await self._edit_subscription(form)
+
+
+def parse_page(body: bytes) -> Page:
+    """A ``stream/contents`` body as a ``Page``; ``SyncError`` when it is not a JSON object."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise SyncError("malformed response to stream/contents (not JSON)") from None
+    if not isinstance(data, dict):
+        raise SyncError("malformed response to stream/contents")
+    cont = data.get("continuation")
+    return Page(_items(data), str(cont) if cont else None)
+
+
+_CONTINUATION = b'"continuation":'
+_HINT_TAIL = 4096
+
+
+def continuation_hint(body: bytes) -> str | None:
+    """The string value of a ``"continuation"`` member that closes the body's top-level
+    object (the last member, followed only by ``}``), or ``None``."""
+    tail = body[-_HINT_TAIL:].rstrip()
+    if not tail.endswith(b"}"):
+        return None
+    at = tail.rfind(_CONTINUATION)
+    if at < 0:
+        return None
+    rest = tail[at + len(_CONTINUATION) : -1].strip()
+    try:
+        value = json.loads(rest)
+    except ValueError:
+        return None
+    if isinstance(value, int | str) and not isinstance(value, bool) and str(value):
+        return str(value)
+    return None
 
 
 def _list(value: object) -> list[Any]:
