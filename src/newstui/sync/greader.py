@@ -85,6 +85,7 @@ class GReader:
         self.token: str | None = None
         self.requests = 0
         self._client: httpx.AsyncClient | None = None
+        self._subscriptions: list[Subscription] | None = None  # the last list fetched
 
     # ------------------------------------------------------------------ HTTP
     @property
@@ -253,15 +254,16 @@ class GReader:
                     folder=folder,
                 )
             )
+        self._subscriptions = out
         return out
 
     async def labels(self) -> list[str]:
         data = await self._json("reader/api/0/tag/list")
-        folders = (
-            {s.folder for s in await self.subscriptions()}
-            if not any(isinstance(t, dict) and "type" in t for t in _list(data.get("tags")))
-            else set()
-        )
+        folders: set[str] = set()
+        if not any(isinstance(t, dict) and "type" in t for t in _list(data.get("tags"))):
+            # No types (folders look like labels): the subscriptions tell them apart.
+            subs = self._subscriptions if self._subscriptions is not None else await self.subscriptions()
+            folders = {s.folder for s in subs}
         out = []
         for tag in _list(data.get("tags")):
             if not isinstance(tag, dict):
