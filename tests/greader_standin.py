@@ -1,7 +1,7 @@
 """A small loopback stand-in for a Google Reader API server, for the faults and paging a
 real server will not produce on demand. Routes are set per test (``srv.routes[PATH] = reply``,
 PATH being what follows ``/api/0/``); login (password ``right``) and the write token are
-built in. Every request is kept in ``srv.seen``."""
+built in. Every request is kept in ``srv.seen`` (path, form) and ``srv.headers_seen``."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         form = self._form()
         self.server.seen.append((path, form))
+        self.server.headers_seen.append((path, dict(self.headers.items())))
         if path.endswith("/accounts/ClientLogin"):
             ok = form.get("Passwd") == ["right"]
             return self.send(
@@ -66,6 +67,7 @@ class StandIn(ThreadingHTTPServer):
         super().__init__(("127.0.9.17", 0), Handler)
         self.routes: dict[str, Reply] = {}
         self.seen: list[tuple[str, dict[str, list[str]]]] = []
+        self.headers_seen: list[tuple[str, dict[str, str]]] = []
 
     @property
     def base(self) -> str:

@@ -176,3 +176,52 @@ def test_the_worker_prepares_the_same_rows_as_this_process() -> None:
     assert asyncio.run(there()) == here
     assert not isinstance(here, str) and here.count == 40 and here.continuation == "40"
     assert prepare_page(parse_page, b"{broken", 0.0) == "malformed response to stream/contents (not JSON)"
+
+
+def test_app_id_and_key_go_with_every_request_and_nowhere_else(
+    standin: StandIn, cli: Any, data_dir: Path
+) -> None:
+    """Inoreader wants AppId/AppKey headers on every request, login included."""
+    serve(standin, 30)
+    key = "k3y-s3cr3t-0123456789"
+    r = cli(
+        "account",
+        "add",
+        "ino",
+        "--url",
+        standin.base,
+        "--user",
+        "me",
+        "--app-id",
+        "1000001",
+        "--app-key",
+        key,
+        input="right\n",
+    )
+    assert r.returncode == 0, r.stderr
+    r = cli("sync", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.splitlines()[-1])["new"] == 30
+    # The login of `account add`, then a whole sync with its cached session.
+    assert [p.rsplit("/", 1)[-1] for p, _h in standin.headers_seen] == [
+        "ClientLogin",
+        "list",
+        "reading-list",
+        "ids",
+        "ids",
+        "list",
+    ]
+    for path, headers in standin.headers_seen:
+        assert headers.get("AppId") == "1000001" and headers.get("AppKey") == key, path
+    # Kept like the password: in the 0600 secrets folder only, never the library, a log or output.
+    r = cli("accounts", "--format", "json")
+    assert key not in r.stdout + r.stderr
+    holders = [p for p in data_dir.rglob("*") if p.is_file() and key.encode() in p.read_bytes()]
+    assert [p.name for p in holders] == ["ino.app"]
+    assert holders[0].stat().st_mode & 0o077 == 0
+
+
+def test_app_id_without_a_key_is_one_clear_line(standin: StandIn, cli: Any) -> None:
+    r = cli("account", "add", "ino", "--url", standin.base, "--user", "me", "--app-id", "1", input="right\n")
+    assert r.returncode != 0
+    assert r.stderr.strip().splitlines() == ["newstui: --app-id and --app-key go together"]

@@ -31,6 +31,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a command printing the password (run without a shell at each login)",
     )
     a.add_argument(
+        "--app-id",
+        metavar="ID",
+        help="an application id the server wants with every request (Inoreader: AppId)",
+    )
+    a.add_argument(
+        "--app-key",
+        metavar="KEY",
+        help="the application key that goes with --app-id (Inoreader: AppKey); kept like the password",
+    )
+    a.add_argument(
         "--initial-days",
         type=int,
         default=30,
@@ -77,7 +87,7 @@ def _password(args: argparse.Namespace) -> str:
 
 def cmd_account_add(args: argparse.Namespace) -> int:
     from newstui.sources.fetch import is_http
-    from newstui.sync.credentials import check_name
+    from newstui.sync.credentials import check_app, check_name
     from newstui.sync.engine import credentials
     from newstui.sync.greader import GReader
 
@@ -87,13 +97,16 @@ def cmd_account_add(args: argparse.Namespace) -> int:
         raise NewstuiError(f"the account URL must be http:// or https://, not {url[:200]!r}")
     if args.initial_days < 0:
         raise NewstuiError("--initial-days must be 0 or more")
+    if bool(args.app_id) != bool(args.app_key):
+        raise NewstuiError("--app-id and --app-key go together")
+    app = check_app(args.app_id, args.app_key) if args.app_id else None
     creds = credentials(paths(args).state_dir, name)
     with library(args) as lib:
         if any(a.name == name for a in lib.accounts()):
             raise NewstuiError(f"an account named {name!r} exists already")
         password = _password(args)
         tokens: list[str | None] = []
-        client = GReader(url, args.user, lambda: password, on_auth=tokens.append)
+        client = GReader(url, args.user, lambda: password, on_auth=tokens.append, app=app)
 
         async def check() -> None:
             try:
@@ -104,6 +117,8 @@ def cmd_account_add(args: argparse.Namespace) -> int:
         asyncio.run(check())  # a wrong password or URL stops here, with nothing saved
         if not args.password_command:
             creds.save_password(password)
+        if app:
+            creds.save_app(*app)
         if tokens and tokens[-1]:
             creds.save_token(tokens[-1])
         acc = lib.add_account(

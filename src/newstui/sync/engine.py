@@ -102,6 +102,7 @@ def open_backend(account: Account, creds: Credentials) -> Backend:
         lambda: creds.password(account.password_command),
         auth=creds.token(),
         on_auth=creds.save_token,
+        app=creds.app(),
     )
 
 

@@ -62,7 +62,8 @@ def long_id(number: int) -> str:
 
 class GReader:
     """A Google Reader API session. ``password`` is asked for only when a login is needed;
-    ``on_auth`` is told every new session token (to cache it) and ``auth`` is a cached one."""
+    ``on_auth`` is told every new session token (to cache it) and ``auth`` is a cached one.
+    ``app`` (application id, key) goes with every request as ``AppId``/``AppKey`` headers."""
 
     def __init__(
         self,
@@ -74,6 +75,7 @@ class GReader:
         on_auth: Callable[[str | None], None] | None = None,
         limits: FetchLimits | None = None,
         max_wait: float = MAX_WAIT,
+        app: tuple[str, str] | None = None,
     ) -> None:
         self.base = base.rstrip("/")
         self.user = user
@@ -82,6 +84,8 @@ class GReader:
         self._on_auth = on_auth
         self.limits = limits or FetchLimits(read_timeout=60, deadline=120, max_bytes=MAX_RESPONSE)
         self.max_wait = max_wait
+        # Sent with every request, login included (Inoreader's registered-client headers).
+        self._app_headers = {"AppId": app[0], "AppKey": app[1]} if app else {}
         self.token: str | None = None
         self.requests = 0
         self._client: httpx.AsyncClient | None = None
@@ -111,7 +115,7 @@ class GReader:
         auth: bool = True,
     ) -> tuple[int, dict[str, str], bytes]:
         """One request: (status, lower-case headers, body). Network trouble is a SyncError."""
-        headers = {}
+        headers = dict(self._app_headers)
         if auth and self.auth:
             headers["Authorization"] = f"GoogleLogin auth={self.auth}"
         url = f"{self.base}/{path.lstrip('/')}"
