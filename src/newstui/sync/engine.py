@@ -229,7 +229,7 @@ class Sync:
             sid: (url, remote, title, cat)
             for sid, url, remote, title, cat in self.lib.account_sources(self.acc.id)
         }
-        items = self._articles()
+        items = self._articles() if pending.articles else {}
         changed = await self._push_subscriptions(pending, sources)
         for flag in (True, False):
             await self._push_ids(
@@ -502,24 +502,34 @@ class Sync:
             continuation = page.continuation
         return newest
 
+    def _local(self) -> dict[int, tuple[int, bool, bool]]:
+        """server item id -> (article id, read, bookmarked) for the account's articles."""
+        out: dict[int, tuple[int, bool, bool]] = {}
+        for aid, key, read, bm in self.lib.account_articles(self.acc.id):
+            if key.startswith(ITEM_PREFIX):
+                try:
+                    out[item_number(key)] = (aid, read, bm)
+                except ValueError:
+                    continue
+        return out
+
     async def pull_states(self) -> None:
-        unread = await self.backend.unread_ids()
-        starred = await self.backend.starred_ids()
-        labels = await self.backend.labels()
-        label_sets = {lab: await self.backend.label_ids(lab) for lab in labels}
-        have = set(self._articles().values())
-        missing = sorted((unread | starred) - have)
+        # The id sets are independent requests: asked for together, one round trip.
+        unread, starred, labels = await asyncio.gather(
+            self.backend.unread_ids(), self.backend.starred_ids(), self.backend.labels()
+        )
+        label_sets = dict(
+            zip(labels, await asyncio.gather(*map(self.backend.label_ids, labels)), strict=True)
+        )
+        local = self._local()
+        missing = sorted((unread | starred) - set(local))
         if missing:
             self._stage("pulling unread and starred items")
             fetched = await self.backend.items(missing)
             for i in range(0, len(fetched), PAGE):
                 self._store(fetched[i : i + PAGE])
+            local = self._local()
         mine = self._protected()
-        local = {
-            item_number(key): (aid, read, bm)
-            for aid, key, read, bm in self.lib.account_articles(self.acc.id)
-            if key.startswith(ITEM_PREFIX)
-        }
         to_read = [
             aid
             for iid, (aid, read, _) in local.items()

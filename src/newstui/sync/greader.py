@@ -43,6 +43,11 @@ def item_number(raw: object) -> int:
     Decimal ids may be signed (Google's were); they are mapped to the same unsigned number
     as the hex form. Raises ValueError for anything else."""
     text = str(raw).strip()
+    if text.isdigit() and text[0] != "0":  # the short form, by far the most common: no sign
+        value = int(text)
+        if value < (1 << 64):
+            return value
+        raise ValueError(f"item id out of range: {text[:40]}")
     if text.startswith(ITEM_PREFIX):
         return int(text[len(ITEM_PREFIX) :], 16)
     if text.lstrip("-").isdigit() and not (len(text) == 16 and text.startswith("0")):
@@ -90,6 +95,7 @@ class GReader:
         self.requests = 0
         self._client: httpx.AsyncClient | None = None
         self._subscriptions: list[Subscription] | None = None  # the last list fetched
+        self._login_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ HTTP
     @property
@@ -161,7 +167,9 @@ class GReader:
         """An API call with the session's repairs: log in when there is no session, a fresh
         write token once, a new login once on 401, short Retry-After waits."""
         if self.auth is None:
-            await self.login()
+            async with self._login_lock:  # calls made together log in once
+                if self.auth is None:
+                    await self.login()
         relogged = refreshed = False
         waits = 0
         while True:
