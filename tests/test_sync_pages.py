@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from greader_standin import Handler, StandIn, client
+from newstui.canonical import canonical_link
 from newstui.models import Account
 from newstui.store.library import Library
 from newstui.sync.engine import SyncReport, credentials, sync_account
@@ -220,3 +221,22 @@ def test_app_id_without_a_key_is_one_clear_line(standin: StandIn, cli: Any) -> N
     r = cli("account", "add", "ino", "--url", standin.base, "--user", "me", "--app-id", "1", input="right\n")
     assert r.returncode != 0
     assert r.stderr.strip().splitlines() == ["newstui: --app-id and --app-key go together"]
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("tag:google.com,2005:reader/item/0006617b4f273569", ""),  # every synced item's guid
+        ("urn:uuid:1", ""),
+        ("HTTP://Example.org/a/", "http://example.org/a"),
+        ("  HTTPS://h:443/ ", "https://h/"),
+        ("ht\ttp://host/a", "http://host/a"),  # urlsplit drops tabs and newlines inside
+        ("\x01http://h/", "http://h/"),  # and leading control characters
+        ("http:/x", ""),
+        ("//host/x", ""),
+    ],
+)
+def test_canonical_link_skips_parsing_what_cannot_be_http(url: str, canonical: str) -> None:
+    """The guid of every synced item is a tag: URI; canonical_link answers "" for it without
+    parsing, and still sees the http(s) URLs that urlsplit would clean up first."""
+    assert canonical_link(url) == canonical
