@@ -36,7 +36,7 @@ from newstui.store.articles import PreparedRow
 from newstui.store.library import Library
 from newstui.sync.backend import Backend, Item, Rejected, Subscription, SyncError
 from newstui.sync.credentials import Credentials
-from newstui.sync.greader import ITEM_PREFIX, GReader, item_number
+from newstui.sync.greader import ITEM_PREFIX, GReader
 from newstui.sync.pages import PagePool, PreparedPage, prepare_items
 from newstui.textsafe import clean_line
 
@@ -212,14 +212,7 @@ class Sync:
     # ------------------------------------------------------------------ push
     def _articles(self) -> dict[int, int]:
         """article id -> server item id, for the account's articles that came from it."""
-        out: dict[int, int] = {}
-        for aid, key, _read, _bm in self.lib.account_articles(self.acc.id):
-            if key.startswith(ITEM_PREFIX):
-                try:
-                    out[aid] = item_number(key)
-                except ValueError:
-                    continue
-        return out
+        return {aid: iid for iid, (aid, _read, _bm) in self._local().items()}
 
     async def push(self) -> bool:
         """Push the journal and the new subscriptions; True when subscriptions changed."""
@@ -505,10 +498,12 @@ class Sync:
     def _local(self) -> dict[int, tuple[int, bool, bool]]:
         """server item id -> (article id, read, bookmarked) for the account's articles."""
         out: dict[int, tuple[int, bool, bool]] = {}
+        skip = len(ITEM_PREFIX)
         for aid, key, read, bm in self.lib.account_articles(self.acc.id):
+            # Keys are written as long_id() makes them: the prefix and 16 hex digits.
             if key.startswith(ITEM_PREFIX):
                 try:
-                    out[item_number(key)] = (aid, read, bm)
+                    out[int(key[skip:], 16)] = (aid, read, bm)
                 except ValueError:
                     continue
         return out
