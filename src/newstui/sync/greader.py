@@ -32,7 +32,7 @@ KEPT_UNREAD = "user/-/state/com.google/kept-unread"
 LABEL = "user/-/label/"
 BATCH = 500  # ids per write: PHP drops form fields past max_input_vars=1000
 FETCH_BATCH = 250  # ids per items/contents request
-IDS_PAGE = 10_000
+IDS_PAGE = 50_000  # ids per stream/items/ids call: one call for most unread sets
 MAX_RESPONSE = 64 * 1024 * 1024
 MAX_WAIT = 30.0  # longest Retry-After waited out in place; longer ones fail the sync
 

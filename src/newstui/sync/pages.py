@@ -13,19 +13,19 @@ function, so nothing but bytes travels to the worker and only the rows come back
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from multiprocessing.context import BaseContext
+from typing import TYPE_CHECKING
 
 from newstui.models import ArticleIn
-from newstui.sources.refresh import _start_resource_tracker
 from newstui.store.articles import PreparedRow, prepare_row
 from newstui.sync.backend import Item, Page, SyncError
 from newstui.sync.greader import long_id
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 PageParser = Callable[[bytes], Page]
 
@@ -102,6 +102,14 @@ class PagePool:
             self._starting.start()
 
     def _open(self) -> None:
+        # Imported here, on the starting thread: a sync with one page or none (the usual
+        # one) never pays for multiprocessing or the refresh's machinery.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        from newstui.sources.refresh import _start_resource_tracker
+
         try:
             _start_resource_tracker()
             context: BaseContext
@@ -124,6 +132,8 @@ class PagePool:
         are not worth waiting for a process) or cannot run."""
         pool = self._pool
         if pool is not None and not self._broken:
+            from concurrent.futures.process import BrokenProcessPool  # loaded by _open already
+
             try:
                 return await asyncio.get_running_loop().run_in_executor(pool, prepare_page, parse, body, now)
             except BrokenProcessPool:
