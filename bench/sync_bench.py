@@ -45,7 +45,7 @@ from bench.workload import Newstui, Unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 READING_LIST = "user/-/state/com.google/reading-list"
-PAGE = 250  # the sync's page size (newstui.sync.engine.PAGE): the floor asks for the same pages
+PAGE = 250  # the sync's page size (newstui.sync.walk.PAGE): the floor asks for the same pages
 IDS = ("FS", "S1", "S2", "S3")
 S2_REQUESTS = 6
 
