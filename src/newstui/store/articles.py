@@ -6,7 +6,7 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from newstui.canonical import story_keys
@@ -15,6 +15,7 @@ from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
 from newstui.plaintext import index_texts
 from newstui.query import FTS_MEMBER, Compiled, compile_query
 from newstui.render import iso
+from newstui.store import records
 from newstui.store.connection import (
     ROW_SELECT,
     SOURCE_NAME,
@@ -505,6 +506,21 @@ class ArticleStore(Connection):
                     }
                 )
         return out
+
+    def record_lines(
+        self, query: str | Compiled | None = None, *, sort: str = "date", limit: int | None = None
+    ) -> Iterator[str]:
+        """The articles ``records`` gives, as JSON lines (no newline) built by SQLite, in
+        list order (``store/records.py``): what ``newstui list --format json`` prints."""
+        order = [r.id for r in self.list_articles(query, sort=sort, limit=limit)]
+        for i in range(0, len(order), records.CHUNK):
+            with self._lock:
+                try:
+                    records.prepare(self.conn)
+                    lines = list(records.record_lines(self.conn, order[i : i + records.CHUNK]))
+                except sqlite3.Error as exc:
+                    raise library_error(exc) from exc
+            yield from lines
 
     def count(self, query: str | Compiled | None = None) -> int:
         q = self.compiled(query)
