@@ -62,9 +62,14 @@ def two_feeds(lib: Library) -> dict[str, list[int]]:
     b, _ = lib.add_source("https://b.example/feed", title="Beta")
     ids_a = lib.upsert_articles(
         a.id,
-        [item(i, categories=["News", "Tech"][: 1 + i % 2], tags=["feed"] if i % 3 == 0 else []) for i in range(12)],
+        [
+            item(i, categories=["News", "Tech"][: 1 + i % 2], tags=["feed"] if i % 3 == 0 else [])
+            for i in range(12)
+        ],
     ).new_ids
-    ids_b = lib.upsert_articles(b.id, [item(100 + i, categories=["news"], tags=["x"]) for i in range(8)]).new_ids
+    ids_b = lib.upsert_articles(
+        b.id, [item(100 + i, categories=["news"], tags=["x"]) for i in range(8)]
+    ).new_ids
     return {"a": ids_a, "b": ids_b, "sources": [a.id, b.id]}
 
 

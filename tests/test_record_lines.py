@@ -40,7 +40,14 @@ def _varied(lib: Library) -> dict[str, int]:
     lib.tag(ids[0], add=["x", "mine"])  # x by the source and the user: listed once
     lib.bookmark(ids[1])
     lib.set_read(ids[2])
-    return {"plain": ids[0], "fraction": ids[1], "derived": ids[2], "shared": ids[3], "copy": copy, "kept": kept}
+    return {
+        "plain": ids[0],
+        "fraction": ids[1],
+        "derived": ids[2],
+        "shared": ids[3],
+        "copy": copy,
+        "kept": kept,
+    }
 
 
 def _lines(lib: Library, query: str = "", **kw: object) -> list[dict[str, object]]:
