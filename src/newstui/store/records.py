@@ -3,9 +3,9 @@
 The same records as ``ArticleStore.records`` gives as dicts, field for field, but SQLite
 builds each line (``json_object``), so listing ten thousand articles costs no Python dict
 or ``json.dumps`` per article: at a million articles those were most of the command's time.
-Categories and tags (each name quoted by SQLite) are gathered into arrays here, in name
-order (SQLite 3.40 cannot order an aggregate), and put between the two objects SQLite
-makes, which keeps the fields in the dicts' order.
+Categories and tags are gathered into arrays here, in name order (SQLite 3.40 cannot order
+an aggregate), and put between the two objects SQLite makes, which keeps the fields in
+the dicts' order.
 """
 
 from __future__ import annotations
@@ -39,12 +39,12 @@ _ROWS = (
     "LEFT JOIN bookmarks b ON b.article_id = a.id WHERE a.id IN ({marks})"
 )
 _CATEGORIES = (
-    "SELECT ac.article_id, json_quote(c.name) FROM article_categories ac JOIN categories c "
-    "ON c.id = ac.category_id WHERE ac.article_id IN ({marks}) ORDER BY c.name"
+    "SELECT ac.article_id, c.name FROM article_categories ac JOIN categories c "
+    "ON c.id = ac.category_id WHERE ac.article_id IN ({marks})"
 )
-_TAGS = (
-    "SELECT DISTINCT at.article_id, json_quote(t.name) FROM article_tags at JOIN tags t "
-    "ON t.id = at.tag_id WHERE at.article_id IN ({marks}) ORDER BY t.name"
+_TAGS = (  # a tag both the source and the user gave comes twice: once in the line
+    "SELECT at.article_id, t.name FROM article_tags at JOIN tags t "
+    "ON t.id = at.tag_id WHERE at.article_id IN ({marks})"
 )
 
 
@@ -53,25 +53,39 @@ def prepare(conn: sqlite3.Connection) -> None:
     conn.create_function("newstui_iso", 1, iso, deterministic=True)
 
 
-def _names(conn: sqlite3.Connection, sql: str, chunk: Sequence[int]) -> dict[int, str]:
-    """``{article id: JSON array of names}`` for the articles of ``chunk`` that have any."""
-    found: dict[int, list[str]] = {}
-    for aid, quoted in conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk):
-        found.setdefault(aid, []).append(quoted)
-    return {aid: f"[{','.join(names)}]" for aid, names in found.items()}
+def _names(
+    conn: sqlite3.Connection, sql: str, chunk: Sequence[int], quoted: dict[str, str]
+) -> dict[int, str]:
+    """``{article id: JSON array of its names, each once, in name order}`` for the
+    articles of ``chunk`` that have any. ``quoted`` caches each name as JSON: a library
+    has few distinct labels, so quoting (and sorting, here) costs little per article."""
+    found: dict[int, set[str]] = {}
+    for aid, name in conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk):
+        found.setdefault(aid, set()).add(name)
+    out: dict[int, str] = {}
+    for aid, names in found.items():
+        parts = []
+        for name in sorted(names):  # code point order: SQLite's BINARY order of the UTF-8
+            q = quoted.get(name)
+            if q is None:
+                q = quoted[name] = json.dumps(name, ensure_ascii=False)
+            parts.append(q)
+        out[aid] = f"[{','.join(parts)}]"
+    return out
 
 
 def record_lines(conn: sqlite3.Connection, ids: Sequence[int]) -> Iterator[str]:
     """One JSON object per line (no newline) for each of ``ids`` that exists, in that
     order; fields and values as ``ArticleStore.records``. ``prepare`` must have run."""
+    quoted: dict[str, str] = {}
     for i in range(0, len(ids), CHUNK):
         chunk = list(ids[i : i + CHUNK])
         rows = {
             aid: (head, tail)
             for aid, head, tail in conn.execute(_ROWS.format(marks=",".join("?" * len(chunk))), chunk)
         }
-        cats = _names(conn, _CATEGORIES, chunk)
-        tags = _names(conn, _TAGS, chunk)
+        cats = _names(conn, _CATEGORIES, chunk, quoted)
+        tags = _names(conn, _TAGS, chunk, quoted)
         others = also_in(conn, chunk)
         for aid in chunk:
             row = rows.get(aid)
