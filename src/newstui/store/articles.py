@@ -23,6 +23,7 @@ from newstui.store.connection import (
     fold_name,
     library_error,
 )
+from newstui.store.counts import KEPT_TOTAL
 from newstui.store.journal import record
 from newstui.store.stories import also_in, join_stories, story_members
 from newstui.textsafe import clean, clean_line, clean_names, safe_url
@@ -537,7 +538,10 @@ class ArticleStore(Connection):
             )[0][0]
             return self.count(base) - hidden
         if q.is_everything:
-            return int(self._read("SELECT COUNT(*) FROM articles")[0][0])
+            # The count the triggers keep (store/counts.py), once filled: no pass over a
+            # million index entries, which also filled this connection's page cache.
+            kept = self._read(KEPT_TOTAL)
+            return int(kept[0][0]) if kept else int(self._read_lean("SELECT COUNT(*) FROM articles")[0][0])
         if q.where == FTS_MEMBER:
             # One search term: the index holds exactly the articles (doctor keeps it so),
             # so its own count needs no article row.

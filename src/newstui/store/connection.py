@@ -14,6 +14,7 @@ from newstui.errors import Interrupted, LibraryError, NewstuiError
 from newstui.store import schema
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+LEAN_CACHE = -2000  # KiB of page cache for a one-pass scan (``Connection.lean_cache``)
 SORTS = ("date", "source", "title", "rank", "bookmarked")
 
 # The name an article's source goes by: the one it was imported under, else the source's
@@ -175,6 +176,23 @@ class Connection:
                 return self.conn.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
                 raise library_error(exc) from exc
+
+    @contextmanager
+    def lean_cache(self, c: sqlite3.Connection) -> Iterator[None]:
+        """Run a pass over many pages (a full count, filling the kept counts) with a small
+        page cache on ``c`` (this connection, lock held): each page is read once, and at a
+        million articles the full cache would stay allocated (tens of MB) after it."""
+        size = int(c.execute("PRAGMA cache_size").fetchone()[0])
+        c.execute(f"PRAGMA cache_size = {LEAN_CACHE}")
+        try:
+            yield
+        finally:
+            c.execute(f"PRAGMA cache_size = {size}")
+
+    def _read_lean(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """``_read`` with ``lean_cache``: for a query that passes over a whole index once."""
+        with self._lock, self.lean_cache(self.conn):
+            return self._read(sql, params)
 
     def interrupt(self) -> None:
         """Cut short the query running on this connection (from any thread); it raises

@@ -19,6 +19,9 @@ from newstui.store.connection import Connection, library_error
 KINDS = ("all", "source", "category", "tag")
 
 _READY = "SELECT 1 FROM label_counts WHERE kind = 'all' AND id = 0"
+# The library's article count as kept; no row while the counts were never filled (reading
+# it never fills them: a first paint must not wait for that).
+KEPT_TOTAL = "SELECT total FROM label_counts WHERE kind = 'all' AND id = 0"
 
 # The copies of a story (``store.stories``) that carry a label their primary carries too:
 # a story found more than once counts once under that label, as the lists show it. CROSS
@@ -89,9 +92,7 @@ class CountStore(Connection):
         with self._lock:
             try:
                 if self.conn.execute(_READY).fetchone() is None:
-                    with self.write() as c:
-                        if c.execute(_READY).fetchone() is None:  # another connection may have
-                            fill(c)
+                    self._fill()
                 return {
                     lid: (total, unread)
                     for lid, total, unread in self.conn.execute(
@@ -100,6 +101,16 @@ class CountStore(Connection):
                 }
             except sqlite3.Error as exc:
                 raise library_error(exc) from exc
+
+    def _fill(self) -> None:
+        """Fill the counts, with a small page cache: the pass reads every page of several
+        indexes once, and a million articles would otherwise leave this connection holding
+        its whole cache (tens of MB) for good."""
+        with self.write() as c:
+            if c.execute(_READY).fetchone() is not None:  # another connection did it
+                return
+            with self.lean_cache(c):
+                fill(c)
 
     def story_copies(self, kind: str) -> dict[int, tuple[int, int]]:
         """See ``copies``."""
