@@ -898,6 +898,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"unknown scenario ids: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     nt = workload.find_newstui(args.newstui)
+    compiled = workload.precompile(nt)
     if args.cache:
         workload.CACHE = args.cache.resolve()
     workload.CACHE.mkdir(parents=True, exist_ok=True)
@@ -929,6 +930,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sizes": asdict(sizes),
             "only": sorted(only),
             "newstui": nt.argv,
+            "bytecode": compiled or "not byte-compiled (could not find newstui's interpreter)",
             "newsboat": bench.newsboat,
             "p2_method": "tmux",
             "total_seconds": round(total, 1),

@@ -194,6 +194,22 @@ class Connection:
         with self._lock, self.lean_cache(self.conn):
             return self._read(sql, params)
 
+    @contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """Queries run inside the block raise ``Interrupted`` once the block has taken
+        ``seconds`` (for a read the UI thread may make only if it is quick)."""
+        deadline = time.monotonic() + seconds
+
+        def past_deadline() -> int:
+            return 1 if time.monotonic() > deadline else 0
+
+        with self._lock:
+            self.conn.set_progress_handler(past_deadline, 2000)
+            try:
+                yield
+            finally:
+                self.conn.set_progress_handler(None, 0)
+
     def interrupt(self) -> None:
         """Cut short the query running on this connection (from any thread); it raises
         ``Interrupted``. Nothing happens when none is running."""

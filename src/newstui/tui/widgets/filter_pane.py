@@ -158,7 +158,8 @@ class FilterPane(Tree[Filter | None]):
         for key in GROUPS:
             self._groups[key] = self.root.add(GROUP_TITLES[key], data=None, expand=False)
         self.root.expand()
-        self.reload()
+        # Counts after the first paint: their queries would compete with it for the CPU.
+        self.call_after_refresh(self.reload)
 
     # ------------------------------------------------------------------ counts
     def reload(self) -> None:
