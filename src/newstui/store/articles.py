@@ -23,7 +23,7 @@ from newstui.store.connection import (
     fold_name,
     library_error,
 )
-from newstui.store.counts import KEPT_TOTAL
+from newstui.store.counts import KEPT_TOTAL, UNREAD
 from newstui.store.journal import record
 from newstui.store.stories import also_in, join_stories, story_members
 from newstui.textsafe import clean, clean_line, clean_names, safe_url
@@ -537,11 +537,13 @@ class ArticleStore(Connection):
                 [] if base.is_everything else [*base.params, *q.params],
             )[0][0]
             return self.count(base) - hidden
-        if q.is_everything:
-            # The count the triggers keep (store/counts.py), once filled: no pass over a
+        if q.is_everything or q.where == UNREAD:
+            # The counts the triggers keep (store/counts.py), once filled: no pass over a
             # million index entries, which also filled this connection's page cache.
             kept = self._read(KEPT_TOTAL)
-            return int(kept[0][0]) if kept else int(self._read_lean("SELECT COUNT(*) FROM articles")[0][0])
+            if kept:
+                return int(kept[0][0 if q.is_everything else 1])
+            return int(self._read_lean(f"SELECT COUNT(*) FROM articles a WHERE {q.where}")[0][0])
         if q.where == FTS_MEMBER:
             # One search term: the index holds exactly the articles (doctor keeps it so),
             # so its own count needs no article row.
