@@ -57,6 +57,8 @@ def canonical_link(url: str | None, *, keep_fragment: bool = False) -> str:
     url = (url or "").strip()
     if not url:
         return ""
+    if url.isprintable() and not url[:8].lower().startswith(("http://", "https://")):
+        return ""  # not http(s) (a tag: or urn: guid): no need to parse it (urlsplit drops controls)
     try:
         parts = urlsplit(url)
         port = parts.port
