@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -198,6 +199,22 @@ def unindex(c: sqlite3.Connection, ids: Iterable[int]) -> None:
 # walking the index, so the plan depends on a capped count of the matches.
 _FTS_BY_DATE = "+" + FTS_MEMBER  # the unary + keeps the planner off rowid lookups
 MANY_MATCHES = 2_000
+# A word in most articles ("the" while typing "there"): collecting all its matches costs
+# in proportion to the library (half a second at a million articles), while walking the
+# date index and asking the search index about each article in turn ("probing") stops at
+# the first page. A probe costs about as much as collecting PROBE_COST matches, so the
+# walk wins when (rows needed / density) * PROBE_COST < matches. The density is measured
+# on the newest DENSITY_WINDOW article ids. Probing is only cheap where a prefix is one
+# posting list (the prefix index; store/schema.py): a longer prefix would be merged anew
+# on every probe.
+_FTS_PROBE = FTS_MEMBER.replace("a.id IN (SELECT rowid FROM", "EXISTS (SELECT 1 FROM").replace(
+    "MATCH ?)", "MATCH ? AND rowid = a.id)"
+)
+PROBE_COST = 300
+DENSITY_WINDOW = 2_000
+PROBED_PREFIX = 3  # the prefix index's length (store/schema.py)
+# What is left of a query made only of search words once the words are taken out.
+_WORDS_ONLY = re.compile(r"(?:[() ]|AND|OR|NOT)*")
 
 
 def _flip(term: str) -> str:
@@ -396,8 +413,8 @@ class ArticleStore(Connection):
         a large OFFSET would walk the whole index."""
         q = self.compiled(query)
         where = q.where
-        if sort == "date" and limit is not None and FTS_MEMBER in where and (self._many_matches(q)):
-            where = where.replace(FTS_MEMBER, _FTS_BY_DATE)
+        if sort == "date" and limit is not None and FTS_MEMBER in where:
+            where = where.replace(FTS_MEMBER, self._search_member(q, offset + limit))
         params: list[object] = []
         sql = ROW_SELECT
         if sort == "rank" and q.rank_match:
@@ -429,6 +446,43 @@ class ArticleStore(Connection):
         if from_end:
             rows.reverse()
         return [ArticleRow(r[0], r[1], r[2] or "", r[3], bool(r[4]), bool(r[5])) for r in rows]
+
+    def _search_member(self, q: Compiled, need: int) -> str:
+        """The condition a search word of ``q`` becomes in a date-sorted list of which the
+        first ``need`` rows are wanted (all plans give the same rows)."""
+        if not self._many_matches(q):
+            return FTS_MEMBER  # few matches: read them and sort them
+        if not self._probe_is_cheap(q):
+            return _FTS_BY_DATE
+        assert q.rank_match is not None  # _many_matches found matches
+        top = int(self._read("SELECT COALESCE(MAX(id), 0) FROM articles")[0][0])
+        window = min(DENSITY_WINDOW, top)
+        found: int = self._read(
+            "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?",
+            (q.rank_match, top - window),
+        )[0][0]
+        density = found / window if window else 0.0
+        # (need / density) * PROBE_COST < density * top, without dividing by zero
+        if need * PROBE_COST < density * density * top:
+            return _FTS_PROBE
+        return _FTS_BY_DATE
+
+    @staticmethod
+    def _probe_is_cheap(q: Compiled) -> bool:
+        """Whether walking the date index and probing each article is safe for ``q``: it
+        is made of search words only (no other filter thins the walk out), and no word is
+        a prefix longer than the prefix index (merged again on every probe)."""
+        base = q.uncollapsed or q
+        if _WORDS_ONLY.fullmatch(base.where.replace(FTS_MEMBER, "")) is None:
+            return False
+        for phrase in base.params:
+            if not isinstance(phrase, str) or not phrase.endswith('"*'):
+                continue
+            last = phrase[1:-2].split()[-1]
+            # Only letters and digits: "a-b"* is the prefix "b"* to the tokenizer.
+            if len(last) != PROBED_PREFIX or not last.isalnum():
+                return False
+        return True
 
     def _many_matches(self, q: Compiled) -> bool:
         """Whether the search words of ``q`` match at least ``MANY_MATCHES`` articles."""

@@ -1,0 +1,104 @@
+"""Prefix searches: the 3-letter prefix index, its migration, and when a search probes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from newstui.models import ArticleIn
+from newstui.store import articles, schema
+from newstui.store.doctor import diagnose
+from newstui.store.library import Library
+
+
+def _fts_sql(lib: Library) -> str:
+    return lib._read("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'")[0][0]
+
+
+def test_the_index_has_a_prefix_index_of_three_letters(lib: Library) -> None:
+    assert "prefix = '3'" in _fts_sql(lib)
+
+
+def test_doctor_rebuild_keeps_the_prefix_index(lib: Library) -> None:
+    src, _ = lib.add_source("https://e.example/feed")
+    lib.upsert_articles(src.id, [ArticleIn("Badger", guid="b")])
+    lib.conn.execute("INSERT INTO articles_fts (rowid, title) VALUES (424242, 'ghost')")
+    assert diagnose(lib).index_rebuilt
+    assert "prefix = '3'" in _fts_sql(lib)
+    assert lib.count("bad") == 1 and lib.count("gho") == 0
+
+
+@pytest.fixture
+def old_db(tmp_path: Path) -> Path:
+    """A library made before the prefix index: HTML, plain text, a summary beside a body,
+    and one article the old index did not hold (it must stay out)."""
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    schema.migrate(conn, upto=schema.MIGRATIONS.index(schema.V_FTS_PREFIX))
+    conn.execute("INSERT INTO sources (id, url, added) VALUES (1, 'https://o.example/', 0)")
+    rows = [
+        (1, "Walrus colony", "<p>Thermal <b>imaging</b> of the herd</p>", "", "html"),
+        (2, "Harbour notes", "Theatre tonight", "Short lead about walruses", "text"),
+        (3, "Unindexed walrus", "the end", "", "text"),
+        (4, "Gazette", "", "<p>Summary that stands in for the body: thespian</p>", "html"),
+    ]
+    for aid, title, content, summary, ctype in rows:
+        conn.execute(
+            "INSERT INTO articles (id, source_id, key, title, content, summary, content_type, "
+            "published, first_seen) VALUES (?, 1, ?, ?, ?, ?, ?, ?, 0)",
+            (aid, f"k{aid}", title, content, summary, ctype, 1.7e9 + aid),
+        )
+        if aid != 3:
+            summary_text, body = articles.index_texts(summary, content, ctype)
+            conn.execute(articles.FTS_INSERT, (aid, title, "", summary_text, body))
+    assert (
+        "prefix"
+        not in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()[0]
+    )
+    conn.close()
+    return db
+
+
+def test_migration_rebuilds_the_index_with_the_same_matches(old_db: Path) -> None:
+    queries = ["walrus", "wal", "the", "thermal", "imaging", "theatre", "lead", "thespian", '"of the herd"']
+    conn = sqlite3.connect(old_db)
+    before = {
+        q: sorted(
+            r[0]
+            for r in conn.execute(
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?",
+                (articles.compile_query(q).params[0],),
+            )
+        )
+        for q in queries
+    }
+    conn.close()
+    assert before["the"] == [1, 2, 4] and before["walrus"] == [1, 2]
+    with Library(old_db) as lib:
+        assert schema.version(lib.conn) == schema.LATEST
+        assert "prefix = '3'" in _fts_sql(lib)
+        after = {q: sorted(r.id for r in lib.list_articles(q, limit=None)) for q in queries}
+        assert after == before
+        assert lib._read("SELECT COUNT(*) FROM articles_fts_docsize")[0][0] == 3
+        assert diagnose(lib, repair=False).index_problems == ["1 articles missing from the index"]
+
+
+@pytest.mark.parametrize(
+    ("query", "cheap"),
+    [
+        ("the", True),  # one prefix posting list
+        ("wa", True),  # two letters: an exact word
+        ('"walrus"', True),  # quoted: an exact word
+        ("walrus", False),  # a prefix of 6 letters: merged on every probe
+        ("theo", False),  # 4 letters: merged on every probe
+        ("a-b", False),  # the tokenizer sees the prefix "b"
+        ("the is:unread", False),  # another filter thins the walk
+        ("the -sea", True),
+        ("the -walrus", False),
+        ("the OR sea", True),
+    ],
+)
+def test_which_searches_may_probe(query: str, cheap: bool) -> None:
+    assert articles.ArticleStore._probe_is_cheap(articles.compile_query(query, collapse=True)) is cheap
