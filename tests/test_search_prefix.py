@@ -102,3 +102,61 @@ def test_migration_rebuilds_the_index_with_the_same_matches(old_db: Path) -> Non
 )
 def test_which_searches_may_probe(query: str, cheap: bool) -> None:
     assert articles.ArticleStore._probe_is_cheap(articles.compile_query(query, collapse=True)) is cheap
+
+
+@pytest.fixture
+def copied(lib: Library) -> Library:
+    """Stories found in two feeds (copies), among articles found once; a few copies whose
+    primary does not match a search while the copy does."""
+    a, _ = lib.add_source("https://a.example/feed")
+    b, _ = lib.add_source("https://b.example/feed")
+    lib.upsert_articles(
+        a.id,
+        [
+            ArticleIn(
+                f"Walrus {'colony' if i % 2 else 'herd'} {i}",
+                link=f"https://n.example/{i}",
+                guid=f"a{i}",
+                published=1.7e9 + i * 60,
+            )
+            for i in range(60)
+        ],
+    )
+    lib.upsert_articles(
+        b.id,
+        [
+            # The same links: copies of the stories above, published later; every third
+            # copy speaks of seals only, so its primary matches "wal" and it does not.
+            ArticleIn(
+                "Seal report" if i % 3 == 0 else f"Walrus again {i}",
+                link=f"https://n.example/{i}",
+                guid=f"b{i}",
+                published=1.7e9 + i * 60 + 30,
+            )
+            for i in range(0, 60, 2)
+        ],
+    )
+    assert lib._read("SELECT COUNT(*) FROM story_copies")[0][0] == 30
+    return lib
+
+
+@pytest.mark.parametrize("query", ["wal", '"walrus"', "wal -colony", "sea", "wal OR sea", "walrus"])
+@pytest.mark.parametrize("probe_cost", [0, 10**9])
+def test_the_count_of_a_collapsed_search_is_its_length_with_every_plan(
+    copied: Library, monkeypatch: pytest.MonkeyPatch, query: str, probe_cost: int
+) -> None:
+    q = articles.compile_query(query, collapse=True)
+    expected = len(copied.list_articles(q, limit=None))
+    monkeypatch.setattr(articles, "PROBE_COST", probe_cost)
+    monkeypatch.setattr(articles, "MANY_MATCHES", 5)
+    assert copied.count(q) == expected
+    assert [r.id for r in copied.list_articles(q, limit=20)] == [
+        r.id for r in copied.list_articles(q, limit=None)[:20]
+    ]
+
+
+def test_a_collapsed_count_without_copies_is_the_index_count(lib: Library) -> None:
+    src, _ = lib.add_source("https://e.example/feed")
+    lib.upsert_articles(src.id, [ArticleIn(f"Otter {i}", guid=str(i)) for i in range(7)])
+    assert lib.count(articles.compile_query("ott", collapse=True)) == 7
+    assert lib.count(articles.compile_query("", collapse=True)) == 7

@@ -215,6 +215,7 @@ DENSITY_WINDOW = 2_000
 PROBED_PREFIX = 3  # the prefix index's length (store/schema.py)
 # What is left of a query made only of search words once the words are taken out.
 _WORDS_ONLY = re.compile(r"(?:[() ]|AND|OR|NOT)*")
+_PREFIX_PHRASE = re.compile(r'".*?(\S+)"\*', re.DOTALL)  # an FTS phrase ending in a prefix
 
 
 def _flip(term: str) -> str:
@@ -467,20 +468,25 @@ class ArticleStore(Connection):
             return _FTS_PROBE
         return _FTS_BY_DATE
 
-    @staticmethod
-    def _probe_is_cheap(q: Compiled) -> bool:
+    @classmethod
+    def _probe_is_cheap(cls, q: Compiled) -> bool:
         """Whether walking the date index and probing each article is safe for ``q``: it
-        is made of search words only (no other filter thins the walk out), and no word is
-        a prefix longer than the prefix index (merged again on every probe)."""
+        is made of search words only (no other filter thins the walk out), and each probe
+        is cheap (``_probes_cheaply``)."""
         base = q.uncollapsed or q
         if _WORDS_ONLY.fullmatch(base.where.replace(FTS_MEMBER, "")) is None:
             return False
-        for phrase in base.params:
-            if not isinstance(phrase, str) or not phrase.endswith('"*'):
-                continue
-            last = phrase[1:-2].split()[-1]
+        return cls._probes_cheaply(base)
+
+    @staticmethod
+    def _probes_cheaply(q: Compiled) -> bool:
+        """Whether asking the index about one article is cheap for each search word of
+        ``q``: no word is a prefix longer than the prefix index (merged anew on every
+        probe)."""
+        for phrase in q.params:
+            m = _PREFIX_PHRASE.fullmatch(phrase) if isinstance(phrase, str) else None
             # Only letters and digits: "a-b"* is the prefix "b"* to the tokenizer.
-            if len(last) != PROBED_PREFIX or not last.isalnum():
+            if m and (len(m[1]) != PROBED_PREFIX or not m[1].isalnum()):
                 return False
         return True
 
@@ -566,14 +572,21 @@ class ArticleStore(Connection):
             # A collapsed list: all of it less the copies it hides, counted from the copies
             # (CROSS JOIN keeps SQLite from starting at the articles instead).
             base = q.uncollapsed
+            total = self.count(base)
+            copies = int(self._read("SELECT COUNT(*) FROM story_copies")[0][0])
+            if base.is_everything or not copies or not total:
+                return total - (copies if base.is_everything else 0)
+            hiding, shown = base.where, q.where
+            if FTS_MEMBER in hiding and copies * PROBE_COST < total and self._probes_cheaply(base):
+                # Fewer copies than matches: ask the index about each copy (and its primary)
+                # rather than collect every match of the search twice.
+                hiding, shown = hiding.replace(FTS_MEMBER, _FTS_PROBE), shown.replace(FTS_MEMBER, _FTS_PROBE)
             hidden: int = self._read(
-                "SELECT COUNT(*) FROM story_copies"
-                if base.is_everything
-                else "SELECT COUNT(*) FROM story_copies c CROSS JOIN articles a ON a.id = c.article_id "
-                f"WHERE ({base.where}) AND NOT ({q.where})",
-                [] if base.is_everything else [*base.params, *q.params],
+                "SELECT COUNT(*) FROM story_copies c CROSS JOIN articles a ON a.id = c.article_id "
+                f"WHERE ({hiding}) AND NOT ({shown})",
+                [*base.params, *q.params],
             )[0][0]
-            return self.count(base) - hidden
+            return total - hidden
         if q.is_everything:
             return int(self._read("SELECT COUNT(*) FROM articles")[0][0])
         if q.where == FTS_MEMBER:
