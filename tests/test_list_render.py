@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
-from newstui.tui.widgets.article_list import _truncated
+from newstui.models import ArticleIn
+from newstui.paths import Paths
+from newstui.store.library import Library
+from newstui.tui.widgets.article_list import LINES, PAGE, ArticleList, _truncated
+from test_tui_support import make_app, settle
+
+pytest_plugins = ["test_tui_support"]
 
 BASE = Style(color="white", bgcolor="black")
 MARK = BASE + Style(color="blue")
@@ -48,3 +56,41 @@ def test_a_meta_line_is_what_rich_would_draw(meta: str, also: str, width: int) -
     if also:
         pieces += [(" · also in: ", META), (also, MARK)]
     assert _truncated(pieces, BASE, width) == _rich(pieces, width)
+
+
+@pytest.fixture
+def long_paths(tmp_path: Path) -> Paths:
+    """Many matches for "walrus" (several screens), a few for "pelican" (less than one)."""
+    paths = Paths.resolve(tmp_path / "data")
+    with Library(paths.library) as lib:
+        src, _ = lib.add_source("https://e.example/feed")
+        items = [ArticleIn(f"Walrus report {i}", guid=f"w{i}", published=1.7e9 + i) for i in range(PAGE * 3)]
+        items += [ArticleIn(f"Walrus note {i}", guid=f"n{i}", published=1.6e9 + i) for i in range(40)]
+        items += [ArticleIn(f"Pelican note {i}", guid=f"p{i}", published=1.5e9 + i) for i in range(5)]
+        lib.upsert_articles(src.id, items)
+    return paths
+
+
+async def test_the_scrollbar_follows_the_count_as_searches_change(long_paths: Paths) -> None:
+    app = make_app(long_paths)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        articles = app.screen.query_one(ArticleList)
+        for query, expected in (
+            ("walrus", PAGE * 3 + 40),
+            ("report", PAGE * 3),
+            ("pelican", 5),
+            ("", PAGE * 3 + 45),
+        ):
+            articles.load(query)
+            await settle(pilot)
+            assert articles.count == expected
+            assert articles.virtual_size.height == expected * LINES
+            scrolls = expected * LINES > articles.container_size.height
+            assert articles.show_vertical_scrollbar is scrolls
+            if scrolls:
+                assert articles.vertical_scrollbar.window_virtual_size == expected * LINES
+                articles.action_bottom()
+                await settle(pilot)
+                assert articles.scroll_offset.y == articles.max_scroll_y > 0
+                assert articles.row_at(expected - 1) is not None

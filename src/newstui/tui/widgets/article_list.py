@@ -317,7 +317,16 @@ class ArticleList(ScrollView, can_focus=True):
 
     def _set_count(self, count: int) -> None:
         self.count = count
-        self.virtual_size = Size(0, count * LINES)
+        size = Size(0, count * LINES)
+        height = self.container_size.height
+        if self.show_vertical_scrollbar and size.height > height and self.virtual_size.height > height:
+            # A list that scrolls before and after: only the scrollbar changes. Assigning
+            # ``virtual_size`` lays the whole screen out again and repaints every pane,
+            # twice per search typed (the first rows, then the exact count).
+            self.set_reactive(ArticleList.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
         if self.cursor >= count:
             self.cursor = max(0, count - 1)
 
