@@ -160,3 +160,56 @@ def test_a_collapsed_count_without_copies_is_the_index_count(lib: Library) -> No
     lib.upsert_articles(src.id, [ArticleIn(f"Otter {i}", guid=str(i)) for i in range(7)])
     assert lib.count(articles.compile_query("ott", collapse=True)) == 7
     assert lib.count(articles.compile_query("", collapse=True)) == 7
+
+
+@pytest.fixture
+def walruses(lib: Library) -> Library:
+    src, _ = lib.add_source("https://e.example/feed")
+    items = [
+        ArticleIn(
+            f"{'Walrus' if i % 2 else 'Walruses'} item {i}" if i % 5 else f"Wall item {i}",
+            guid=str(i),
+            published=1.7e9 + (i // 3) * 60,
+        )
+        for i in range(300)
+    ]
+    lib.set_read(lib.upsert_articles(src.id, items).new_ids[::4])
+    return lib
+
+
+@pytest.mark.parametrize("query", ["walr", "walrus", "walruse", "wall", "walr is:unread"])
+@pytest.mark.parametrize("many", [5, 10**9])
+@pytest.mark.parametrize("collapse", [True, False])
+def test_a_merged_word_read_from_the_match_table_gives_the_same_rows_and_count(
+    walruses: Library, monkeypatch: pytest.MonkeyPatch, query: str, many: int, collapse: bool
+) -> None:
+    q = articles.compile_query(query, collapse=collapse)
+    with monkeypatch.context() as m:
+        m.setattr(articles.ArticleStore, "_merged", lambda self, q: None)
+        everything = [r.id for r in walruses.list_articles(q, limit=None)]
+        truth = walruses.count(q)
+        pages = [[r.id for r in walruses.list_articles(q, limit=7, offset=o)] for o in (0, 13, truth - 3)]
+    assert everything and truth == len(everything)
+    monkeypatch.setattr(articles, "MANY_MATCHES", many)
+    assert (walruses._merged(q) is not None) is (" " not in query)  # one word only
+    assert [r.id for r in walruses.list_articles(q, limit=None)] == everything
+    assert walruses.count(q) == truth
+    assert [[r.id for r in walruses.list_articles(q, limit=7, offset=o)] for o in (0, 13, truth - 3)] == pages
+    back = walruses.list_articles(q, limit=7, offset=2, from_end=True)
+    assert [r.id for r in back] == everything[::-1][2:9][::-1]
+
+
+def test_the_match_table_follows_changes_from_either_connection(walruses: Library) -> None:
+    q = articles.compile_query("walr", collapse=True)
+    before = walruses.count(q)
+    src = walruses.sources()[0]
+    with Library(walruses.path) as other:
+        other.upsert_articles(src.id, [ArticleIn("Walrus late", guid="late", published=2e9)])
+    assert walruses.count(q) == before + 1
+    assert walruses.list_articles(q, limit=1)[0].title == "Walrus late"
+    walruses.upsert_articles(src.id, [ArticleIn("Walrus later", guid="later", published=2.1e9)])
+    assert walruses.count(q) == before + 2
+    assert walruses.list_articles(q, limit=1)[0].title == "Walrus later"
+    # Another search word, then back: each gets its own matches.
+    assert walruses.count(articles.compile_query("wall", collapse=True)) == 60
+    assert walruses.count(q) == before + 2

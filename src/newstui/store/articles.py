@@ -24,6 +24,7 @@ from newstui.store.connection import (
     library_error,
 )
 from newstui.store.journal import record
+from newstui.store.matches import MATCHED, MatchTable
 from newstui.store.stories import also_in, join_stories, story_members
 from newstui.textsafe import clean, clean_line, clean_names, safe_url
 
@@ -228,6 +229,8 @@ def _flip(term: str) -> str:
 class ArticleStore(Connection):
     """Articles: writing them in batches, querying, read state."""
 
+    _match_table: MatchTable | None = None  # made on the first merged search (_merged)
+
     # ---------------------------------------------------------------- articles
     def upsert_articles(
         self,
@@ -412,10 +415,21 @@ class ArticleStore(Connection):
         ``from_end`` counts ``offset`` from the end of the list (the rows still come back in
         list order): the last pages of a long list cost as little as the first ones, where
         a large OFFSET would walk the whole index."""
-        q = self.compiled(query)
+        with self._lock:  # a merged search word's table is filled and read in one go
+            return self._list_articles(self.compiled(query), sort, limit, offset, from_end)
+
+    def _list_articles(
+        self, q: Compiled, sort: str, limit: int | None, offset: int, from_end: bool
+    ) -> list[ArticleRow]:
+        merged = self._merged(q) if FTS_MEMBER in q.where else None
+        if merged is not None:
+            q, found = merged
         where = q.where
-        if sort == "date" and limit is not None and FTS_MEMBER in where:
-            where = where.replace(FTS_MEMBER, self._search_member(q, offset + limit))
+        if sort == "date" and limit is not None:
+            if merged is not None and found >= MANY_MATCHES:
+                where = where.replace(MATCHED, "+" + MATCHED)  # walk the date index
+            elif FTS_MEMBER in where:
+                where = where.replace(FTS_MEMBER, self._search_member(q, offset + limit))
         params: list[object] = []
         sql = ROW_SELECT
         if sort == "rank" and q.rank_match:
@@ -489,6 +503,35 @@ class ArticleStore(Connection):
             if m and (len(m[1]) != PROBED_PREFIX or not m[1].isalnum()):
                 return False
         return True
+
+    def _merged(self, q: Compiled) -> tuple[Compiled, int] | None:
+        """When ``q`` is one search word that FTS5 has to merge (a prefix longer than the
+        prefix index), ``q`` reading its matches from the match table (filled now, or
+        kept from the last call) and how many there are; else None. Hold the lock while
+        the returned query runs: another search would refill the table."""
+        base = q.uncollapsed or q
+        if base.where != FTS_MEMBER or self._probes_cheaply(base):
+            return None
+        with self._lock:
+            if self._match_table is None:
+                self._match_table = MatchTable()
+            try:
+                found = self._match_table.fill(self.conn, str(base.params[0]))
+            except sqlite3.Error as exc:
+                raise library_error(exc) from exc
+        # Every parameter of ``q`` is that word (the collapsed form names it twice).
+        uncollapsed = q.uncollapsed
+        return (
+            Compiled(
+                q.where.replace(FTS_MEMBER, MATCHED),
+                [],
+                q.rank_match,
+                Compiled(uncollapsed.where.replace(FTS_MEMBER, MATCHED), [], uncollapsed.rank_match)
+                if uncollapsed is not None
+                else None,
+            ),
+            found,
+        )
 
     def _many_matches(self, q: Compiled) -> bool:
         """Whether the search words of ``q`` match at least ``MANY_MATCHES`` articles."""
@@ -567,12 +610,18 @@ class ArticleStore(Connection):
         return out
 
     def count(self, query: str | Compiled | None = None) -> int:
-        q = self.compiled(query)
+        with self._lock:  # a merged search word's table is filled and read in one go
+            return self._count(self.compiled(query))
+
+    def _count(self, q: Compiled) -> int:
+        found: int | None = None
+        if FTS_MEMBER in q.where and (merged := self._merged(q)) is not None:
+            q, found = merged
         if q.uncollapsed is not None:
             # A collapsed list: all of it less the copies it hides, counted from the copies
             # (CROSS JOIN keeps SQLite from starting at the articles instead).
             base = q.uncollapsed
-            total = self.count(base)
+            total = self._count(base) if found is None else found
             copies = int(self._read("SELECT COUNT(*) FROM story_copies")[0][0])
             if base.is_everything or not copies or not total:
                 return total - (copies if base.is_everything else 0)
@@ -587,6 +636,8 @@ class ArticleStore(Connection):
                 [*base.params, *q.params],
             )[0][0]
             return total - hidden
+        if found is not None:
+            return found
         if q.is_everything:
             return int(self._read("SELECT COUNT(*) FROM articles")[0][0])
         if q.where == FTS_MEMBER:
