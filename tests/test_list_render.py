@@ -10,11 +10,13 @@ from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 
 from newstui.models import ArticleIn
 from newstui.paths import Paths
 from newstui.store.library import Library
 from newstui.tui.widgets.article_list import LINES, PAGE, ArticleList, _truncated
+from newstui.tui.widgets.search_bar import SearchBar
 from test_tui_support import make_app, settle
 
 pytest_plugins = ["test_tui_support"]
@@ -94,3 +96,28 @@ async def test_the_scrollbar_follows_the_count_as_searches_change(long_paths: Pa
                 await settle(pilot)
                 assert articles.scroll_offset.y == articles.max_scroll_y > 0
                 assert articles.row_at(expected - 1) is not None
+
+
+async def test_keys_typed_right_after_slash_reach_the_search_box(long_paths: Paths) -> None:
+    """The keys after "/" may already be waiting when "/" is handled (a busy host): they
+    are typed into the search box, not lost on the list."""
+    app = make_app(long_paths)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        search = app.screen.query_one(SearchBar)
+        # Queued together, as a fast typist's keys are on a busy host; "g" and "j" are also
+        # keys of the list (top, down), "down" one of the search box.
+        for text in ("pel", "gj"):
+            for key, char in (("slash", "/"), *((c, c) for c in text)):
+                app.post_message(events.Key(key, char))
+            await settle(pilot)
+            assert search.value == text and search.has_focus
+            await settle(pilot)
+            assert app.screen.query_one(ArticleList).count == (5 if text == "pel" else 0)
+            app.post_message(events.Key("escape", None))
+            await settle(pilot)
+            assert not search.value
+        # In the box, "/" is a character of the query.
+        await pilot.press("slash", "p", "slash", "e")
+        await settle(pilot)
+        assert search.value == "p/e" and search.has_focus
