@@ -56,6 +56,28 @@ def find_newstui(override: str | None = None) -> Newstui:
     return Newstui([sys.executable, "-m", "newstui"], env)
 
 
+def precompile(nt: Newstui) -> str | None:
+    """Byte-compile the newstui package the bench runs, as ``pip install`` does for a
+    regular install. An editable install run with ``PYTHONDONTWRITEBYTECODE`` set (some
+    sandboxes set it) would otherwise compile every newstui module at every start, a cost
+    no installed copy has. Returns a note on what was done, or None if nothing could be."""
+    python = nt.argv[0]
+    if not python.rstrip("0123456789.").endswith("python"):
+        try:  # a console script: its interpreter is on the first line
+            first = Path(python).read_text(errors="replace").splitlines()[0]
+        except (OSError, IndexError):
+            return None
+        if not first.startswith("#!"):
+            return None
+        python = first[2:].strip().split()[0]
+    env = {k: v for k, v in nt.env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    code = (
+        "import compileall, os, newstui; compileall.compile_dir(os.path.dirname(newstui.__file__), quiet=1)"
+    )
+    done = subprocess.run([python, "-c", code], env=env, capture_output=True, timeout=300)
+    return None if done.returncode else f"byte-compiled newstui with {python}"
+
+
 @functools.lru_cache(maxsize=1)
 def code_hash() -> str:
     """Changes whenever the newstui sources change, so cached libraries are rebuilt."""

@@ -4,7 +4,6 @@ and the command palette show them."""
 from __future__ import annotations
 
 from textual.widgets import Static
-from textual.widgets._footer import FooterKey
 
 from newstui.config import Config
 from newstui.paths import Paths
@@ -13,6 +12,7 @@ from newstui.tui.commands import commands_for
 from newstui.tui.screens.help import HelpScreen
 from newstui.tui.screens.main import MainScreen
 from newstui.tui.widgets.article_list import ArticleList
+from newstui.tui.widgets.key_bar import KeyBar
 from support import settle
 from test_tui_support import make_app
 
@@ -73,9 +73,14 @@ async def test_remapped_keys_work_and_show_everywhere(demo_paths: Paths) -> None
         await settle(pilot)
         assert (row.id not in expected(demo_paths, "is:unread")) != was_read
 
-        footer = {k.description: k.key for k in app.screen.query(FooterKey)}
+        bar = app.screen.query_one(KeyBar)
+        shown, _palette = bar.entries()
+        footer = {binding.description: binding.key for binding, _enabled, _tip in shown}
         assert footer["Bookmark"] == "x"
         assert footer["Read/unread"] == "M"
+        drawn = bar.render().plain
+        assert " x Bookmark " in drawn and " M Read/unread " in drawn
+        assert " b Bookmark " not in drawn
 
         commands = {c.title: c.help for c in commands_for(app.screen.palette_sources(), app.keymap)}
         assert commands["Bookmark"].endswith("(x)")
@@ -90,3 +95,15 @@ async def test_remapped_keys_work_and_show_everywhere(demo_paths: Paths) -> None
         assert bookmark_line.split()[0] == "x"
         read_line = next(line for line in text.splitlines() if line.rstrip().endswith("Read/unread"))
         assert read_line.split()[0] == "M"
+
+
+async def test_clicking_a_key_in_the_footer_runs_it(demo_paths: Paths) -> None:
+    app = make_app(demo_paths)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one(KeyBar)
+        drawn = bar.render().plain
+        assert drawn.rstrip().endswith("^p Commands")  # the palette's key, at the right end
+        await pilot.click(KeyBar, offset=(drawn.index(" ? Help") + 1, 0))
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)

@@ -46,3 +46,12 @@ def test_interrupt_stops_a_running_query(lib: Library) -> None:
     lib.conn.set_progress_handler(None, 0)
     assert len(outcome) == 1 and isinstance(outcome[0], Interrupted)
     assert lib.stats()["articles"] == 0  # the library goes on working
+
+
+def test_a_time_limit_stops_a_long_query_and_only_inside_its_block(lib: Library) -> None:
+    with pytest.raises(Interrupted), lib.time_limit(0.05):
+        lib._read(ENDLESS)  # endless: only the limit can end it
+    with lib.time_limit(5):
+        assert lib._read("SELECT 1")[0][0] == 1  # a quick query is untouched
+    bounded = ENDLESS.replace("FROM n)", "FROM n WHERE i < 2000000)")
+    assert lib._read(bounded)[0][0] == 2_000_000  # no limit left behind after the blocks

@@ -19,16 +19,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import httpx
 
 from newstui.bookmarks.fulltext import page_text
 from newstui.config import Config
 from newstui.errors import NewstuiError
 from newstui.models import Article
-from newstui.sources.fetch import FetchLimits, make_client
 from newstui.store.library import Library
+
+if TYPE_CHECKING:  # the HTTP stack loads on the first fetch, not on the reader's first paint
+    import httpx
+
+    from newstui.sources.fetch import FetchLimits
 
 PER_REFRESH = 30  # queued articles fetched at most per refresh
 PER_HOST = 2  # pages fetched at once from one site
@@ -90,6 +93,8 @@ async def fetch_articles_async(
 ) -> list[FulltextResult]:
     """Full text for the articles ``ids`` (NotFound for an unknown one, before any fetch).
     Those that have a full text already are left alone unless ``force``."""
+    from newstui.sources.fetch import FetchLimits, make_client
+
     arts = [lib.article(i) for i in ids]
     limits = FetchLimits.from_config(config)
     todo = [a for a in arts if force or not a.fulltext]
@@ -115,6 +120,8 @@ async def complete_queue_async(
     """Fetch queued articles' full texts: the oldest ``cap`` (``PER_REFRESH``) at most,
     within ``budget`` (``BUDGET``) seconds; the rest stay queued. Returns how many got
     their full text."""
+    from newstui.sources.fetch import FetchLimits, make_client
+
     queue = lib.article_fulltext_queue(PER_REFRESH if cap is None else cap)
     if not queue:
         return 0

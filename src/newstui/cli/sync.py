@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
 import sys
@@ -70,6 +69,8 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_account_add(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: the other commands start without it
+
     from newstui.sources.fetch import is_http
     from newstui.sync.credentials import check_name
     from newstui.sync.engine import credentials
@@ -175,6 +176,8 @@ def cmd_accounts(args: argparse.Namespace) -> int:
 def run_sync(args: argparse.Namespace, names: list[str], *, quiet: bool) -> bool:
     """Sync accounts (all when ``names`` is empty) and print a line each; True when all
     succeeded. Bookmarks made from stars elsewhere get their full text afterwards."""
+    import asyncio  # see cmd_account_add
+
     from newstui.bookmarks.fulltext import complete_pending_async
     from newstui.sync.engine import SyncReport, sync_accounts_async
 

@@ -7,7 +7,7 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from newstui.canonical import story_keys
@@ -16,6 +16,7 @@ from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
 from newstui.plaintext import index_texts
 from newstui.query import FTS_MEMBER, Compiled, compile_query
 from newstui.render import iso
+from newstui.store import records
 from newstui.store.connection import (
     ROW_SELECT,
     SOURCE_NAME,
@@ -23,6 +24,7 @@ from newstui.store.connection import (
     fold_name,
     library_error,
 )
+from newstui.store.counts import KEPT_TOTAL, UNREAD
 from newstui.store.journal import record
 from newstui.store.matches import MATCHED, MatchTable
 from newstui.store.stories import also_in, join_stories, story_members
@@ -609,6 +611,21 @@ class ArticleStore(Connection):
                 )
         return out
 
+    def record_lines(
+        self, query: str | Compiled | None = None, *, sort: str = "date", limit: int | None = None
+    ) -> Iterator[str]:
+        """The articles ``records`` gives, as JSON lines (no newline) built by SQLite, in
+        list order (``store/records.py``): what ``newstui list --format json`` prints."""
+        order = [r.id for r in self.list_articles(query, sort=sort, limit=limit)]
+        for i in range(0, len(order), records.CHUNK):
+            with self._lock:
+                try:
+                    records.prepare(self.conn)
+                    lines = list(records.record_lines(self.conn, order[i : i + records.CHUNK]))
+                except sqlite3.Error as exc:
+                    raise library_error(exc) from exc
+            yield from lines
+
     def count(self, query: str | Compiled | None = None) -> int:
         with self._lock:  # a merged search word's table is filled and read in one go
             return self._count(self.compiled(query))
@@ -638,8 +655,13 @@ class ArticleStore(Connection):
             return total - hidden
         if found is not None:
             return found
-        if q.is_everything:
-            return int(self._read("SELECT COUNT(*) FROM articles")[0][0])
+        if q.is_everything or q.where == UNREAD:
+            # The counts the triggers keep (store/counts.py), once filled: no pass over a
+            # million index entries, which also filled this connection's page cache.
+            kept = self._read(KEPT_TOTAL)
+            if kept:
+                return int(kept[0][0 if q.is_everything else 1])
+            return int(self._read_lean(f"SELECT COUNT(*) FROM articles a WHERE {q.where}")[0][0])
         if q.where == FTS_MEMBER:
             # One search term: the index holds exactly the articles (doctor keeps it so),
             # so its own count needs no article row.

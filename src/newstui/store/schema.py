@@ -238,6 +238,107 @@ CREATE TABLE sync_rejects (
 );
 """
 
+# Counts for the filter pane, kept by triggers in the same transaction as every change:
+# per source, category and tag (articles, unread ones) and for the whole library
+# (kind 'all', id 0). Counting them afresh read every article row: seconds at 100,000
+# articles. The table starts empty and is filled on first use (``store/counts.py``); until
+# then the triggers' updates are thrown away with it. An article's labels go before it
+# (the BEFORE DELETE trigger), so their triggers still see whether it was read. (Trigger
+# statements are joined by "; " at the start of a line: migrations are split at a
+# semicolon that ends a line.)
+LABEL_COUNTS = """
+CREATE TABLE label_counts (
+    kind TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    total INTEGER NOT NULL DEFAULT 0,
+    unread INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE TRIGGER label_counts_article_added AFTER INSERT ON articles
+BEGIN
+    INSERT INTO label_counts (kind, id, total, unread)
+        SELECT 'source', NEW.source_id, 1, NEW.read = 0 WHERE NEW.source_id IS NOT NULL
+        ON CONFLICT (kind, id) DO UPDATE SET total = total + 1, unread = unread + excluded.unread
+    ; UPDATE label_counts SET total = total + 1, unread = unread + (NEW.read = 0)
+        WHERE kind = 'all' AND id = 0
+    ; END;
+CREATE TRIGGER label_counts_article_leaving BEFORE DELETE ON articles
+BEGIN
+    DELETE FROM article_categories WHERE article_id = OLD.id
+    ; DELETE FROM article_tags WHERE article_id = OLD.id
+    ; END;
+CREATE TRIGGER label_counts_article_deleted AFTER DELETE ON articles
+BEGIN
+    UPDATE label_counts SET total = total - 1, unread = unread - (OLD.read = 0)
+        WHERE kind = 'source' AND id = OLD.source_id
+    ; UPDATE label_counts SET total = total - 1, unread = unread - (OLD.read = 0)
+        WHERE kind = 'all' AND id = 0
+    ; END;
+CREATE TRIGGER label_counts_article_moved AFTER UPDATE OF source_id ON articles
+WHEN OLD.source_id IS NOT NEW.source_id
+BEGIN
+    UPDATE label_counts SET total = total - 1, unread = unread - (OLD.read = 0)
+        WHERE kind = 'source' AND id = OLD.source_id
+    ; INSERT INTO label_counts (kind, id, total, unread)
+        SELECT 'source', NEW.source_id, 1, NEW.read = 0 WHERE NEW.source_id IS NOT NULL
+        ON CONFLICT (kind, id) DO UPDATE SET total = total + 1, unread = unread + excluded.unread
+    ; END;
+CREATE TRIGGER label_counts_article_read AFTER UPDATE OF read ON articles
+WHEN (OLD.read = 0) IS NOT (NEW.read = 0)
+BEGIN
+    UPDATE label_counts SET unread = unread + (NEW.read = 0) - (OLD.read = 0)
+        WHERE kind = 'source' AND id = NEW.source_id AND NEW.source_id IS OLD.source_id
+    ; UPDATE label_counts SET unread = unread + (NEW.read = 0) - (OLD.read = 0)
+        WHERE kind = 'all' AND id = 0
+    ; UPDATE label_counts SET unread = unread + (NEW.read = 0) - (OLD.read = 0)
+        WHERE kind = 'category'
+        AND id IN (SELECT category_id FROM article_categories WHERE article_id = NEW.id)
+    ; UPDATE label_counts SET unread = unread + (NEW.read = 0) - (OLD.read = 0)
+        WHERE kind = 'tag' AND id IN (SELECT tag_id FROM article_tags WHERE article_id = NEW.id)
+    ; END;
+CREATE TRIGGER label_counts_category_added AFTER INSERT ON article_categories
+BEGIN
+    INSERT INTO label_counts (kind, id, total, unread)
+        SELECT 'category', NEW.category_id, 1, COALESCE(read = 0, 0) FROM articles WHERE id = NEW.article_id
+        ON CONFLICT (kind, id) DO UPDATE SET total = total + 1, unread = unread + excluded.unread
+    ; END;
+CREATE TRIGGER label_counts_category_removed AFTER DELETE ON article_categories
+BEGIN
+    UPDATE label_counts SET total = total - 1,
+        unread = unread - COALESCE((SELECT read = 0 FROM articles WHERE id = OLD.article_id), 0)
+        WHERE kind = 'category' AND id = OLD.category_id
+    ; END;
+CREATE TRIGGER label_counts_tag_added AFTER INSERT ON article_tags
+WHEN NOT EXISTS (
+    SELECT 1 FROM article_tags
+    WHERE tag_id = NEW.tag_id AND article_id = NEW.article_id AND origin != NEW.origin
+)
+BEGIN
+    INSERT INTO label_counts (kind, id, total, unread)
+        SELECT 'tag', NEW.tag_id, 1, COALESCE(read = 0, 0) FROM articles WHERE id = NEW.article_id
+        ON CONFLICT (kind, id) DO UPDATE SET total = total + 1, unread = unread + excluded.unread
+    ; END;
+CREATE TRIGGER label_counts_tag_removed AFTER DELETE ON article_tags
+WHEN NOT EXISTS (SELECT 1 FROM article_tags WHERE tag_id = OLD.tag_id AND article_id = OLD.article_id)
+BEGIN
+    UPDATE label_counts SET total = total - 1,
+        unread = unread - COALESCE((SELECT read = 0 FROM articles WHERE id = OLD.article_id), 0)
+        WHERE kind = 'tag' AND id = OLD.tag_id
+    ; END;
+CREATE TRIGGER label_counts_source_deleted AFTER DELETE ON sources
+BEGIN
+    DELETE FROM label_counts WHERE kind = 'source' AND id = OLD.id
+    ; END;
+CREATE TRIGGER label_counts_category_deleted AFTER DELETE ON categories
+BEGIN
+    DELETE FROM label_counts WHERE kind = 'category' AND id = OLD.id
+    ; END;
+CREATE TRIGGER label_counts_tag_deleted AFTER DELETE ON tags
+BEGIN
+    DELETE FROM label_counts WHERE kind = 'tag' AND id = OLD.id
+    ; END
+"""
+
 # A prefix index of 3 letters in the search index. Search as you type prefix-matches from
 # three letters (``newstui.query``); without it FTS5 merges the posting list of every word
 # that starts with the 3 letters before it yields a row (most of the library for "the"),
@@ -270,6 +371,7 @@ MIGRATIONS: list[str] = [
     STORIES,
     SOURCE_SETTINGS,
     V_SYNC,
+    LABEL_COUNTS,
     V_FTS_PREFIX,
 ]
 LATEST = len(MIGRATIONS)

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from newstui.query import describe
 from newstui.tui.commands import ActionRunner
@@ -29,6 +29,7 @@ from newstui.tui.state import SORTS
 from newstui.tui.widgets.article_list import ArticleList
 from newstui.tui.widgets.article_view import ArticleView
 from newstui.tui.widgets.filter_pane import Filter, FilterPane
+from newstui.tui.widgets.key_bar import KeyBar
 from newstui.tui.widgets.list_header import ListHeader
 from newstui.tui.widgets.search_bar import SearchBar
 
@@ -149,7 +150,7 @@ class MainScreen(Screen[None]):
                 )
                 yield Static("", id="status", markup=False)
             yield ArticleView(id="view", images=self.ctx.images, image_mode=self.ctx.config.images)
-        yield Footer()
+        yield KeyBar()
 
     # ------------------------------------------------------------ action host
     @property
@@ -256,7 +257,7 @@ class MainScreen(Screen[None]):
         header.sort = self.sort
         header.description = self.describe_filter()
         articles = self.query_one(ArticleList)
-        articles.load(self.current_query, self.sort, keep_id=state.selected_id, anchor=state.cursor)
+        articles.load_now(self.current_query, self.sort, keep_id=state.selected_id, anchor=state.cursor)
         articles.focus()
         self.query_one(FilterPane).select_query(self.filter.query)
         self.set_timer(0.5, articles.warm_search)

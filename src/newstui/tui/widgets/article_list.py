@@ -204,22 +204,56 @@ class ArticleList(ScrollView, can_focus=True):
             anchor=self.cursor,
         )
 
+    def load_now(
+        self,
+        text: str,
+        sort: str = "date",
+        *,
+        keep_id: int | None = None,
+        anchor: int = 0,
+        budget: float = 0.05,
+    ) -> None:
+        """``load``, with the first rows read on the spot when that takes less than
+        ``budget`` seconds, so the screen's first paint already shows them (the count, if
+        it needs its own query, still comes from a worker). A slower query goes to the
+        worker as ``load`` sends it."""
+        try:
+            compiled = compile_query(text, collapse=self.collapse)
+            query = ListQuery(text, sort, compiled)
+            with self.reader.time_limit(budget):
+                offset, rows, exact = self._first_rows(query, keep_id, anchor)
+        except NewstuiError:  # too slow (Interrupted) or failing: the worker says why
+            self.load(text, sort, keep_id=keep_id, anchor=anchor)
+            return
+        self._generation += 1
+        gen = self._generation
+        self._query_running = True
+        if exact and (rows or offset == 0):
+            self._query_loaded(gen, query, offset, rows, offset + len(rows), True, keep_id, anchor)
+            return
+        self._query_loaded(
+            gen, query, offset, rows, offset + len(rows) if rows else None, False, keep_id, anchor
+        )
+        self._run_count(gen, query)
+
+    def _first_rows(
+        self, query: ListQuery, keep_id: int | None, anchor: int
+    ) -> tuple[int, list[ArticleRow], bool]:
+        """The rows around ``anchor`` (from its page's predecessor on), their offset, and
+        whether they are all the list has from there."""
+        first_page = max(0, anchor // PAGE - 1) if keep_id is not None or anchor else 0
+        limit = 3 * PAGE if first_page or anchor else PAGE
+        rows = self.reader.with_also_in(
+            self.reader.list_articles(query.compiled, sort=query.sort, limit=limit, offset=first_page * PAGE)
+        )
+        return first_page * PAGE, rows, len(rows) < limit
+
     @work(thread=True, exclusive=True, group="list-query")
     def _run_query(self, gen: int, query: ListQuery, keep_id: int | None, anchor: int) -> None:
         worker = get_current_worker()
-        first_page = max(0, anchor // PAGE - 1) if keep_id is not None or anchor else 0
         for attempt in range(2):
             try:
-                rows = self.reader.with_also_in(
-                    self.reader.list_articles(
-                        query.compiled,
-                        sort=query.sort,
-                        limit=3 * PAGE if first_page or anchor else PAGE,
-                        offset=first_page * PAGE,
-                    )
-                )
-                offset = first_page * PAGE
-                exact = len(rows) < PAGE * (3 if first_page or anchor else 1)
+                offset, rows, exact = self._first_rows(query, keep_id, anchor)
                 if exact and (rows or offset == 0):
                     count = offset + len(rows)
                     if worker.is_cancelled or gen != self._generation:
@@ -243,10 +277,7 @@ class ArticleList(ScrollView, can_focus=True):
                     keep_id,
                     anchor,
                 )
-                count = self.reader.count(query.compiled)
-                if worker.is_cancelled or gen != self._generation:
-                    return
-                self.app.call_from_thread(self._count_loaded, gen, count)
+                self._count(gen, query)
                 return
             except Interrupted as exc:
                 if gen != self._generation or worker.is_cancelled:
@@ -258,6 +289,22 @@ class ArticleList(ScrollView, can_focus=True):
             except NewstuiError as exc:
                 self.app.call_from_thread(self._query_failed, gen, query.text, str(exc))
                 return
+
+    @work(thread=True, exclusive=True, group="list-query")
+    def _run_count(self, gen: int, query: ListQuery) -> None:
+        try:
+            self._count(gen, query)
+        except Interrupted:
+            return  # a newer query took over
+        except NewstuiError as exc:
+            self.app.call_from_thread(self._query_failed, gen, query.text, str(exc))
+
+    def _count(self, gen: int, query: ListQuery) -> None:
+        """The exact count of ``query``'s list, to the header (in a worker thread)."""
+        count = self.reader.count(query.compiled)
+        if get_current_worker().is_cancelled or gen != self._generation:
+            return
+        self.app.call_from_thread(self._count_loaded, gen, count)
 
     def _query_failed(self, gen: int, text: str, message: str) -> None:
         if gen == self._generation:
@@ -418,7 +465,7 @@ class ArticleList(ScrollView, can_focus=True):
         index, part = divmod(line, LINES)
         width = self.scrollable_content_region.width  # the scrollbar would hide the "…"
         if index >= self.count:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._styles().base)
         row = self.row_at(index)
         if row is None:
             self._request_page(index // PAGE)
