@@ -7,8 +7,10 @@ made by any older newstui opens in this one. Never edit a released migration: ad
 from __future__ import annotations
 
 import sqlite3
+from functools import lru_cache
 
 from newstui.canonical import guid_key_sql, story_key_sql
+from newstui.plaintext import index_texts
 
 V1 = """
 CREATE TABLE sources (
@@ -337,6 +339,29 @@ BEGIN
     ; END
 """
 
+# A prefix index of 3 letters in the search index. Search as you type prefix-matches from
+# three letters (``newstui.query``); without it FTS5 merges the posting list of every word
+# that starts with the 3 letters before it yields a row (most of the library for "the"),
+# with it those 3 letters are one posting list, read lazily like a word's. It roughly
+# doubles the index (one more entry per word of 3 letters or more); longer prefixes are
+# rarer words, and their merges are shared per search by the store. The index is
+# contentless, so its texts are recomputed from the articles (the functions ``migrate``
+# registers run ``newstui.plaintext.index_texts``); only articles indexed before are.
+V_FTS_PREFIX = """
+CREATE VIRTUAL TABLE articles_fts_new USING fts5(
+    title, author, summary, body,
+    content = '',
+    prefix = '3',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO articles_fts_new (rowid, title, author, summary, body)
+    SELECT id, title, author, newstui_index_summary(summary, content, content_type),
+        newstui_index_body(summary, content, content_type)
+    FROM articles WHERE id IN (SELECT id FROM articles_fts_docsize);
+DROP TABLE articles_fts;
+ALTER TABLE articles_fts_new RENAME TO articles_fts
+"""
+
 MIGRATIONS: list[str] = [
     V1,
     V2,
@@ -347,6 +372,7 @@ MIGRATIONS: list[str] = [
     SOURCE_SETTINGS,
     V_SYNC,
     LABEL_COUNTS,
+    V_FTS_PREFIX,
 ]
 LATEST = len(MIGRATIONS)
 
@@ -367,6 +393,9 @@ def migrate(conn: sqlite3.Connection, upto: int = LATEST) -> int:
     # The stories migration keys existing rows with the same code that keys new ones.
     conn.create_function("newstui_story_key", 2, story_key_sql, deterministic=True)
     conn.create_function("newstui_guid_key", 2, guid_key_sql, deterministic=True)
+    # The search index migration recomputes the texts the index holds.
+    conn.create_function("newstui_index_summary", 3, _index_summary, deterministic=True)
+    conn.create_function("newstui_index_body", 3, _index_body, deterministic=True)
     for target in range(current + 1, upto + 1):
         script = MIGRATIONS[target - 1]
         conn.execute("BEGIN IMMEDIATE")
@@ -379,6 +408,19 @@ def migrate(conn: sqlite3.Connection, upto: int = LATEST) -> int:
             conn.execute("ROLLBACK")
             raise
     return version(conn)
+
+
+@lru_cache(maxsize=1)  # the two functions are called one after the other on one row
+def _index_texts(summary: str, content: str, content_type: str) -> tuple[str, str]:
+    return index_texts(summary, content, content_type)
+
+
+def _index_summary(summary: str, content: str, content_type: str) -> str:
+    return _index_texts(summary, content, content_type)[0]
+
+
+def _index_body(summary: str, content: str, content_type: str) -> str:
+    return _index_texts(summary, content, content_type)[1]
 
 
 def _statements(script: str) -> list[str]:
