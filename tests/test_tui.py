@@ -725,3 +725,25 @@ async def test_double_click_on_the_list_does_not_crash(demo_paths: Paths) -> Non
         await settle(pilot)
         assert app.is_running and articles.list_query is not None
         assert articles.query("*") is not None  # Textual's own DOM query still works
+
+
+async def test_copies_listed_apart_change_together_on_screen(demo_paths: Paths) -> None:
+    """With duplicates not collapsed, marking one copy of a story marks every copy's row
+    (the library does it as one story; the rows follow without a reload)."""
+    import sqlite3
+
+    with sqlite3.connect(demo_paths.library) as c:
+        copy, primary = c.execute("SELECT article_id, primary_id FROM story_copies ORDER BY 1").fetchone()
+    app = make_app(demo_paths, collapse_duplicates=False)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        lst = app.screen.query_one(ArticleList)
+        rows = {lst.row_at(i).id: lst.row_at(i) for i in range(lst.count)}
+        assert copy in rows and primary in rows  # both listed
+        lst.move_to(list(rows).index(copy))
+        await settle(pilot)
+        was_read = rows[copy].read
+        assert rows[primary].read == was_read  # one story, one state
+        await pilot.press("m")
+        await settle(pilot)
+        assert rows[copy].read != was_read and rows[primary].read != was_read

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
 import sys
@@ -86,6 +85,8 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_account_add(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: the other commands start without it
+
     from newstui.sources.fetch import is_http
     from newstui.sync.credentials import check_app, check_name
     from newstui.sync.engine import credentials
@@ -197,6 +198,8 @@ def run_sync(args: argparse.Namespace, names: list[str], *, quiet: bool, as_json
     """Sync accounts (all when ``names`` is empty) and print a line each (a JSON object each
     with ``as_json``); True when all succeeded. Bookmarks made from stars elsewhere get their
     full text afterwards."""
+    import asyncio  # see cmd_account_add
+
     from newstui.bookmarks.fulltext import complete_pending_async
     from newstui.sync.engine import SyncReport, sync_accounts_async
 

@@ -9,13 +9,13 @@ from newstui.query import Compiled
 from newstui.store.library import Library
 
 
-def open_article(lib: Library, ref: int | str, *, mark_read: bool) -> tuple[Article, bool]:
+def open_article(lib: Library, ref: int | str, *, mark_read: bool) -> tuple[Article, list[int]]:
     """The article, marked read when ``mark_read`` (the config's ``mark_read_on_open``).
-    Returns (article, whether it was marked read just now)."""
+    Returns (article, the ids marked read just now: its story's other copies too)."""
     art = lib.article(ref)
-    marked = False
+    marked: list[int] = []
     if mark_read and not art.read:
-        marked = bool(lib.set_read(art.id, True))
+        marked = lib.set_read(art.id, True)
         art.read = True
     return art, marked
 
@@ -26,11 +26,11 @@ def set_read(lib: Library, refs: Iterable[int | str], read: bool = True) -> list
     return lib.set_read(ids, read)
 
 
-def toggle_read(lib: Library, ref: int | str) -> bool:
-    """Flip one article's read state; returns the new state."""
+def toggle_read(lib: Library, ref: int | str) -> tuple[bool, list[int]]:
+    """Flip one article's read state; returns the new state and the ids that changed (the
+    story's other copies change with it)."""
     art = lib.article(ref)
-    lib.set_read(art.id, not art.read)
-    return not art.read
+    return not art.read, lib.set_read(art.id, not art.read)
 
 
 def mark_list_read(lib: Library, query: str | Compiled | None) -> list[int]:

@@ -54,10 +54,10 @@ class ArticleActions:
             return
         self.host.on_ui(self._show_article, art, body, meta, marked)
 
-    async def _show_article(self, art: Article, body: str, meta: str, marked: bool) -> None:
+    async def _show_article(self, art: Article, body: str, meta: str, marked: list[int]) -> None:
         await self.host.article_view.show(art, body, meta)
         if marked:
-            self.host.article_list.update_rows([art.id], read=True)
+            self.host.article_list.update_rows(marked, read=True)
             self.host.after_change()
 
     def refresh_view(self, article_id: int) -> None:
@@ -87,11 +87,11 @@ class ArticleActions:
 
     def _toggle_read(self, article_id: int) -> None:
         try:
-            read = reading.toggle_read(self.ctx.library, article_id)
+            read, changed = reading.toggle_read(self.ctx.library, article_id)
         except NewstuiError as exc:
             self.host.say(str(exc), "error")
             return
-        self.host.on_ui(self._read_changed, [article_id], read)
+        self.host.on_ui(self._read_changed, changed or [article_id], read)
 
     def _read_changed(self, ids: list[int], read: bool) -> None:
         self.host.article_list.update_rows(ids, read=read)
