@@ -12,7 +12,7 @@ import pytest
 
 from newstui.store.library import Library
 
-pytest_plugins = ("freshrss",)  # the real FreshRSS for the sync tests
+pytest_plugins = ("freshrss", "greader_standin")  # the real FreshRSS and a stand-in, for the sync tests
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LOCAL = FIXTURES / "local"

@@ -28,6 +28,7 @@ def test_bench_smoke_runs_every_scenario(tmp_path: Path) -> None:
     ids = {row["id"] for row in doc["rows"]}
     assert {"P1", "P1b", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9"} <= ids
     assert {"P1m", "P2m", "P5m", "P6m", "P7m", "P9m"} <= ids
+    assert {"FS", "S1", "S2", "S3"} <= ids  # measured, or n/a: without PHP/FreshRSS
     for row in doc["rows"]:
         assert not str(row.get("error") or "").startswith("bench error"), row
         if row["id"].startswith("P"):

@@ -109,17 +109,34 @@ def crowded(lib: Library) -> Library:
     return lib
 
 
+# Searches made of exact words and 3-letter prefixes only may probe (see _probe_is_cheap).
+_PROBED = ["wal", '"walrus"', "wal -pel", '"walrus" "pelican"', "ite wal"]
+
+
 @pytest.mark.parametrize(
-    "query", ["walrus", "walrus is:unread", "walrus -pelican", "walrus pelican", "wal", "item walrus"]
+    "query",
+    [
+        "walrus",
+        "walrus is:unread",
+        "walrus -pelican",
+        "walrus pelican",
+        "item walrus",
+        *_PROBED,
+        "wal is:unread",
+    ],
 )
-@pytest.mark.parametrize("many", [10, 10**9])
-def test_both_plans_of_a_date_sorted_search_find_the_same_pages(
-    crowded: Library, monkeypatch: pytest.MonkeyPatch, query: str, many: int
+@pytest.mark.parametrize(("many", "probe_cost"), [(10, 10**9), (10, 0), (10**9, 0)])
+def test_every_plan_of_a_date_sorted_search_finds_the_same_pages(
+    crowded: Library, monkeypatch: pytest.MonkeyPatch, query: str, many: int, probe_cost: int
 ) -> None:
     everything = [r.id for r in crowded.list_articles(query, limit=None)]
     assert everything
     monkeypatch.setattr(articles, "MANY_MATCHES", many)
-    assert crowded._many_matches(crowded.compiled(query)) is (many == 10)
+    monkeypatch.setattr(articles, "PROBE_COST", probe_cost)
+    q = crowded.compiled(query)
+    assert crowded._many_matches(q) is (many == 10)
+    probed = many == 10 and probe_cost == 0 and query in _PROBED
+    assert (crowded._search_member(q, 100) == articles._FTS_PROBE) is probed
     for offset, limit in ((0, 10), (0, 100), (37, 20), (len(everything) - 5, 10)):
         page = [r.id for r in crowded.list_articles(query, limit=limit, offset=offset)]
         assert page == everything[offset : offset + limit], (query, offset, limit)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +137,8 @@ class Config:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     """The parsed file; a syntax error becomes one line with the file and the line."""
+    import tomllib  # here: most runs have no config file, and every command starts up
+
     try:
         with path.open("rb") as f:
             return tomllib.load(f)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 
 from newstui.cli.context import EXIT_PARTIAL, config, library, out, warn
-from newstui.core.fulltext import fetch_full_texts, with_full_text
 from newstui.models import Article
 from newstui.store.library import Library
 
@@ -21,6 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_fulltext(args: argparse.Namespace) -> int:
+    # Imported here: it brings httpx and asyncio, which every other command would pay for
+    # at start-up (`list` spent more time importing them than listing).
+    from newstui.core.fulltext import fetch_full_texts
+
     with library(args) as lib:
         results = fetch_full_texts(lib, config(args), args.ids, force=args.force)
     failed = 0
@@ -41,6 +44,8 @@ def with_fulltext(lib: Library, art: Article, args: argparse.Namespace) -> Artic
     page gives none, says why on stderr and returns the article as the feed gave it."""
     if art.fulltext:
         return art
+    from newstui.core.fulltext import with_full_text  # see cmd_fulltext
+
     res = with_full_text(lib, config(args), art.id)
     if res.problem:
         warn(f"full text not fetched, showing the feed's text: {res.problem}")

@@ -115,8 +115,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         raise NewstuiError("--limit must be 0 or more")
     with library(args) as lib:
         if args.format == "json":
-            for rec in lib.records(q, sort=sort, limit=args.limit):
-                sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            for line in lib.record_lines(q, sort=sort, limit=args.limit):
+                sys.stdout.write(line + "\n")
             return 0
         from newstui.render import format_date
 

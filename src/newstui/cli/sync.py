@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
 import sys
@@ -31,6 +30,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a command printing the password (run without a shell at each login)",
     )
     a.add_argument(
+        "--app-id",
+        metavar="ID",
+        help="an application id the server wants with every request (Inoreader: AppId)",
+    )
+    a.add_argument(
+        "--app-key",
+        metavar="KEY",
+        help="the application key that goes with --app-id (Inoreader: AppKey); kept like the password",
+    )
+    a.add_argument(
         "--initial-days",
         type=int,
         default=30,
@@ -52,6 +61,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sync", help="sync with feed servers (all accounts, or those named)")
     p.add_argument("names", nargs="*", metavar="NAME")
     p.add_argument("--quiet", "-q", action="store_true", help="print only one line per account")
+    p.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="json: one object per account (counts, requests made, error)",
+    )
     p.set_defaults(func=cmd_sync)
 
 
@@ -70,8 +85,10 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_account_add(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: the other commands start without it
+
     from newstui.sources.fetch import is_http
-    from newstui.sync.credentials import check_name
+    from newstui.sync.credentials import check_app, check_name
     from newstui.sync.engine import credentials
     from newstui.sync.greader import GReader
 
@@ -81,13 +98,16 @@ def cmd_account_add(args: argparse.Namespace) -> int:
         raise NewstuiError(f"the account URL must be http:// or https://, not {url[:200]!r}")
     if args.initial_days < 0:
         raise NewstuiError("--initial-days must be 0 or more")
+    if bool(args.app_id) != bool(args.app_key):
+        raise NewstuiError("--app-id and --app-key go together")
+    app = check_app(args.app_id, args.app_key) if args.app_id else None
     creds = credentials(paths(args).state_dir, name)
     with library(args) as lib:
         if any(a.name == name for a in lib.accounts()):
             raise NewstuiError(f"an account named {name!r} exists already")
         password = _password(args)
         tokens: list[str | None] = []
-        client = GReader(url, args.user, lambda: password, on_auth=tokens.append)
+        client = GReader(url, args.user, lambda: password, on_auth=tokens.append, app=app)
 
         async def check() -> None:
             try:
@@ -98,6 +118,8 @@ def cmd_account_add(args: argparse.Namespace) -> int:
         asyncio.run(check())  # a wrong password or URL stops here, with nothing saved
         if not args.password_command:
             creds.save_password(password)
+        if app:
+            creds.save_app(*app)
         if tokens and tokens[-1]:
             creds.save_token(tokens[-1])
         acc = lib.add_account(
@@ -172,14 +194,17 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_sync(args: argparse.Namespace, names: list[str], *, quiet: bool) -> bool:
-    """Sync accounts (all when ``names`` is empty) and print a line each; True when all
-    succeeded. Bookmarks made from stars elsewhere get their full text afterwards."""
+def run_sync(args: argparse.Namespace, names: list[str], *, quiet: bool, as_json: bool = False) -> bool:
+    """Sync accounts (all when ``names`` is empty) and print a line each (a JSON object each
+    with ``as_json``); True when all succeeded. Bookmarks made from stars elsewhere get their
+    full text afterwards."""
+    import asyncio  # see cmd_account_add
+
     from newstui.bookmarks.fulltext import complete_pending_async
     from newstui.sync.engine import SyncReport, sync_accounts_async
 
     cfg = config(args)
-    interactive = not quiet and sys.stdout.isatty()
+    interactive = not quiet and not as_json and sys.stdout.isatty()
     with library(args) as lib:
         if not names and not lib.accounts():
             return True
@@ -211,14 +236,18 @@ def run_sync(args: argparse.Namespace, names: list[str], *, quiet: bool) -> bool
 
         reports = asyncio.run(go())
     for r in reports:
-        (warn if r.error else out)(r.summary())
+        if as_json:
+            out(json.dumps(r.as_dict()))
+        else:
+            (warn if r.error else out)(r.summary())
     return all(r.ok for r in reports)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from newstui.cli import EXIT_PARTIAL
 
-    return 0 if run_sync(args, args.names, quiet=args.quiet) else EXIT_PARTIAL
+    ok = run_sync(args, args.names, quiet=args.quiet, as_json=args.format == "json")
+    return 0 if ok else EXIT_PARTIAL
 
 
 def add_to_account(args: argparse.Namespace) -> int:

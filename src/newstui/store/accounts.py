@@ -145,12 +145,22 @@ class AccountStore(Connection):
         category, site_url = clean_line(category, 200), safe_url(site_url)
         with self.write() as c:
             row = c.execute(
-                "SELECT id, title, category FROM sources WHERE account_id = ? AND remote_id = ?",
+                "SELECT id, title, category, kind, site_url FROM sources "
+                "WHERE account_id = ? AND remote_id = ?",
                 (account_id, remote_id),
             ).fetchone()
-            if row is None:
+            if row is not None:
+                sid, old_title, old_category, kind, old_site = row
+                if (
+                    kind == "remote"
+                    and (keep_title or old_title == title)
+                    and (keep_category or old_category == category)
+                    and old_site == site_url
+                ):
+                    return int(sid)  # nothing changed: no write (a sync links every feed)
+            else:
                 row = c.execute(
-                    "SELECT id, title, category FROM sources WHERE url = ? AND "
+                    "SELECT id, title, category, kind, site_url FROM sources WHERE url = ? AND "
                     "(account_id IS NULL OR (account_id = ? AND remote_id IS NULL))",
                     (url, account_id),
                 ).fetchone()
@@ -171,7 +181,7 @@ class AccountStore(Connection):
                     ),
                 ).lastrowid
                 return int(sid or 0)
-            sid, old_title, old_category = row
+            sid, old_title, old_category, _kind, _site = row
             c.execute(
                 "UPDATE sources SET kind = 'remote', account_id = ?, remote_id = ?, title = ?, "
                 "category = ?, site_url = ? WHERE id = ?",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from newstui.canonical import story_keys
@@ -15,6 +16,7 @@ from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
 from newstui.plaintext import index_texts
 from newstui.query import FTS_MEMBER, Compiled, compile_query
 from newstui.render import iso
+from newstui.store import records
 from newstui.store.connection import (
     ROW_SELECT,
     SOURCE_NAME,
@@ -22,7 +24,9 @@ from newstui.store.connection import (
     fold_name,
     library_error,
 )
+from newstui.store.counts import KEPT_TOTAL, UNREAD
 from newstui.store.journal import record
+from newstui.store.matches import MATCHED, MatchTable
 from newstui.store.stories import also_in, join_stories, story_members
 from newstui.textsafe import clean, clean_line, clean_names, safe_url
 
@@ -198,6 +202,23 @@ def unindex(c: sqlite3.Connection, ids: Iterable[int]) -> None:
 # walking the index, so the plan depends on a capped count of the matches.
 _FTS_BY_DATE = "+" + FTS_MEMBER  # the unary + keeps the planner off rowid lookups
 MANY_MATCHES = 2_000
+# A word in most articles ("the" while typing "there"): collecting all its matches costs
+# in proportion to the library (half a second at a million articles), while walking the
+# date index and asking the search index about each article in turn ("probing") stops at
+# the first page. A probe costs about as much as collecting PROBE_COST matches, so the
+# walk wins when (rows needed / density) * PROBE_COST < matches. The density is measured
+# on the newest DENSITY_WINDOW article ids. Probing is only cheap where a prefix is one
+# posting list (the prefix index; store/schema.py): a longer prefix would be merged anew
+# on every probe.
+_FTS_PROBE = FTS_MEMBER.replace("a.id IN (SELECT rowid FROM", "EXISTS (SELECT 1 FROM").replace(
+    "MATCH ?)", "MATCH ? AND rowid = a.id)"
+)
+PROBE_COST = 300
+DENSITY_WINDOW = 2_000
+PROBED_PREFIX = 3  # the prefix index's length (store/schema.py)
+# What is left of a query made only of search words once the words are taken out.
+_WORDS_ONLY = re.compile(r"(?:[() ]|AND|OR|NOT)*")
+_PREFIX_PHRASE = re.compile(r'".*?(\S+)"\*', re.DOTALL)  # an FTS phrase ending in a prefix
 
 
 def _flip(term: str) -> str:
@@ -209,6 +230,8 @@ def _flip(term: str) -> str:
 
 class ArticleStore(Connection):
     """Articles: writing them in batches, querying, read state."""
+
+    _match_table: MatchTable | None = None  # made on the first merged search (_merged)
 
     # ---------------------------------------------------------------- articles
     def upsert_articles(
@@ -402,10 +425,21 @@ class ArticleStore(Connection):
         ``from_end`` counts ``offset`` from the end of the list (the rows still come back in
         list order): the last pages of a long list cost as little as the first ones, where
         a large OFFSET would walk the whole index."""
-        q = self.compiled(query)
+        with self._lock:  # a merged search word's table is filled and read in one go
+            return self._list_articles(self.compiled(query), sort, limit, offset, from_end)
+
+    def _list_articles(
+        self, q: Compiled, sort: str, limit: int | None, offset: int, from_end: bool
+    ) -> list[ArticleRow]:
+        merged = self._merged(q) if FTS_MEMBER in q.where else None
+        if merged is not None:
+            q, found = merged
         where = q.where
-        if sort == "date" and limit is not None and FTS_MEMBER in where and (self._many_matches(q)):
-            where = where.replace(FTS_MEMBER, _FTS_BY_DATE)
+        if sort == "date" and limit is not None:
+            if merged is not None and found >= MANY_MATCHES:
+                where = where.replace(MATCHED, "+" + MATCHED)  # walk the date index
+            elif FTS_MEMBER in where:
+                where = where.replace(FTS_MEMBER, self._search_member(q, offset + limit))
         params: list[object] = []
         sql = ROW_SELECT
         if sort == "rank" and q.rank_match:
@@ -437,6 +471,77 @@ class ArticleStore(Connection):
         if from_end:
             rows.reverse()
         return [ArticleRow(r[0], r[1], r[2] or "", r[3], bool(r[4]), bool(r[5])) for r in rows]
+
+    def _search_member(self, q: Compiled, need: int) -> str:
+        """The condition a search word of ``q`` becomes in a date-sorted list of which the
+        first ``need`` rows are wanted (all plans give the same rows)."""
+        if not self._many_matches(q):
+            return FTS_MEMBER  # few matches: read them and sort them
+        if not self._probe_is_cheap(q):
+            return _FTS_BY_DATE
+        assert q.rank_match is not None  # _many_matches found matches
+        top = int(self._read("SELECT COALESCE(MAX(id), 0) FROM articles")[0][0])
+        window = min(DENSITY_WINDOW, top)
+        found: int = self._read(
+            "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?",
+            (q.rank_match, top - window),
+        )[0][0]
+        density = found / window if window else 0.0
+        # (need / density) * PROBE_COST < density * top, without dividing by zero
+        if need * PROBE_COST < density * density * top:
+            return _FTS_PROBE
+        return _FTS_BY_DATE
+
+    @classmethod
+    def _probe_is_cheap(cls, q: Compiled) -> bool:
+        """Whether walking the date index and probing each article is safe for ``q``: it
+        is made of search words only (no other filter thins the walk out), and each probe
+        is cheap (``_probes_cheaply``)."""
+        base = q.uncollapsed or q
+        if _WORDS_ONLY.fullmatch(base.where.replace(FTS_MEMBER, "")) is None:
+            return False
+        return cls._probes_cheaply(base)
+
+    @staticmethod
+    def _probes_cheaply(q: Compiled) -> bool:
+        """Whether asking the index about one article is cheap for each search word of
+        ``q``: no word is a prefix longer than the prefix index (merged anew on every
+        probe)."""
+        for phrase in q.params:
+            m = _PREFIX_PHRASE.fullmatch(phrase) if isinstance(phrase, str) else None
+            # Only letters and digits: "a-b"* is the prefix "b"* to the tokenizer.
+            if m and (len(m[1]) != PROBED_PREFIX or not m[1].isalnum()):
+                return False
+        return True
+
+    def _merged(self, q: Compiled) -> tuple[Compiled, int] | None:
+        """When ``q`` is one search word that FTS5 has to merge (a prefix longer than the
+        prefix index), ``q`` reading its matches from the match table (filled now, or
+        kept from the last call) and how many there are; else None. Hold the lock while
+        the returned query runs: another search would refill the table."""
+        base = q.uncollapsed or q
+        if base.where != FTS_MEMBER or self._probes_cheaply(base):
+            return None
+        with self._lock:
+            if self._match_table is None:
+                self._match_table = MatchTable()
+            try:
+                found = self._match_table.fill(self.conn, str(base.params[0]))
+            except sqlite3.Error as exc:
+                raise library_error(exc) from exc
+        # Every parameter of ``q`` is that word (the collapsed form names it twice).
+        uncollapsed = q.uncollapsed
+        return (
+            Compiled(
+                q.where.replace(FTS_MEMBER, MATCHED),
+                [],
+                q.rank_match,
+                Compiled(uncollapsed.where.replace(FTS_MEMBER, MATCHED), [], uncollapsed.rank_match)
+                if uncollapsed is not None
+                else None,
+            ),
+            found,
+        )
 
     def _many_matches(self, q: Compiled) -> bool:
         """Whether the search words of ``q`` match at least ``MANY_MATCHES`` articles."""
@@ -514,22 +619,57 @@ class ArticleStore(Connection):
                 )
         return out
 
+    def record_lines(
+        self, query: str | Compiled | None = None, *, sort: str = "date", limit: int | None = None
+    ) -> Iterator[str]:
+        """The articles ``records`` gives, as JSON lines (no newline) built by SQLite, in
+        list order (``store/records.py``): what ``newstui list --format json`` prints."""
+        order = [r.id for r in self.list_articles(query, sort=sort, limit=limit)]
+        for i in range(0, len(order), records.CHUNK):
+            with self._lock:
+                try:
+                    records.prepare(self.conn)
+                    lines = list(records.record_lines(self.conn, order[i : i + records.CHUNK]))
+                except sqlite3.Error as exc:
+                    raise library_error(exc) from exc
+            yield from lines
+
     def count(self, query: str | Compiled | None = None) -> int:
-        q = self.compiled(query)
+        with self._lock:  # a merged search word's table is filled and read in one go
+            return self._count(self.compiled(query))
+
+    def _count(self, q: Compiled) -> int:
+        found: int | None = None
+        if FTS_MEMBER in q.where and (merged := self._merged(q)) is not None:
+            q, found = merged
         if q.uncollapsed is not None:
             # A collapsed list: all of it less the copies it hides, counted from the copies
             # (CROSS JOIN keeps SQLite from starting at the articles instead).
             base = q.uncollapsed
+            total = self._count(base) if found is None else found
+            copies = int(self._read("SELECT COUNT(*) FROM story_copies")[0][0])
+            if base.is_everything or not copies or not total:
+                return total - (copies if base.is_everything else 0)
+            hiding, shown = base.where, q.where
+            if FTS_MEMBER in hiding and copies * PROBE_COST < total and self._probes_cheaply(base):
+                # Fewer copies than matches: ask the index about each copy (and its primary)
+                # rather than collect every match of the search twice.
+                hiding, shown = hiding.replace(FTS_MEMBER, _FTS_PROBE), shown.replace(FTS_MEMBER, _FTS_PROBE)
             hidden: int = self._read(
-                "SELECT COUNT(*) FROM story_copies"
-                if base.is_everything
-                else "SELECT COUNT(*) FROM story_copies c CROSS JOIN articles a ON a.id = c.article_id "
-                f"WHERE ({base.where}) AND NOT ({q.where})",
-                [] if base.is_everything else [*base.params, *q.params],
+                "SELECT COUNT(*) FROM story_copies c CROSS JOIN articles a ON a.id = c.article_id "
+                f"WHERE ({hiding}) AND NOT ({shown})",
+                [*base.params, *q.params],
             )[0][0]
-            return self.count(base) - hidden
-        if q.is_everything:
-            return int(self._read("SELECT COUNT(*) FROM articles")[0][0])
+            return total - hidden
+        if found is not None:
+            return found
+        if q.is_everything or q.where == UNREAD:
+            # The counts the triggers keep (store/counts.py), once filled: no pass over a
+            # million index entries, which also filled this connection's page cache.
+            kept = self._read(KEPT_TOTAL)
+            if kept:
+                return int(kept[0][0 if q.is_everything else 1])
+            return int(self._read_lean(f"SELECT COUNT(*) FROM articles a WHERE {q.where}")[0][0])
         if q.where == FTS_MEMBER:
             # One search term: the index holds exactly the articles (doctor keeps it so),
             # so its own count needs no article row.

@@ -12,13 +12,13 @@ from newstui.fulltext_status import needs_fulltext
 from newstui.models import Article, ArticleIn
 from newstui.query import compile_query
 from newstui.store.articles import prepare_row
-from newstui.store.connection import Connection
+from newstui.store.counts import CountStore
 from newstui.store.journal import Change, record
 from newstui.store.stories import story_members
 from newstui.textsafe import clean, clean_line
 
 
-class BookmarkStore(Connection):
+class BookmarkStore(CountStore):
     """Bookmarks (durable copies), stats and saved searches."""
 
     if TYPE_CHECKING:
@@ -159,10 +159,10 @@ class BookmarkStore(Connection):
     # ------------------------------------------------------------------- stats
     def stats(self) -> dict[str, int]:
         """Counts as the lists show them: a story found more than once counts once."""
-        total, unread = self._read("SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM articles")[0]
+        total, unread = self.label_counts("all").get(0, (0, 0))  # kept by triggers (store/counts.py)
         copies, unread_copies = self._read(
             "SELECT COUNT(*), COALESCE(SUM(a.read = 0), 0) FROM story_copies c "
-            "JOIN articles a ON a.id = c.article_id"
+            "CROSS JOIN articles a ON a.id = c.article_id"  # from the (few) copies
         )[0]
         total, unread = total - copies, unread - unread_copies
         bookmarks = self._read(

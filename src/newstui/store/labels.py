@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 from newstui.errors import NewstuiError, NotFound
 from newstui.models import Article
-from newstui.store.connection import Connection, fold_name
+from newstui.store.connection import fold_name
+from newstui.store.counts import CountStore
 from newstui.store.journal import Change, record
 from newstui.textsafe import clean_line, clean_names
 
 
-class LabelStore(Connection):
+class LabelStore(CountStore):
     """Tags (the user's and the source's) and category counts."""
 
     if TYPE_CHECKING:
@@ -184,20 +185,25 @@ class LabelStore(Connection):
 
     def tag_counts(self) -> list[tuple[str, int, int]]:
         """(name, total, unread) for every tag, by name."""
-        return self._label_counts("tags", "article_tags", "tag_id")
+        return self._label_counts("tag", "tags")
 
     def category_counts(self) -> list[tuple[str, int, int]]:
         """(name, total, unread) for every category, by name."""
-        return self._label_counts("categories", "article_categories", "category_id")
+        return self._label_counts("category", "categories")
 
-    def _label_counts(self, table: str, link: str, col: str) -> list[tuple[str, int, int]]:
-        rows = self._read(
-            f"SELECT n.name, COUNT(DISTINCT l.article_id), "
-            f"COUNT(DISTINCT CASE WHEN a.read = 0 THEN a.id END) "
-            f"FROM {table} n JOIN {link} l ON l.{col} = n.id JOIN articles a ON a.id = l.article_id "
-            f"GROUP BY n.id ORDER BY n.name COLLATE NOCASE"
-        )
-        return [(r[0], r[1], r[2]) for r in rows]
+    def _label_counts(self, kind: str, table: str) -> list[tuple[str, int, int]]:
+        """(name, total, unread) of each label of ``kind`` that has articles, from the kept
+        counts (``store/counts.py``); a story found more than once under the label counts
+        once."""
+        kept = self.label_counts(kind)
+        hidden = self.story_copies(kind)
+        out: list[tuple[str, int, int]] = []
+        for lid, name in self._read(f"SELECT id, name FROM {table} ORDER BY name COLLATE NOCASE"):
+            total, unread = kept.get(lid, (0, 0))
+            less, less_unread = hidden.get(lid, (0, 0))
+            if total - less > 0:
+                out.append((name, total - less, unread - less_unread))
+        return out
 
     def tag_names(self) -> list[str]:
         return [r[0] for r in self._read("SELECT name FROM tags ORDER BY name COLLATE NOCASE")]

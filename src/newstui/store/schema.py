@@ -7,8 +7,10 @@ made by any older newstui opens in this one. Never edit a released migration: ad
 from __future__ import annotations
 
 import sqlite3
+from functools import lru_cache
 
 from newstui.canonical import guid_key_sql, story_key_sql
+from newstui.plaintext import index_texts
 
 V1 = """
 CREATE TABLE sources (
@@ -236,6 +238,130 @@ CREATE TABLE sync_rejects (
 );
 """
 
+# Counts for the filter pane, kept by triggers in the same transaction as every change:
+# per source, category and tag (articles, unread ones) and for the whole library
+# (kind 'all', id 0). Counting them afresh read every article row: seconds at 100,000
+# articles. The table starts empty and is filled on first use (``store/counts.py``); until
+# then the triggers' updates are thrown away with it. An article's labels go before it
+# (the BEFORE DELETE trigger), so their triggers still see whether it was read. (Trigger
+# statements are joined by "; " at the start of a line: migrations are split at a
+# semicolon that ends a line.)
+LABEL_COUNTS = """
+CREATE TABLE label_counts (
+    kind TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    total INTEGER NOT NULL DEFAULT 0,
+    unread INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE TRIGGER label_counts_article_added AFTER INSERT ON articles
+BEGIN
+    INSERT INTO label_counts (kind, id, total, unread)
+        SELECT 'source', NEW.source_id, 1, NEW.read = 0 WHERE NEW.source_id IS NOT NULL
+        ON CONFLICT (kind, id) DO UPDATE SET total = total + 1, unread = unread + excluded.unread
+    ; UPDATE label_counts SET total = total + 1, unread = unread + (NEW.read = 0)
+        WHERE kind = 'all' AND id = 0
+    ; END;
+CREATE TRIGGER label_counts_article_leaving BEFORE DELETE ON articles
+BEGIN
+    DELETE FROM article_categories WHERE article_id = OLD.id
+    ; DELETE FROM article_tags WHERE article_id = OLD.id
+    ; END;
+CREATE TRIGGER label_counts_article_deleted AFTER DELETE ON articles
+BEGIN
+    UPDATE label_counts SET total = total - 1, unread = unread - (OLD.read = 0)
+        WHERE kind = 'source' AND id = OLD.source_id
+    ; UPDATE label_counts SET total = total - 1, unread = unread - (OLD.read = 0)
+        WHERE kind = 'all' AND id = 0
+    ; END;
+CREATE TRIGGER label_counts_article_moved AFTER UPDATE OF source_id ON articles
+WHEN OLD.source_id IS NOT NEW.source_id
+BEGIN
+    UPDATE label_counts SET total = total - 1, unread = unread - (OLD.read = 0)
+        WHERE kind = 'source' AND id = OLD.source_id
+    ; INSERT INTO label_counts (kind, id, total, unread)
+        SELECT 'source', NEW.source_id, 1, NEW.read = 0 WHERE NEW.source_id IS NOT NULL
+        ON CONFLICT (kind, id) DO UPDATE SET total = total + 1, unread = unread + excluded.unread
+    ; END;
+CREATE TRIGGER label_counts_article_read AFTER UPDATE OF read ON articles
+WHEN (OLD.read = 0) IS NOT (NEW.read = 0)
+BEGIN
+    UPDATE label_counts SET unread = unread + (NEW.read = 0) - (OLD.read = 0)
+        WHERE kind = 'source' AND id = NEW.source_id AND NEW.source_id IS OLD.source_id
+    ; UPDATE label_counts SET unread = unread + (NEW.read = 0) - (OLD.read = 0)
+        WHERE kind = 'all' AND id = 0
+    ; UPDATE label_counts SET unread = unread + (NEW.read = 0) - (OLD.read = 0)
+        WHERE kind = 'category'
+        AND id IN (SELECT category_id FROM article_categories WHERE article_id = NEW.id)
+    ; UPDATE label_counts SET unread = unread + (NEW.read = 0) - (OLD.read = 0)
+        WHERE kind = 'tag' AND id IN (SELECT tag_id FROM article_tags WHERE article_id = NEW.id)
+    ; END;
+CREATE TRIGGER label_counts_category_added AFTER INSERT ON article_categories
+BEGIN
+    INSERT INTO label_counts (kind, id, total, unread)
+        SELECT 'category', NEW.category_id, 1, COALESCE(read = 0, 0) FROM articles WHERE id = NEW.article_id
+        ON CONFLICT (kind, id) DO UPDATE SET total = total + 1, unread = unread + excluded.unread
+    ; END;
+CREATE TRIGGER label_counts_category_removed AFTER DELETE ON article_categories
+BEGIN
+    UPDATE label_counts SET total = total - 1,
+        unread = unread - COALESCE((SELECT read = 0 FROM articles WHERE id = OLD.article_id), 0)
+        WHERE kind = 'category' AND id = OLD.category_id
+    ; END;
+CREATE TRIGGER label_counts_tag_added AFTER INSERT ON article_tags
+WHEN NOT EXISTS (
+    SELECT 1 FROM article_tags
+    WHERE tag_id = NEW.tag_id AND article_id = NEW.article_id AND origin != NEW.origin
+)
+BEGIN
+    INSERT INTO label_counts (kind, id, total, unread)
+        SELECT 'tag', NEW.tag_id, 1, COALESCE(read = 0, 0) FROM articles WHERE id = NEW.article_id
+        ON CONFLICT (kind, id) DO UPDATE SET total = total + 1, unread = unread + excluded.unread
+    ; END;
+CREATE TRIGGER label_counts_tag_removed AFTER DELETE ON article_tags
+WHEN NOT EXISTS (SELECT 1 FROM article_tags WHERE tag_id = OLD.tag_id AND article_id = OLD.article_id)
+BEGIN
+    UPDATE label_counts SET total = total - 1,
+        unread = unread - COALESCE((SELECT read = 0 FROM articles WHERE id = OLD.article_id), 0)
+        WHERE kind = 'tag' AND id = OLD.tag_id
+    ; END;
+CREATE TRIGGER label_counts_source_deleted AFTER DELETE ON sources
+BEGIN
+    DELETE FROM label_counts WHERE kind = 'source' AND id = OLD.id
+    ; END;
+CREATE TRIGGER label_counts_category_deleted AFTER DELETE ON categories
+BEGIN
+    DELETE FROM label_counts WHERE kind = 'category' AND id = OLD.id
+    ; END;
+CREATE TRIGGER label_counts_tag_deleted AFTER DELETE ON tags
+BEGIN
+    DELETE FROM label_counts WHERE kind = 'tag' AND id = OLD.id
+    ; END
+"""
+
+# A prefix index of 3 letters in the search index. Search as you type prefix-matches from
+# three letters (``newstui.query``); without it FTS5 merges the posting list of every word
+# that starts with the 3 letters before it yields a row (most of the library for "the"),
+# with it those 3 letters are one posting list, read lazily like a word's. It roughly
+# doubles the index (one more entry per word of 3 letters or more); longer prefixes are
+# rarer words, and their merges are shared per search by the store. The index is
+# contentless, so its texts are recomputed from the articles (the functions ``migrate``
+# registers run ``newstui.plaintext.index_texts``); only articles indexed before are.
+V_FTS_PREFIX = """
+CREATE VIRTUAL TABLE articles_fts_new USING fts5(
+    title, author, summary, body,
+    content = '',
+    prefix = '3',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO articles_fts_new (rowid, title, author, summary, body)
+    SELECT id, title, author, newstui_index_summary(summary, content, content_type),
+        newstui_index_body(summary, content, content_type)
+    FROM articles WHERE id IN (SELECT id FROM articles_fts_docsize);
+DROP TABLE articles_fts;
+ALTER TABLE articles_fts_new RENAME TO articles_fts
+"""
+
 MIGRATIONS: list[str] = [
     V1,
     V2,
@@ -245,6 +371,8 @@ MIGRATIONS: list[str] = [
     STORIES,
     SOURCE_SETTINGS,
     V_SYNC,
+    LABEL_COUNTS,
+    V_FTS_PREFIX,
 ]
 LATEST = len(MIGRATIONS)
 
@@ -265,6 +393,9 @@ def migrate(conn: sqlite3.Connection, upto: int = LATEST) -> int:
     # The stories migration keys existing rows with the same code that keys new ones.
     conn.create_function("newstui_story_key", 2, story_key_sql, deterministic=True)
     conn.create_function("newstui_guid_key", 2, guid_key_sql, deterministic=True)
+    # The search index migration recomputes the texts the index holds.
+    conn.create_function("newstui_index_summary", 3, _index_summary, deterministic=True)
+    conn.create_function("newstui_index_body", 3, _index_body, deterministic=True)
     for target in range(current + 1, upto + 1):
         script = MIGRATIONS[target - 1]
         conn.execute("BEGIN IMMEDIATE")
@@ -277,6 +408,19 @@ def migrate(conn: sqlite3.Connection, upto: int = LATEST) -> int:
             conn.execute("ROLLBACK")
             raise
     return version(conn)
+
+
+@lru_cache(maxsize=1)  # the two functions are called one after the other on one row
+def _index_texts(summary: str, content: str, content_type: str) -> tuple[str, str]:
+    return index_texts(summary, content, content_type)
+
+
+def _index_summary(summary: str, content: str, content_type: str) -> str:
+    return _index_texts(summary, content, content_type)[0]
+
+
+def _index_body(summary: str, content: str, content_type: str) -> str:
+    return _index_texts(summary, content, content_type)[1]
 
 
 def _statements(script: str) -> list[str]:

@@ -10,12 +10,12 @@ from newstui.errors import NewstuiError, NotFound
 from newstui.models import Source
 from newstui.query import Compiled
 from newstui.store.articles import unindex
-from newstui.store.connection import Connection
+from newstui.store.counts import CountStore
 from newstui.store.journal import Change, record
 from newstui.textsafe import clean_line, safe_url
 
 
-class SourceStore(Connection):
+class SourceStore(CountStore):
     """Sources: feed URLs and local folders, with their health."""
 
     # ----------------------------------------------------------------- sources
@@ -99,13 +99,7 @@ class SourceStore(Connection):
 
     def sources(self) -> list[Source]:
         """Every source with its total and unread counts, sorted by category then title."""
-        counts = {
-            sid: (total, unread)
-            for sid, total, unread in self._read(
-                "SELECT source_id, COUNT(*), SUM(read = 0) FROM articles "
-                "WHERE source_id IS NOT NULL GROUP BY source_id"
-            )
-        }
+        counts = self.label_counts("source")
         out = [
             self._source_from(row, *counts.get(row[0], (0, 0)))
             for row in self._read(f"SELECT {self._SOURCE_COLS} FROM sources")

@@ -8,7 +8,7 @@ form) and each adapter turns them into the one integer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -79,6 +79,21 @@ class Backend(Protocol):
 
     async def stream(self, *, since: float | None, continuation: str | None, count: int) -> Page:
         """Items of the whole reading list crawled at or after ``since``, newest first."""
+        ...
+
+    async def stream_body(self, *, since: float | None, continuation: str | None, count: int) -> bytes:
+        """``stream`` undecoded: ``page_parser`` turns the body into the ``Page``."""
+        ...
+
+    @property
+    def page_parser(self) -> Callable[[bytes], Page]:
+        """A module-level function (it is pickled for a worker process) that decodes a page
+        body; raises ``SyncError`` when the body is malformed."""
+        ...
+
+    def continuation_hint(self, body: bytes) -> str | None:
+        """The page's continuation read cheaply from its body, or ``None`` (then the next
+        page waits for the page to be decoded). The decoded page has the final word."""
         ...
 
     async def items(self, ids: Sequence[int]) -> list[Item]:

@@ -6,7 +6,9 @@ holds (in ``accounts/``, a folder only its owner can open):
 - ``NAME.token``: the session token the server issued at login, reused until refused;
 - ``NAME.password``: the password, only when it was typed (read from stdin). An account set
   up with ``--password-command`` runs that command (split like a shell would, but without a
-  shell) whenever it has to log in, and no password file exists.
+  shell) whenever it has to log in, and no password file exists;
+- ``NAME.app``: the client's application id and key (two lines), for servers that want
+  every request to name a registered application (Inoreader's ``AppId``/``AppKey``).
 
 Like ssh with a private key, a file that anyone but its owner can read is refused.
 """
@@ -33,6 +35,14 @@ def check_name(name: str) -> str:
             f"bad account name {name[:80]!r}: use letters, digits, '.', '_' or '-' (at most 64)"
         )
     return name
+
+
+def check_app(app_id: str, app_key: str) -> tuple[str, str]:
+    """An application id and key as HTTP headers can carry them (printable ASCII, one line)."""
+    out = (app_id.strip(), app_key.strip())
+    if not all(v and v.isascii() and v.isprintable() for v in out):
+        raise NewstuiError("the application id and key must each be one line of printable ASCII")
+    return out
 
 
 def run_password_command(command: str) -> str:
@@ -76,6 +86,10 @@ class Credentials:
     @property
     def password_file(self) -> Path:
         return self.folder / f"{self.name}.password"
+
+    @property
+    def app_file(self) -> Path:
+        return self.folder / f"{self.name}.app"
 
     def _private_folder(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -131,11 +145,28 @@ class Credentials:
             )
         return stored
 
+    def save_app(self, app_id: str, app_key: str) -> None:
+        """Keep the application id and key sent with every request (see the module doc)."""
+        app_id, app_key = check_app(app_id, app_key)
+        self._write(self.app_file, f"{app_id}\n{app_key}\n")
+
+    def app(self) -> tuple[str, str] | None:
+        """(application id, key), or None when the account has none."""
+        stored = self._read(self.app_file)
+        if stored is None:
+            return None
+        lines = stored.splitlines()
+        if len(lines) != 2 or not all(line.strip() for line in lines):
+            raise NewstuiError(f"{self.app_file} should hold two lines: the application id and key")
+        return lines[0].strip(), lines[1].strip()
+
     def check(self) -> None:
         """Refuse now (not halfway through a sync) when a secret file is readable by others."""
         self._read(self.token_file)
         self._read(self.password_file)
+        self.app()
 
     def forget(self) -> None:
         self.token_file.unlink(missing_ok=True)
         self.password_file.unlink(missing_ok=True)
+        self.app_file.unlink(missing_ok=True)

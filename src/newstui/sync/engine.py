@@ -26,21 +26,23 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 
 from newstui.errors import NewstuiError
-from newstui.models import Account, ArticleIn, JournalEntry
+from newstui.models import Account, JournalEntry
+from newstui.store.articles import PreparedRow
 from newstui.store.library import Library
 from newstui.sync.backend import Backend, Item, Rejected, Subscription, SyncError
 from newstui.sync.credentials import Credentials
-from newstui.sync.greader import ITEM_PREFIX, GReader, item_number, long_id
+from newstui.sync.greader import ITEM_PREFIX, GReader
+from newstui.sync.pages import PagePool, PreparedPage, prepare_items
+from newstui.sync.walk import PAGE, PageWalk
+from newstui.textsafe import clean_line
 
 log = logging.getLogger("newstui.sync")
 
-PAGE = 250
-FIRST_PAGE = 50  # an incremental sync's first page: usually all there is
 TYPES = ("greader",)
 
 
@@ -55,11 +57,16 @@ class SyncReport:
     changed: int = 0  # local read/star/label states the server changed
     subscriptions: int = 0
     requests: int = 0
+    push_requests: int = 0  # of ``requests``, those the push made
     stage: str = ""
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def as_dict(self) -> dict[str, object]:
+        """The report as plain values (``newstui sync --format json``)."""
+        return {"ok": self.ok, **asdict(self)}
 
     def summary(self) -> str:
         if self.error:
@@ -91,6 +98,7 @@ def open_backend(account: Account, creds: Credentials) -> Backend:
         lambda: creds.password(account.password_command),
         auth=creds.token(),
         on_auth=creds.save_token,
+        app=creds.app(),
     )
 
 
@@ -152,6 +160,7 @@ class Sync:
         self.now = time.time() if now is None else now
         self.subs: list[Subscription] = []
         self.feed_sources: dict[str, int] = {}  # server stream id -> source id
+        self.pool = PagePool()
 
     def _stage(self, stage: str) -> None:
         self.report.stage = stage
@@ -160,11 +169,22 @@ class Sync:
             self.progress(self.report)
 
     async def run(self) -> SyncReport:
+        try:
+            return await self._run()
+        finally:
+            self.pool.close()
+
+    async def _run(self) -> SyncReport:
         self.lib.journal_register(consumer(self.acc))
+        if self.acc.cursor is None:
+            self.pool.start()  # a first sync: the worker warms up during the first requests
         self._stage("logging in")
         self.subs = await self.backend.subscriptions()
         self._stage("pushing")
-        if await self.push():
+        before = self.backend.requests
+        changed = await self.push()
+        self.report.push_requests = self.backend.requests - before
+        if changed:
             self.subs = await self.backend.subscriptions()
         self._stage("pulling subscriptions")
         self.pull_subscriptions()
@@ -179,14 +199,7 @@ class Sync:
     # ------------------------------------------------------------------ push
     def _articles(self) -> dict[int, int]:
         """article id -> server item id, for the account's articles that came from it."""
-        out: dict[int, int] = {}
-        for aid, key, _read, _bm in self.lib.account_articles(self.acc.id):
-            if key.startswith(ITEM_PREFIX):
-                try:
-                    out[aid] = item_number(key)
-                except ValueError:
-                    continue
-        return out
+        return {aid: iid for iid, (aid, _read, _bm) in self._local().items()}
 
     async def push(self) -> bool:
         """Push the journal and the new subscriptions; True when subscriptions changed."""
@@ -196,7 +209,7 @@ class Sync:
             sid: (url, remote, title, cat)
             for sid, url, remote, title, cat in self.lib.account_sources(self.acc.id)
         }
-        items = self._articles()
+        items = self._articles() if pending.articles else {}
         changed = await self._push_subscriptions(pending, sources)
         for flag in (True, False):
             await self._push_ids(
@@ -312,6 +325,10 @@ class Sync:
         return _Pending.collect(self.lib.journal_pending(consumer(self.acc)))
 
     def pull_subscriptions(self) -> None:
+        with self.lib.write():  # one transaction, not one per subscription
+            self._pull_subscriptions()
+
+    def _pull_subscriptions(self) -> None:
         mine = self._protected()
         known = {remote: sid for sid, _u, remote, _t, _c in self.lib.account_sources(self.acc.id) if remote}
         seen: set[int] = set()
@@ -335,29 +352,22 @@ class Sync:
         self.report.subscriptions = len(seen)
 
     def _store(self, items: list[Item]) -> None:
-        groups: dict[int, list[ArticleIn]] = {}
-        folders = {s.id: s.folder for s in self.subs}
-        for item in items:
-            sid = self.feed_sources.get(item.feed)
-            if sid is None:
-                continue
-            groups.setdefault(sid, []).append(
-                ArticleIn(
-                    title=item.title,
-                    guid=long_id(item.id),
-                    link=item.link,
-                    author=item.author,
-                    content=item.content,
-                    content_type="html",
-                    published=item.published,
-                    categories=item.categories or [],
-                    enclosures=item.enclosures,
-                )
-            )
-            item.labels = [lab for lab in item.labels if lab != folders.get(item.feed)]
+        self._write([prepare_items(items, self.now)])
+
+    def _write(self, pages: Sequence[PreparedPage]) -> None:
+        """Store prepared pages in one transaction, one upsert per source (on a worker thread
+        while the next pages download)."""
+        groups: dict[int, list[PreparedRow]] = {}
+        for page in pages:
+            for feed, rows in page.rows.items():
+                sid = self.feed_sources.get(feed)
+                if sid is not None:
+                    groups.setdefault(sid, []).extend(rows)
+        if not groups:
+            return
         with self.lib.write():
-            for sid, arts in groups.items():
-                result = self.lib.upsert_articles(sid, arts)
+            for sid, rows in groups.items():
+                result = self.lib.upsert_articles(sid, (), rows=rows)
                 self.report.new += result.new
                 self.report.updated += result.updated
 
@@ -367,49 +377,48 @@ class Sync:
         first item at or before the newest one already here rather than at the last page."""
         known = self.acc.cursor
         since = known or (self.now - self.acc.initial_days * 86400)
-        newest = known or 0.0
-        continuation: str | None = None
-        count = FIRST_PAGE if known else PAGE
-        # Each page is stored on a worker thread while the next one is on its way.
-        storing: asyncio.Future[None] | None = None
-        try:
-            for _ in range(100_000):
-                page = await self.backend.stream(since=since, continuation=continuation, count=count)
-                if storing is not None:
-                    await storing
-                storing = asyncio.ensure_future(asyncio.to_thread(self._store, page.items))
-                newest = max([newest, *(i.crawled or 0.0 for i in page.items)])
-                self._stage("pulling items")
-                reached = known is not None and any(
-                    i.crawled is not None and i.crawled <= known for i in page.items
-                )
-                if reached or not page.continuation or page.continuation == continuation or not page.items:
-                    break
-                continuation, count = page.continuation, PAGE
-        finally:
-            if storing is not None:
-                await storing
+        walk = PageWalk(
+            self.backend,
+            self.pool,
+            self._write,
+            partial(self._stage, "pulling items"),
+            host=clean_line(self.acc.url, 200),
+            now=self.now,
+        )
+        newest = await walk.run(since, known)
         if newest:
             self.lib.update_account(self.acc.id, cursor=newest)
 
+    def _local(self) -> dict[int, tuple[int, bool, bool]]:
+        """server item id -> (article id, read, bookmarked) for the account's articles."""
+        out: dict[int, tuple[int, bool, bool]] = {}
+        skip = len(ITEM_PREFIX)
+        for aid, key, read, bm in self.lib.account_articles(self.acc.id):
+            # Keys are written as long_id() makes them: the prefix and 16 hex digits.
+            if key.startswith(ITEM_PREFIX):
+                try:
+                    out[int(key[skip:], 16)] = (aid, read, bm)
+                except ValueError:
+                    continue
+        return out
+
     async def pull_states(self) -> None:
-        unread = await self.backend.unread_ids()
-        starred = await self.backend.starred_ids()
-        labels = await self.backend.labels()
-        label_sets = {lab: await self.backend.label_ids(lab) for lab in labels}
-        have = set(self._articles().values())
-        missing = sorted((unread | starred) - have)
+        # The id sets are independent requests: asked for together, one round trip.
+        unread, starred, labels = await asyncio.gather(
+            self.backend.unread_ids(), self.backend.starred_ids(), self.backend.labels()
+        )
+        label_sets = dict(
+            zip(labels, await asyncio.gather(*map(self.backend.label_ids, labels)), strict=True)
+        )
+        local = self._local()
+        missing = sorted((unread | starred) - set(local))
         if missing:
             self._stage("pulling unread and starred items")
             fetched = await self.backend.items(missing)
             for i in range(0, len(fetched), PAGE):
                 self._store(fetched[i : i + PAGE])
+            local = self._local()
         mine = self._protected()
-        local = {
-            item_number(key): (aid, read, bm)
-            for aid, key, read, bm in self.lib.account_articles(self.acc.id)
-            if key.startswith(ITEM_PREFIX)
-        }
         to_read = [
             aid
             for iid, (aid, read, _) in local.items()

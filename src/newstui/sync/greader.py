@@ -32,7 +32,7 @@ KEPT_UNREAD = "user/-/state/com.google/kept-unread"
 LABEL = "user/-/label/"
 BATCH = 500  # ids per write: PHP drops form fields past max_input_vars=1000
 FETCH_BATCH = 250  # ids per items/contents request
-IDS_PAGE = 10_000
+IDS_PAGE = 50_000  # ids per stream/items/ids call: one call for most unread sets
 MAX_RESPONSE = 64 * 1024 * 1024
 MAX_WAIT = 30.0  # longest Retry-After waited out in place; longer ones fail the sync
 
@@ -43,6 +43,11 @@ def item_number(raw: object) -> int:
     Decimal ids may be signed (Google's were); they are mapped to the same unsigned number
     as the hex form. Raises ValueError for anything else."""
     text = str(raw).strip()
+    if text.isdigit() and text[0] != "0":  # the short form, by far the most common: no sign
+        value = int(text)
+        if value < (1 << 64):
+            return value
+        raise ValueError(f"item id out of range: {text[:40]}")
     if text.startswith(ITEM_PREFIX):
         return int(text[len(ITEM_PREFIX) :], 16)
     if text.lstrip("-").isdigit() and not (len(text) == 16 and text.startswith("0")):
@@ -62,7 +67,8 @@ def long_id(number: int) -> str:
 
 class GReader:
     """A Google Reader API session. ``password`` is asked for only when a login is needed;
-    ``on_auth`` is told every new session token (to cache it) and ``auth`` is a cached one."""
+    ``on_auth`` is told every new session token (to cache it) and ``auth`` is a cached one.
+    ``app`` (application id, key) goes with every request as ``AppId``/``AppKey`` headers."""
 
     def __init__(
         self,
@@ -74,6 +80,7 @@ class GReader:
         on_auth: Callable[[str | None], None] | None = None,
         limits: FetchLimits | None = None,
         max_wait: float = MAX_WAIT,
+        app: tuple[str, str] | None = None,
     ) -> None:
         self.base = base.rstrip("/")
         self.user = user
@@ -82,9 +89,13 @@ class GReader:
         self._on_auth = on_auth
         self.limits = limits or FetchLimits(read_timeout=60, deadline=120, max_bytes=MAX_RESPONSE)
         self.max_wait = max_wait
+        # Sent with every request, login included (Inoreader's registered-client headers).
+        self._app_headers = {"AppId": app[0], "AppKey": app[1]} if app else {}
         self.token: str | None = None
         self.requests = 0
         self._client: httpx.AsyncClient | None = None
+        self._subscriptions: list[Subscription] | None = None  # the last list fetched
+        self._login_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ HTTP
     @property
@@ -110,7 +121,7 @@ class GReader:
         auth: bool = True,
     ) -> tuple[int, dict[str, str], bytes]:
         """One request: (status, lower-case headers, body). Network trouble is a SyncError."""
-        headers = {}
+        headers = dict(self._app_headers)
         if auth and self.auth:
             headers["Authorization"] = f"GoogleLogin auth={self.auth}"
         url = f"{self.base}/{path.lstrip('/')}"
@@ -156,7 +167,9 @@ class GReader:
         """An API call with the session's repairs: log in when there is no session, a fresh
         write token once, a new login once on 401, short Retry-After waits."""
         if self.auth is None:
-            await self.login()
+            async with self._login_lock:  # calls made together log in once
+                if self.auth is None:
+                    await self.login()
         relogged = refreshed = False
         waits = 0
         while True:
@@ -253,15 +266,16 @@ class GReader:
                     folder=folder,
                 )
             )
+        self._subscriptions = out
         return out
 
     async def labels(self) -> list[str]:
         data = await self._json("reader/api/0/tag/list")
-        folders = (
-            {s.folder for s in await self.subscriptions()}
-            if not any(isinstance(t, dict) and "type" in t for t in _list(data.get("tags")))
-            else set()
-        )
+        folders: set[str] = set()
+        if not any(isinstance(t, dict) and "type" in t for t in _list(data.get("tags"))):
+            # No types (folders look like labels): the subscriptions tell them apart.
+            subs = self._subscriptions if self._subscriptions is not None else await self.subscriptions()
+            folders = {s.folder for s in subs}
         out = []
         for tag in _list(data.get("tags")):
             if not isinstance(tag, dict):
@@ -273,14 +287,33 @@ class GReader:
         return out
 
     async def stream(self, *, since: float | None, continuation: str | None, count: int = 250) -> Page:
-        params: dict[str, Any] = {"n": count}
+        body = await self.stream_body(since=since, continuation=continuation, count=count)
+        try:
+            return parse_page(body)
+        except SyncError as exc:
+            raise SyncError(f"{self._host()}: {exc}") from None
+
+    async def stream_body(self, *, since: float | None, continuation: str | None, count: int = 250) -> bytes:
+        """One page of the reading list, undecoded (``parse_page`` reads it, maybe elsewhere)."""
+        params: dict[str, Any] = {"n": count, "output": "json"}
         if since:
             params["ot"] = int(since)
         if continuation:
             params["c"] = continuation
-        data = await self._json(f"reader/api/0/stream/contents/{READING_LIST}", params)
-        cont = data.get("continuation")
-        return Page(_items(data), str(cont) if cont else None)
+        return await self._call("GET", f"reader/api/0/stream/contents/{READING_LIST}", params=params)
+
+    @property
+    def page_parser(self) -> Callable[[bytes], Page]:
+        """The page decoder handed to a worker process (a module-level function: it is
+        pickled by name)."""
+        return parse_page
+
+    @staticmethod
+    def continuation_hint(body: bytes) -> str | None:
+        """The page's continuation read from the end of its body without decoding the rest
+        (servers put it last), so the next page can be asked for while this one is being
+        decoded. ``None`` when it is not there; ``parse_page`` has the final word."""
+        return continuation_hint(body)
 
     async def items(self, ids: Sequence[int]) -> list[Item]:
         out: list[Item] = []
@@ -385,6 +418,41 @@ class GReader:
         if old_folder and old_folder != folder:
             form["r"] = LABEL + old_folder
         await self._edit_subscription(form)
+
+
+def parse_page(body: bytes) -> Page:
+    """A ``stream/contents`` body as a ``Page``; ``SyncError`` when it is not a JSON object."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise SyncError("malformed response to stream/contents (not JSON)") from None
+    if not isinstance(data, dict):
+        raise SyncError("malformed response to stream/contents")
+    cont = data.get("continuation")
+    return Page(_items(data), str(cont) if cont else None)
+
+
+_CONTINUATION = b'"continuation":'
+_HINT_TAIL = 4096
+
+
+def continuation_hint(body: bytes) -> str | None:
+    """The string value of a ``"continuation"`` member that closes the body's top-level
+    object (the last member, followed only by ``}``), or ``None``."""
+    tail = body[-_HINT_TAIL:].rstrip()
+    if not tail.endswith(b"}"):
+        return None
+    at = tail.rfind(_CONTINUATION)
+    if at < 0:
+        return None
+    rest = tail[at + len(_CONTINUATION) : -1].strip()
+    try:
+        value = json.loads(rest)
+    except ValueError:
+        return None
+    if isinstance(value, int | str) and not isinstance(value, bool) and str(value):
+        return str(value)
+    return None
 
 
 def _list(value: object) -> list[Any]:

@@ -22,7 +22,6 @@ from newstui.tui.screens.dialogs import (
     valid_import_path,
 )
 from newstui.tui.screens.host import ActionHost
-from newstui.tui.screens.source_settings import SourceSettingsDialog
 
 if TYPE_CHECKING:
     from newstui.sources.refresh import RefreshReport
@@ -208,6 +207,9 @@ class LibraryActions:
         self.host.on_ui(self._show_source_settings, src)
 
     def _show_source_settings(self, src: Source) -> None:
+        # Imported when first shown: its widgets are not needed for the reader's first paint.
+        from newstui.tui.screens.source_settings import SourceSettingsDialog
+
         def saved(changes: dict[str, object] | None) -> None:
             if changes:
                 self.host.in_thread(partial(self._save_source_settings, src.id, changes), "write")

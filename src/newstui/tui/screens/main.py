@@ -49,7 +49,9 @@ class MainScreen(Screen[None]):
     objects that work on this screen through ``ActionHost`` (the methods below)."""
 
     BINDINGS = [
-        Binding("slash", "search", "Search", id="search"),
+        # A priority binding runs at once, before the keys typed after it are routed, so
+        # those reach the search box; in the box itself "/" is typed (action_search).
+        Binding("slash", "search", "Search", id="search", priority=True),
         Binding("escape", "back", "Back", id="back"),
         Binding("tab", "cycle(1)", "Next pane", show=False, id="next_pane"),
         Binding("shift+tab", "cycle(-1)", "Previous pane", show=False, id="previous_pane"),
@@ -371,9 +373,14 @@ class MainScreen(Screen[None]):
 
     def action_search(self) -> None:
         search = self.query_one(SearchBar)
+        if search.has_focus:
+            search.insert_text_at_cursor("/")
+            return
         search.add_class("-open")
         self.reading = False
-        search.focus()
+        # At once, not after the queued events (``focus()`` waits for them): keys typed
+        # right after "/" may be queued already, and they belong in the search box.
+        self.set_focus(search)
 
     @on(SearchBar.Search)
     def search_changed(self, event: SearchBar.Search) -> None:

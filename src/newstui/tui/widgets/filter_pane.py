@@ -3,8 +3,10 @@ the library has a feed-server account: each with its folders and feeds, its last
 and a mark while it syncs) and Saved searches.
 
 Each node's data is the query it stands for; choosing a node posts ``FilterPane.Changed``.
-Counts come from indexed aggregates run in a thread worker after the first paint, so
-opening a large library never waits for them. Labels are built as plain ``Text``: a
+Counts are read in a thread worker after the first paint, on the reader's connection (the
+article list has its own, which a search interrupts), from the counts the library keeps
+(``store/counts.py``): a row per label, whatever the library's size. Only the first use
+of a library made before them counts everything once. Labels are built as plain ``Text``: a
 category called ``[b]x[/]`` shows exactly that.
 """
 

@@ -1,0 +1,123 @@
+"""The article list draws its lines as segments directly: the same segments a Rich
+``Text`` of the same pieces, truncated with "…", gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+
+from newstui.models import ArticleIn
+from newstui.paths import Paths
+from newstui.store.library import Library
+from newstui.tui.widgets.article_list import LINES, PAGE, ArticleList, _truncated
+from newstui.tui.widgets.search_bar import SearchBar
+from test_tui_support import make_app, settle
+
+pytest_plugins = ["test_tui_support"]
+
+BASE = Style(color="white", bgcolor="black")
+MARK = BASE + Style(color="blue")
+TITLE = BASE + Style(bold=True)
+META = BASE + Style(dim=True)
+
+TITLES = ["Plain title", "", "漢字のタイトルがここにあります", "a" * 90, "mixed 漢x漢y 🎉 party", "x"]
+
+
+def _rich(pieces: list[tuple[str, Style | None]], width: int) -> list[Segment]:
+    text = Text(style=BASE, no_wrap=True, end="")
+    for piece, style in pieces:
+        text.append(piece, style)
+    text.truncate(width, overflow="ellipsis")
+    return list(text.render(Console()))
+
+
+@pytest.mark.parametrize("title", TITLES)
+@pytest.mark.parametrize("width", [0, 1, 2, 3, 4, 5, 6, 9, 14, 20, 40, 120])
+def test_a_title_line_is_what_rich_would_draw(title: str, width: int) -> None:
+    pieces: list[tuple[str, Style | None]] = [
+        (" ", None),
+        ("●", MARK),
+        (" ", MARK),
+        (" ", None),
+        (title, TITLE),
+    ]
+    assert _truncated(pieces, BASE, width) == _rich(pieces, width)
+
+
+@pytest.mark.parametrize("meta", ["", "Source · 2 Jan", "長いソース名" * 4])
+@pytest.mark.parametrize("also", ["", "Other feed, 漢字"])
+@pytest.mark.parametrize("width", [0, 3, 4, 5, 8, 17, 30, 200])
+def test_a_meta_line_is_what_rich_would_draw(meta: str, also: str, width: int) -> None:
+    pieces: list[tuple[str, Style | None]] = [("    ", None), (meta, META)]
+    if also:
+        pieces += [(" · also in: ", META), (also, MARK)]
+    assert _truncated(pieces, BASE, width) == _rich(pieces, width)
+
+
+@pytest.fixture
+def long_paths(tmp_path: Path) -> Paths:
+    """Many matches for "walrus" (several screens), a few for "pelican" (less than one)."""
+    paths = Paths.resolve(tmp_path / "data")
+    with Library(paths.library) as lib:
+        src, _ = lib.add_source("https://e.example/feed")
+        items = [ArticleIn(f"Walrus report {i}", guid=f"w{i}", published=1.7e9 + i) for i in range(PAGE * 3)]
+        items += [ArticleIn(f"Walrus note {i}", guid=f"n{i}", published=1.6e9 + i) for i in range(40)]
+        items += [ArticleIn(f"Pelican note {i}", guid=f"p{i}", published=1.5e9 + i) for i in range(5)]
+        lib.upsert_articles(src.id, items)
+    return paths
+
+
+async def test_the_scrollbar_follows_the_count_as_searches_change(long_paths: Paths) -> None:
+    app = make_app(long_paths)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        articles = app.screen.query_one(ArticleList)
+        for query, expected in (
+            ("walrus", PAGE * 3 + 40),
+            ("report", PAGE * 3),
+            ("pelican", 5),
+            ("", PAGE * 3 + 45),
+        ):
+            articles.load(query)
+            await settle(pilot)
+            assert articles.count == expected
+            assert articles.virtual_size.height == expected * LINES
+            scrolls = expected * LINES > articles.container_size.height
+            assert articles.show_vertical_scrollbar is scrolls
+            if scrolls:
+                assert articles.vertical_scrollbar.window_virtual_size == expected * LINES
+                articles.action_bottom()
+                await settle(pilot)
+                assert articles.scroll_offset.y == articles.max_scroll_y > 0
+                assert articles.row_at(expected - 1) is not None
+
+
+async def test_keys_typed_right_after_slash_reach_the_search_box(long_paths: Paths) -> None:
+    """The keys after "/" may already be waiting when "/" is handled (a busy host): they
+    are typed into the search box, not lost on the list."""
+    app = make_app(long_paths)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        search = app.screen.query_one(SearchBar)
+        # Queued together, as a fast typist's keys are on a busy host; "g" and "j" are also
+        # keys of the list (top, down), "down" one of the search box.
+        for text in ("pel", "gj"):
+            for key, char in (("slash", "/"), *((c, c) for c in text)):
+                app.post_message(events.Key(key, char))
+            await settle(pilot)
+            assert search.value == text and search.has_focus
+            await settle(pilot)
+            assert app.screen.query_one(ArticleList).count == (5 if text == "pel" else 0)
+            app.post_message(events.Key("escape", None))
+            await settle(pilot)
+            assert not search.value
+        # In the box, "/" is a character of the query.
+        await pilot.press("slash", "p", "slash", "e")
+        await settle(pilot)
+        assert search.value == "p/e" and search.has_focus
