@@ -17,15 +17,11 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from newstui.models import ArticleIn
 from newstui.store.articles import PreparedRow, prepare_row
 from newstui.sync.backend import Item, Page, SyncError
 from newstui.sync.greader import long_id
-
-if TYPE_CHECKING:
-    from multiprocessing.context import BaseContext
 
 PageParser = Callable[[bytes], Page]
 
@@ -104,23 +100,12 @@ class PagePool:
     def _open(self) -> None:
         # Imported here, on the starting thread: a sync with one page or none (the usual
         # one) never pays for multiprocessing or the refresh's machinery.
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
-        from newstui.sources.refresh import _start_resource_tracker
+        from newstui.sources.workers import process_pool
 
         try:
-            _start_resource_tracker()
-            context: BaseContext
-            if "forkserver" in multiprocessing.get_all_start_methods():
-                # Never plain fork (the TUI has threads): a forkserver imports once.
-                forkserver = multiprocessing.get_context("forkserver")
-                forkserver.set_forkserver_preload(["newstui.sync.pages"])
-                context = forkserver
-            else:
-                context = multiprocessing.get_context("spawn")
-            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_warm_worker)
+            pool = process_pool(self.workers, ["newstui.sync.pages"], initializer=_warm_worker)
             pool.submit(int).result()  # the worker is up once it has answered
         except (OSError, RuntimeError, ValueError, BrokenProcessPool):
             self._broken = True
