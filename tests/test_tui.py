@@ -747,3 +747,20 @@ async def test_copies_listed_apart_change_together_on_screen(demo_paths: Paths) 
         await pilot.press("m")
         await settle(pilot)
         assert rows[copy].read != was_read and rows[primary].read != was_read
+
+
+async def test_first_rows_read_at_once_when_quick_else_by_the_worker(demo_paths: Paths) -> None:
+    unread = expected(demo_paths, "is:unread")
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        lst = app.screen.query_one(ArticleList)
+        lst.load_now("is:unread", budget=5.0)
+        assert lst.list_query is not None and lst.list_query.text == "is:unread"  # drawn at once
+        assert lst.count == len(unread)
+        before = lst.list_query
+        lst.load_now("is:bookmarked", budget=0.0)  # no query fits in no time
+        assert lst.list_query is before  # nothing read on the UI thread
+        await settle(pilot)
+        assert lst.list_query.text == "is:bookmarked"  # the worker brought it
+        assert lst.count == len(expected(demo_paths, "is:bookmarked"))

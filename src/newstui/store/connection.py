@@ -198,6 +198,8 @@ class Connection:
     def time_limit(self, seconds: float) -> Iterator[None]:
         """Queries run inside the block raise ``Interrupted`` once the block has taken
         ``seconds`` (for a read the UI thread may make only if it is quick)."""
+        if seconds <= 0:
+            raise Interrupted("no time to run the query")
         deadline = time.monotonic() + seconds
 
         def past_deadline() -> int:
