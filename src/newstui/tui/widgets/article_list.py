@@ -221,63 +221,47 @@ class ArticleList(ScrollView, can_focus=True):
             compiled = compile_query(text, collapse=self.collapse)
             query = ListQuery(text, sort, compiled)
             with self.reader.time_limit(budget):
-                offset, rows, exact = self._first_rows(query, keep_id, anchor)
+                offset, rows, count, exact = self._first_rows(query, keep_id, anchor)
         except NewstuiError:  # too slow (Interrupted) or failing: the worker says why
             self.load(text, sort, keep_id=keep_id, anchor=anchor)
             return
         self._generation += 1
         gen = self._generation
         self._query_running = True
-        if exact and (rows or offset == 0):
-            self._query_loaded(gen, query, offset, rows, offset + len(rows), True, keep_id, anchor)
-            return
-        self._query_loaded(
-            gen, query, offset, rows, offset + len(rows) if rows else None, False, keep_id, anchor
-        )
-        self._run_count(gen, query)
+        self._query_loaded(gen, query, offset, rows, count, exact, keep_id, anchor)
+        if not exact:
+            self._run_count(gen, query)
 
     def _first_rows(
         self, query: ListQuery, keep_id: int | None, anchor: int
-    ) -> tuple[int, list[ArticleRow], bool]:
-        """The rows around ``anchor`` (from its page's predecessor on), their offset, and
-        whether they are all the list has from there."""
+    ) -> tuple[int, list[ArticleRow], int | None, bool]:
+        """The rows around ``anchor`` (from its page's predecessor on), their offset, the
+        count to show with them and whether it is exact. When the rows end the list, their
+        count is; otherwise a lower bound from this query's own rows, never the previous
+        query's count (no rows past an anchor: nothing is known yet)."""
         first_page = max(0, anchor // PAGE - 1) if keep_id is not None or anchor else 0
+        offset = first_page * PAGE
         limit = 3 * PAGE if first_page or anchor else PAGE
         rows = self.reader.with_also_in(
-            self.reader.list_articles(query.compiled, sort=query.sort, limit=limit, offset=first_page * PAGE)
+            self.reader.list_articles(query.compiled, sort=query.sort, limit=limit, offset=offset)
         )
-        return first_page * PAGE, rows, len(rows) < limit
+        if len(rows) < limit and (rows or offset == 0):
+            return offset, rows, offset + len(rows), True
+        return offset, rows, offset + len(rows) if rows else None, False
 
     @work(thread=True, exclusive=True, group="list-query")
     def _run_query(self, gen: int, query: ListQuery, keep_id: int | None, anchor: int) -> None:
         worker = get_current_worker()
         for attempt in range(2):
             try:
-                offset, rows, exact = self._first_rows(query, keep_id, anchor)
-                if exact and (rows or offset == 0):
-                    count = offset + len(rows)
-                    if worker.is_cancelled or gen != self._generation:
-                        return
-                    self.app.call_from_thread(
-                        self._query_loaded, gen, query, offset, rows, count, True, keep_id, anchor
-                    )
-                    return
+                offset, rows, count, exact = self._first_rows(query, keep_id, anchor)
                 if worker.is_cancelled or gen != self._generation:
                     return
-                # A lower bound from this query's own rows, never the previous query's count
-                # (no rows past an anchor: nothing is known yet).
                 self.app.call_from_thread(
-                    self._query_loaded,
-                    gen,
-                    query,
-                    offset,
-                    rows,
-                    offset + len(rows) if rows else None,
-                    False,
-                    keep_id,
-                    anchor,
+                    self._query_loaded, gen, query, offset, rows, count, exact, keep_id, anchor
                 )
-                self._count(gen, query)
+                if not exact:
+                    self._count(gen, query)
                 return
             except Interrupted as exc:
                 if gen != self._generation or worker.is_cancelled:
