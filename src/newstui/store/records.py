@@ -1,20 +1,17 @@
-"""Articles as JSON lines (``newstui list --format json``), written by SQLite.
+"""Articles as JSON lines (``newstui list --format json``), written mostly by SQLite.
 
 The same records as ``ArticleStore.records`` gives as dicts, field for field, but SQLite
-builds each whole line (``json_object``), category and tag arrays included, so listing ten
-thousand articles costs no Python dict, set, sort or ``json.dumps`` per article: at a
-million articles those were most of the command's time. Only ``also_in`` (the other
-sources of a story found more than once) is filled in here, for the few articles that
-belong to such a story.
+writes each line's text (``json_object``) and Python only puts the pieces together, so
+listing ten thousand articles costs no Python dict or ``json.dumps`` per article: at a
+million articles those were most of the command's time.
 
-Names in an array are in name order (SQLite's BINARY order of the UTF-8, which is the code
-point order ``ArticleStore.records`` sorts by). SQLite 3.40 cannot order inside an
-aggregate (``json_group_array(x ORDER BY x)`` came in 3.44), so each array is aggregated
-from a subquery that is ordered first. SQLite keeps that order: it drops a subquery's
-ORDER BY only when the outer query is not an aggregate (or uses only count, min or max), is
-ordered itself or joins the subquery to other tables, and none of that holds here; nor is
-such a subquery flattened into an aggregate. ``tests/test_cli_records.py`` checks the order
-on labels whose ids run against their names.
+Categories and tags: SQLite gives each article's label ids as a key (``3,7,12``), and
+each distinct key is turned into its JSON array of names once (sorted in Python, in the
+code point order ``ArticleStore.records`` uses). A library has far fewer distinct sets of
+labels than articles, so this costs little per article, and it needs no order from an
+aggregate, which SQLite 3.40 cannot promise (``ORDER BY`` inside an aggregate came in
+3.44). ``also_in`` (the other sources of a story found more than once) is asked for only
+for the articles that belong to such a story.
 """
 
 from __future__ import annotations
@@ -38,35 +35,32 @@ _ISO = (
     "ELSE newstui_iso(a.published) END"
 )
 _FLAG = "CASE WHEN {} THEN 'true' ELSE 'false' END"
-_CATEGORIES = (
-    "(SELECT json_group_array(name) FROM (SELECT c.name FROM article_categories ac "
-    "JOIN categories c ON c.id = ac.category_id WHERE ac.article_id = a.id ORDER BY c.name))"
-)
-_TAGS = (  # DISTINCT: a tag both the source and the user gave has two rows
-    "(SELECT json_group_array(name) FROM (SELECT DISTINCT t.name FROM article_tags at "
-    "JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id ORDER BY t.name))"
-)
 # Only an article that is a copy, or a primary with copies, has other sources to name.
 _IN_STORY = (
     "(EXISTS (SELECT 1 FROM story_copies WHERE article_id = a.id) "
     "OR EXISTS (SELECT 1 FROM story_copies WHERE primary_id = a.id))"
 )
-_NO_OTHERS = "[]}"  # how every line SQLite writes ends: "also_in":[]}
-# The fields up to "published" are one json_object (SQLite quotes the text); the rest are
-# arrays and flags SQLite wrote already, appended as they are rather than parsed again by
-# json(). rtrim drops only that object's closing brace: its last value is a string or null.
+# Per article: the fields up to "published" as one object without its closing brace
+# (SQLite quotes the text; the last value is a string or null, so rtrim takes only the
+# brace), the category and tag id keys (NULL: none; a tag the source and the user both
+# gave comes twice), the flags, the id and whether it is in a story. ORDER BY j.key: the
+# ids' order, as they came in.
 _ROWS = (
     "SELECT rtrim(json_object('id', a.id, 'title', a.title, 'author', a.author, "
-    f"'source', COALESCE({SOURCE_NAME}, ''), 'link', a.link, 'published', {_ISO}), '}}') "
-    f"|| ',\"categories\":' || {_CATEGORIES} || ',\"tags\":' || {_TAGS} "
-    f"|| ',\"read\":' || {_FLAG.format('a.read')} "
+    f"'source', COALESCE({SOURCE_NAME}, ''), 'link', a.link, 'published', {_ISO}), '}}'), "
+    "(SELECT group_concat(category_id) FROM article_categories WHERE article_id = a.id), "
+    "(SELECT group_concat(tag_id) FROM article_tags WHERE article_id = a.id), "
+    f"'\"read\":' || {_FLAG.format('a.read')} "
     f"|| ',\"bookmarked\":' || {_FLAG.format('b.article_id IS NOT NULL')} "
-    f"|| ',\"title_derived\":' || {_FLAG.format('a.title_derived')} "
-    f"|| ',\"also_in\":{_NO_OTHERS}', a.id, {_IN_STORY} "
+    f"|| ',\"title_derived\":' || {_FLAG.format('a.title_derived')}, a.id, {_IN_STORY} "
     "FROM json_each(?) j JOIN articles a ON a.id = j.value "
     "LEFT JOIN sources s ON s.id = a.source_id "
     "LEFT JOIN bookmarks b ON b.article_id = a.id ORDER BY j.key"
 )
+_NAMES = {
+    "categories": "SELECT id, name FROM categories WHERE id IN ({marks})",
+    "tags": "SELECT id, name FROM tags WHERE id IN ({marks})",
+}
 
 
 def prepare(conn: sqlite3.Connection) -> None:
@@ -74,17 +68,43 @@ def prepare(conn: sqlite3.Connection) -> None:
     conn.create_function("newstui_iso", 1, iso, deterministic=True)
 
 
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _arrays(
+    conn: sqlite3.Connection, table: str, keys: set[str | None], known: dict[str | None, str]
+) -> None:
+    """Add to ``known`` the JSON array of names (each once, sorted) of every key of
+    ``keys`` it lacks; a key is the ids of ``table`` SQLite's group_concat gave."""
+    missing = [key for key in keys if key not in known]
+    ids = sorted({i for key in missing if key for i in key.split(",")})
+    labels: dict[str, tuple[str, str]] = {}  # id as in the key: (name, name as JSON)
+    for n in range(0, len(ids), CHUNK):
+        part = ids[n : n + CHUNK]
+        sql = _NAMES[table].format(marks=",".join("?" * len(part)))
+        labels.update((str(i), (name, _dumps(name))) for i, name in conn.execute(sql, part))
+    for key in missing:
+        if not key:
+            known[key] = "[]"
+            continue
+        # (name, JSON) pairs sort by name: code point order, SQLite's BINARY order too
+        named = sorted(labels[i] for i in set(key.split(",")))
+        known[key] = f"[{','.join(quoted for _, quoted in named)}]"
+
+
 def record_lines(conn: sqlite3.Connection, ids: Sequence[int]) -> Iterator[str]:
     """One JSON object per line (no newline) for each of ``ids`` that exists, in that
     order; fields and values as ``ArticleStore.records``. ``prepare`` must have run."""
+    categories: dict[str | None, str] = {}
+    tags: dict[str | None, str] = {}
     for i in range(0, len(ids), CHUNK):
         # The ids go in as one JSON array, and its positions (j.key) give the order back.
         rows = conn.execute(_ROWS, (json.dumps(list(ids[i : i + CHUNK])),)).fetchall()
-        others = also_in(conn, [aid for _, aid, in_story in rows if in_story])
-        for line, aid, _ in rows:
+        _arrays(conn, "categories", {row[1] for row in rows}, categories)
+        _arrays(conn, "tags", {row[2] for row in rows}, tags)
+        others = also_in(conn, [row[4] for row in rows if row[5]])
+        for head, cats, tagged, flags, aid, _ in rows:
             found = others.get(aid)
-            if found is None:
-                yield line
-            else:
-                also = json.dumps(found, ensure_ascii=False, separators=(",", ":"))
-                yield f"{line[: -len(_NO_OTHERS)]}{also}}}"
+            also = "[]" if found is None else _dumps(found)
+            yield f'{head},"categories":{categories[cats]},"tags":{tags[tagged]},{flags},"also_in":{also}}}'
