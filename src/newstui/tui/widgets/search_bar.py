@@ -5,6 +5,7 @@ from __future__ import annotations
 from time import monotonic
 
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input
@@ -39,6 +40,17 @@ class SearchBar(Input):
         )
         self._timer: Timer | None = None
         self._last_fired = 0.0
+
+    def _watch_value(self, value: str) -> None:
+        # Input's own watcher assigns ``virtual_size``, which lays the whole screen out
+        # again (every pane, 10-40 ms here) on every keystroke. The box's size never
+        # depends on its text, so the new width is set quietly first (the scroll range
+        # follows it) and Input's watcher then finds nothing to change.
+        size = Size(self.content_width, 1)
+        if size != self.virtual_size:
+            self.set_reactive(Input.virtual_size, size)
+            self._scroll_update(size)
+        super()._watch_value(value)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         # The first key of a burst searches at once; keys that follow within DEBOUNCE
