@@ -158,3 +158,27 @@ async def test_keys_typed_right_after_slash_reach_the_search_box(long_paths: Pat
         await pilot.press("slash", "p", "slash", "e")
         await settle(pilot)
         assert search.value == "p/e" and search.has_focus
+
+
+async def test_the_started_reader_is_frozen_out_of_full_collections(
+    long_paths: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once started, what the reader holds is out of the cyclic collector's full passes
+    (each walked all of it, a pause that landed on a keystroke); the list still works."""
+    import gc
+
+    from newstui.tui import app as app_module
+
+    monkeypatch.setattr(app_module, "SETTLED", 0.05)
+    gc.unfreeze()
+    app = make_app(long_paths)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.pause(0.2)
+            assert gc.get_freeze_count() > 10_000  # Textual's and the reader's objects
+            await pilot.press("slash", *"pelican")
+            await settle(pilot)
+            assert app.screen.query_one(ArticleList).count == 5
+    finally:
+        gc.unfreeze()  # the rest of the test run collects as usual
