@@ -22,7 +22,6 @@ from newstui.tui.commands import BindingCommands
 from newstui.tui.context import ReaderContext
 from newstui.tui.links import openable
 
-
 # Seconds after start when the reader has painted and warmed up (the list's first page,
 # the search index opened half a second in).
 SETTLED = 1.5
