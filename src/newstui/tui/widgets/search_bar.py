@@ -68,7 +68,9 @@ class SearchBar(Input):
     def _fire(self) -> None:
         self._timer = None
         self._last_fired = monotonic()
-        self.post_message(self.Search(self.value))
+        # Straight to the screen rather than bubbling through each container's queue:
+        # the screen then reads the new rows before the keystroke's first repaint.
+        self.screen.post_message(self.Search(self.value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
