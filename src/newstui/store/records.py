@@ -88,8 +88,9 @@ def _arrays(
         if not key:
             known[key] = "[]"
             continue
-        # (name, JSON) pairs sort by name: code point order, SQLite's BINARY order too
-        named = sorted(labels[i] for i in set(key.split(",")))
+        # (name, JSON) pairs sort by name: code point order, SQLite's BINARY order too. A
+        # label removed by another process between the two queries is left out.
+        named = sorted(labels[i] for i in set(key.split(",")) if i in labels)
         known[key] = f"[{','.join(quoted for _, quoted in named)}]"
 
 
