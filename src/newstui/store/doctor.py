@@ -16,6 +16,7 @@ from newstui.errors import LibraryError, NewstuiError
 from newstui.plaintext import index_texts
 from newstui.store.articles import FTS_INSERT
 from newstui.store.library import Library
+from newstui.store.packing import unpack
 
 _MAX_PROBLEMS = 20  # integrity_check can list thousands of lines; a summary is enough
 
@@ -117,7 +118,7 @@ def rebuild_search_index(lib: Library) -> int:
         n = 0
         batch: list[tuple[Any, ...]] = []
         for aid, title, author, summary, content, ctype in rows:
-            batch.append((aid, title, author, *index_texts(summary, content, ctype)))
+            batch.append((aid, title, author, *index_texts(unpack(summary), unpack(content), ctype)))
             if len(batch) >= 500:
                 n += _insert(c, batch)
         n += _insert(c, batch)

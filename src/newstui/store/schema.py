@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from newstui.canonical import guid_key_sql, story_key_sql
 from newstui.plaintext import index_texts
+from newstui.store.packing import MIN_PACKED, pack_sql, unpack
 
 V1 = """
 CREATE TABLE sources (
@@ -362,6 +363,18 @@ DROP TABLE articles_fts;
 ALTER TABLE articles_fts_new RENAME TO articles_fts
 """
 
+# Article texts compressed (store/packing.py): they were about half the library and are
+# read only to show, export or re-index one article. One statement that streams the table
+# (constant memory; SQLite spills the changed pages to the write-ahead log), in the
+# migration's one transaction, so a library is either all old or all migrated. Rows shrink
+# in place: the file itself shrinks only with `newstui compact` (VACUUM), which is left to
+# the user because rewriting gigabytes at first open would hold up the reader.
+PACK_TEXTS = f"""
+UPDATE articles SET summary = newstui_pack(summary), content = newstui_pack(content)
+WHERE (typeof(content) = 'text' AND length(content) >= {MIN_PACKED})
+    OR (typeof(summary) = 'text' AND length(summary) >= {MIN_PACKED})
+"""
+
 MIGRATIONS: list[str] = [
     V1,
     V2,
@@ -373,6 +386,7 @@ MIGRATIONS: list[str] = [
     V_SYNC,
     LABEL_COUNTS,
     V_FTS_PREFIX,
+    PACK_TEXTS,
 ]
 LATEST = len(MIGRATIONS)
 
@@ -396,6 +410,8 @@ def migrate(conn: sqlite3.Connection, upto: int = LATEST) -> int:
     # The search index migration recomputes the texts the index holds.
     conn.create_function("newstui_index_summary", 3, _index_summary, deterministic=True)
     conn.create_function("newstui_index_body", 3, _index_body, deterministic=True)
+    # The texts migration compresses existing texts with the code that compresses new ones.
+    conn.create_function("newstui_pack", 1, pack_sql, deterministic=True)
     for target in range(current + 1, upto + 1):
         script = MIGRATIONS[target - 1]
         conn.execute("BEGIN IMMEDIATE")
@@ -411,15 +427,15 @@ def migrate(conn: sqlite3.Connection, upto: int = LATEST) -> int:
 
 
 @lru_cache(maxsize=1)  # the two functions are called one after the other on one row
-def _index_texts(summary: str, content: str, content_type: str) -> tuple[str, str]:
-    return index_texts(summary, content, content_type)
+def _index_texts(summary: str | bytes, content: str | bytes, content_type: str) -> tuple[str, str]:
+    return index_texts(unpack(summary), unpack(content), content_type)
 
 
-def _index_summary(summary: str, content: str, content_type: str) -> str:
+def _index_summary(summary: str | bytes, content: str | bytes, content_type: str) -> str:
     return _index_texts(summary, content, content_type)[0]
 
 
-def _index_body(summary: str, content: str, content_type: str) -> str:
+def _index_body(summary: str | bytes, content: str | bytes, content_type: str) -> str:
     return _index_texts(summary, content, content_type)[1]
 
 
