@@ -4,6 +4,10 @@ Repairs are the safe ones only: a search index that is damaged or out of step wi
 articles is rebuilt from the articles (it holds nothing else), and damaged b-tree indexes
 are rebuilt with REINDEX. Damage to the tables themselves cannot be repaired here; the
 report says so and the library is left as it is, so nothing is lost by running doctor.
+
+``newstui compact`` (``compact``) rewrites the file without its unused space: SQLite
+never gives space back to the disk by itself, and rows that shrank (texts compressed by
+the migration of ``store/schema.py``) leave half-empty pages behind.
 """
 
 from __future__ import annotations
@@ -19,6 +23,48 @@ from newstui.store.library import Library
 from newstui.store.packing import unpack
 
 _MAX_PROBLEMS = 20  # integrity_check can list thousands of lines; a summary is enough
+
+
+@dataclass
+class Compacted:
+    """The library's size on disk (the file and its write-ahead log) before and after."""
+
+    before: int
+    after: int
+
+
+def library_bytes(lib: Library) -> int:
+    """Bytes the library takes on disk: its file and its write-ahead log."""
+    return sum(p.stat().st_size for p in (lib.path, lib.path.with_name(lib.path.name + "-wal")) if p.exists())
+
+
+def compact(lib: Library) -> Compacted:
+    """Rewrite the library without unused space (VACUUM), then empty its write-ahead log.
+
+    It needs free disk space of about twice the library's size while it runs (SQLite
+    builds the copy in a temporary file, then writes it back through the log) and waits
+    for other writers; readers may go on. Raises ``NewstuiError`` when it cannot finish;
+    the library is then unchanged."""
+    before = library_bytes(lib)
+    with lib._lock:
+        c = lib.conn
+        store = int(c.execute("PRAGMA temp_store").fetchone()[0])
+        try:
+            # The copy would otherwise be built in memory (the connection keeps its
+            # temporary tables there): gigabytes for a big library.
+            c.execute("PRAGMA temp_store = FILE")
+            c.execute("VACUUM")
+            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            message = " ".join(str(exc).split())
+            if "full" in message:
+                raise NewstuiError(
+                    "not enough free disk space to compact the library; nothing was changed"
+                ) from None
+            raise NewstuiError(f"cannot compact the library: {message}") from None
+        finally:
+            c.execute(f"PRAGMA temp_store = {store}")
+    return Compacted(before, library_bytes(lib))
 
 
 @dataclass

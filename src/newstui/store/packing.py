@@ -36,7 +36,7 @@ def unpack(value: str | bytes | None) -> str:
     return value or ""
 
 
-def pack_sql(value: object) -> object:
+def pack_sql(value: str | bytes | None) -> str | bytes | None:
     """``pack`` as an SQL function (the migration that packs an older library's texts):
     TEXT is packed, anything else (already packed, NULL) is returned as it is."""
     return pack(value) if isinstance(value, str) else value
