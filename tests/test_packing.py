@@ -135,7 +135,7 @@ def old_library(data_dir: Path) -> Path:
     """A library written by the build before texts were compressed (its last migration)."""
     db = data_dir / "library.db"
     conn = sqlite3.connect(db, isolation_level=None)
-    schema.migrate(conn, upto=schema.MIGRATIONS.index(schema.PACK_TEXTS))
+    schema.migrate(conn, upto=schema.MIGRATIONS.index(schema.pack_texts))
     conn.execute("INSERT INTO sources (id, url, added) VALUES (1, 'https://o.example/', 0)")
     for aid, title, content, summary, ctype in OLD_ROWS:
         conn.execute(
@@ -153,7 +153,10 @@ def old_library(data_dir: Path) -> Path:
 SEARCHES = ["walrus", "thermal", "imaging", "theatre", "lead", "thespian", "quokka", "narwhal", "the", "東京"]
 
 
-def test_migration_packs_old_texts_and_keeps_them_readable_and_searchable(old_library: Path) -> None:
+def test_migration_packs_old_texts_and_keeps_them_readable_and_searchable(
+    old_library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(schema, "PACK_TEXTS_BATCH", 2)  # several batches
     with Library(old_library) as lib:
         assert schema.version(lib.conn) == schema.LATEST
         types = dict(lib._read("SELECT id, typeof(content) FROM articles"))

@@ -7,6 +7,7 @@ made by any older newstui opens in this one. Never edit a released migration: ad
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from functools import lru_cache
 
 from newstui.canonical import guid_key_sql, story_key_sql
@@ -364,18 +365,35 @@ ALTER TABLE articles_fts_new RENAME TO articles_fts
 """
 
 # Article texts compressed (store/packing.py): they were about half the library and are
-# read only to show, export or re-index one article. One statement that streams the table
-# (constant memory; SQLite spills the changed pages to the write-ahead log), in the
-# migration's one transaction, so a library is either all old or all migrated. Rows shrink
-# in place: the file itself shrinks only with `newstui compact` (VACUUM), which is left to
-# the user because rewriting gigabytes at first open would hold up the reader.
-PACK_TEXTS = f"""
-UPDATE articles SET summary = newstui_pack(summary), content = newstui_pack(content)
-WHERE (typeof(content) = 'text' AND length(content) >= {MIN_PACKED})
+# read only to show, export or re-index one article. Run in the migration's one
+# transaction (a library is all old or all migrated), a batch of article ids per
+# statement: SQLite keeps what each statement changed in memory until it ends (its
+# statement journal; temporary files are held in memory, ``store/connection.py``), which
+# for one statement over a million articles was the whole table, 1.6 GB. Rows shrink in
+# place; the file itself shrinks only with `newstui compact` (VACUUM), left to the user
+# because rewriting gigabytes at first open would hold up the reader for minutes.
+PACK_TEXTS_BATCH = 5_000
+PACK_TEXTS_SQL = f"""
+UPDATE OR FAIL articles SET summary = newstui_pack(summary), content = newstui_pack(content)
+WHERE id >= ? AND id < ? AND (
+    (typeof(content) = 'text' AND length(content) >= {MIN_PACKED})
     OR (typeof(summary) = 'text' AND length(summary) >= {MIN_PACKED})
+)
 """
 
-MIGRATIONS: list[str] = [
+
+def pack_texts(conn: sqlite3.Connection) -> None:
+    """The migration that compresses every article's texts (``PACK_TEXTS_SQL``)."""
+    top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0]
+    for low in range(0, top + 1, PACK_TEXTS_BATCH):
+        conn.execute(PACK_TEXTS_SQL, (low, low + PACK_TEXTS_BATCH))
+
+
+# A migration is an SQL script (statements end a line with ";"), or a function that runs
+# inside the migration's transaction.
+Migration = str | Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[Migration] = [
     V1,
     V2,
     JOURNAL,
@@ -386,7 +404,7 @@ MIGRATIONS: list[str] = [
     V_SYNC,
     LABEL_COUNTS,
     V_FTS_PREFIX,
-    PACK_TEXTS,
+    pack_texts,
 ]
 LATEST = len(MIGRATIONS)
 
@@ -416,13 +434,19 @@ def migrate(conn: sqlite3.Connection, upto: int = LATEST) -> int:
         script = MIGRATIONS[target - 1]
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _statements(script):
-                conn.execute(statement)
+            if callable(script):
+                script(conn)
+            else:
+                for statement in _statements(script):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {target}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+    if upto > current:
+        # A migration that rewrote much of the library left a log as big: give it back.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return version(conn)
 
 
