@@ -76,6 +76,8 @@ class DoctorReport:
     indexed: int = 0  # articles in the search index after the run
     counts: dict[str, int] = field(default_factory=dict)
     repair: bool = True  # whether repairs were allowed
+    size: int = 0  # bytes of the library file
+    unused: int | None = None  # bytes of it that hold nothing (None: not measured)
 
     @property
     def damaged(self) -> bool:
@@ -97,6 +99,11 @@ class DoctorReport:
             out.append(f"search index: DAMAGED ({'; '.join(self.index_problems)})")
         else:
             out.append("search index: ok")
+        if self.unused is not None and self.size:
+            line = f"space: {_mb(self.unused)} of {_mb(self.size)} unused"
+            if self.unused * WORTH_COMPACTING > self.size:
+                line += "; `newstui compact` gives it back"
+            out.append(line)
         if self.counts:
             c = self.counts
             out.append(
@@ -105,6 +112,26 @@ class DoctorReport:
                 f"{c.get('bookmarks', 0)} bookmarks, {c.get('tags', 0)} tags"
             )
         return out
+
+
+WORTH_COMPACTING = 5  # compacting is suggested when more than 1/5 of the file is unused
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:,.1f} MB"
+
+
+def unused_bytes(conn: sqlite3.Connection) -> int | None:
+    """Bytes of the library file that hold nothing: free pages and the unused room in
+    pages in use (rows that shrank or went leave it behind). Reads every page, as the
+    integrity check does; None when this SQLite has no ``dbstat`` table."""
+    try:
+        row = conn.execute("SELECT SUM(unused) FROM dbstat('main', 1)").fetchone()
+        free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+    except sqlite3.Error:
+        return None
+    return int(row[0] or 0) + int(free) * int(page)
 
 
 def integrity_problems(conn: sqlite3.Connection) -> list[str]:
@@ -205,6 +232,9 @@ def diagnose(lib: Library, *, repair: bool = True) -> DoctorReport:
         if still:
             report.index_rebuilt = False
             report.index_problems = still
+    if not report.integrity:
+        report.size = lib.path.stat().st_size
+        report.unused = unused_bytes(lib.conn)
     return _count(lib, report)
 
 
