@@ -367,14 +367,14 @@ ALTER TABLE articles_fts_new RENAME TO articles_fts
 # Article texts compressed (store/packing.py): they were about half the library and are
 # read only to show, export or re-index one article. Run in the migration's one
 # transaction (a library is all old or all migrated), a batch of article ids per
-# statement: SQLite keeps what each statement changed in memory until it ends (its
-# statement journal; temporary files are held in memory, ``store/connection.py``), which
-# for one statement over a million articles was the whole table, 1.6 GB. Rows shrink in
+# statement: SQLite keeps the pages a statement changes in temporary storage until the
+# statement ends, held in memory on this connection (``store/connection.py``), and for
+# one statement over a million articles that was the whole table, 1.6 GB. Rows shrink in
 # place; the file itself shrinks only with `newstui compact` (VACUUM), left to the user
 # because rewriting gigabytes at first open would hold up the reader for minutes.
 PACK_TEXTS_BATCH = 5_000
 PACK_TEXTS_SQL = f"""
-UPDATE OR FAIL articles SET summary = newstui_pack(summary), content = newstui_pack(content)
+UPDATE articles SET summary = newstui_pack(summary), content = newstui_pack(content)
 WHERE id >= ? AND id < ? AND (
     (typeof(content) = 'text' AND length(content) >= {MIN_PACKED})
     OR (typeof(summary) = 'text' AND length(summary) >= {MIN_PACKED})
@@ -444,7 +444,7 @@ def migrate(conn: sqlite3.Connection, upto: int = LATEST) -> int:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-    if upto > current:
+    if current and upto > current:
         # A migration that rewrote much of the library left a log as big: give it back.
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return version(conn)
