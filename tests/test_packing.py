@@ -38,7 +38,10 @@ TEXTS = {
 }
 
 
-@pytest.mark.parametrize("text", [t for _, t in TEXTS.values()] + ["x" * packing.MIN_PACKED, "é" * 200])
+LONG = " ".join(RNG.choice(PARAGRAPH.split()) + str(i % 97) for i in range(20_000))  # past the window
+
+
+@pytest.mark.parametrize("text", [t for _, t in TEXTS.values()] + ["x" * packing.MIN_PACKED, "é" * 200, LONG])
 def test_pack_gives_back_every_text(text: str) -> None:
     packed = packing.pack(text)
     assert packing.unpack(packed) == text
