@@ -51,7 +51,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("add", "remove", "refresh"), ("feeds",)),
     "export": ("feeds", "bookmarks"),
     **dict.fromkeys(("bookmark", "unbookmark", "bookmarks", "note", "tags"), ("feeds", "bookmarks")),
-    "doctor": ("maintenance",),
+    **dict.fromkeys(("doctor", "compact"), ("maintenance",)),
     "config": ("config_cmd",),
     **dict.fromkeys(("mark-read", "undo"), ("reading",)),
     "source": ("source_cmd",),
