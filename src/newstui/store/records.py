@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 from newstui.render import iso
 from newstui.store.connection import SOURCE_NAME
@@ -94,11 +95,20 @@ def _arrays(
         known[key] = f"[{','.join(quoted for _, quoted in named)}]"
 
 
-def record_lines(conn: sqlite3.Connection, ids: Sequence[int]) -> Iterator[str]:
+@dataclass
+class Names:
+    """The JSON arrays of names made so far, by key (a row's label ids): kept across the
+    calls of one listing, as most of its rows share a few sets of labels."""
+
+    categories: dict[str | None, str] = field(default_factory=dict)
+    tags: dict[str | None, str] = field(default_factory=dict)
+
+
+def record_lines(conn: sqlite3.Connection, ids: Sequence[int], names: Names | None = None) -> Iterator[str]:
     """One JSON object per line (no newline) for each of ``ids`` that exists, in that
     order; fields and values as ``ArticleStore.records``. ``prepare`` must have run."""
-    categories: dict[str | None, str] = {}
-    tags: dict[str | None, str] = {}
+    names = names or Names()
+    categories, tags = names.categories, names.tags
     for i in range(0, len(ids), CHUNK):
         # The ids go in as one JSON array, and its positions (j.key) give the order back.
         rows = conn.execute(_ROWS, (json.dumps(list(ids[i : i + CHUNK])),)).fetchall()
