@@ -59,7 +59,7 @@ BATCH = 1000
 # seconds (another writer, such as the reader marking an article read, waits for it).
 GROUP_ARTICLES = 10_000
 GROUP_TEXT = 16_000_000
-GROUP_SECONDS = 3.0
+GROUP_SECONDS = 5.0
 POOL_FROM = 200  # files from which they are read in worker processes (start-up costs ~0.3 s)
 CHUNK = 32  # files per worker job
 AHEAD = 4  # jobs in flight per worker: enough to keep them busy, little held in memory

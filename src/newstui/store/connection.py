@@ -15,11 +15,10 @@ from newstui.store import schema
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 LEAN_CACHE = -2000  # KiB of page cache for a one-pass scan (``Connection.lean_cache``)
-# A bulk write (``Connection.bulk_write``): page cache in KiB, and how much text the search
-# index gathers in memory before it writes it out as a segment of its own (FTS5's
-# 'hashsize', 1 MiB by default: a few hundred articles).
-BULK_CACHE = -131072
-BULK_FTS_HASH = 256 * 1024 * 1024
+# How much the search index gathers in memory before it writes it out as a segment of its
+# own (FTS5's 'hashsize'): 1 MiB by default, a few hundred articles; in a bulk write
+# (``Connection.bulk_write``) the whole transaction.
+BULK_FTS_HASH = 64 * 1024 * 1024  # a bound on memory: past it, FTS5 writes a segment
 FTS_HASH_DEFAULT = 1024 * 1024
 _SET_FTS_HASH = "INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', ?)"
 SORTS = ("date", "source", "title", "rank", "bookmarked")
@@ -158,16 +157,14 @@ class Connection:
         every few hundred articles (FTS5's 'hashsize'): every segment is merged into bigger
         ones later, and the more there are the more levels of merging each article goes
         through; the index's share of an import of 100,000 articles cost 15 times that of
-        10,000. A larger page cache keeps the transaction's pages in memory until the
-        commit. Both settings go back before the commit (the index's is kept in the
-        library, and bounds what a normal write holds in memory)."""
+        10,000. The setting goes back before the commit (it is kept in the library, and
+        bounds what a normal write holds in memory). (A larger page cache was tried too:
+        it made no difference.)"""
         with self.write() as c:
             if self._depth > 1:  # inside another transaction: its settings hold
                 yield c
                 return
-            size = int(c.execute("PRAGMA cache_size").fetchone()[0])
             hashsize = c.execute("SELECT v FROM articles_fts_config WHERE k = 'hashsize'").fetchone()
-            c.execute(f"PRAGMA cache_size = {min(size, BULK_CACHE)}")
             c.execute(_SET_FTS_HASH, (BULK_FTS_HASH,))
             self._last = []
             try:
@@ -180,7 +177,6 @@ class Connection:
                     c.execute("DELETE FROM articles_fts_config WHERE k = 'hashsize'")
             finally:
                 self._last = None
-                c.execute(f"PRAGMA cache_size = {size}")
 
     def write_last(self, c: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """``c.executemany(sql, rows)``, kept for the end of the bulk write this runs in.
