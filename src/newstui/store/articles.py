@@ -27,6 +27,7 @@ from newstui.store.connection import (
 from newstui.store.counts import KEPT_TOTAL, UNREAD
 from newstui.store.journal import record
 from newstui.store.matches import MATCHED, MatchTable
+from newstui.store.packing import pack, unpack
 from newstui.store.stories import also_in, join_stories, story_members
 from newstui.textsafe import clean, clean_line, clean_names, safe_url
 
@@ -39,8 +40,8 @@ class PreparedRow(NamedTuple):
     title: str
     link: str
     author: str
-    summary: str
-    content: str
+    summary: str | bytes  # as stored (store.packing): compressed when long
+    content: str | bytes
     ctype: str
     published: float
     estimated: int
@@ -147,8 +148,9 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
         title,
         link,
         author,
-        summary,
-        content,
+        # Compressed here, in the parser or import worker that made the row, not by the writer.
+        pack(summary),
+        pack(content),
         ctype,
         published,
         int(estimated),
@@ -189,7 +191,7 @@ def unindex(c: sqlite3.Connection, ids: Iterable[int]) -> None:
         c.executemany(
             _FTS_DELETE,
             [
-                (aid, title, author, *index_texts(summary, content, ctype))
+                (aid, title, author, *index_texts(unpack(summary), unpack(content), ctype))
                 for aid, title, author, summary, content, ctype in rows
             ],
         )
@@ -750,8 +752,8 @@ class ArticleStore(Connection):
             title=r[4],
             link=r[5],
             author=r[6],
-            summary=r[7],
-            content=r[8],
+            summary=unpack(r[7]),
+            content=unpack(r[8]),
             content_type=r[9],
             published=r[10],
             date_estimated=bool(r[11]),
