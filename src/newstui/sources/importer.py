@@ -2,15 +2,18 @@
 
 Each file is read by the parser for its type (``newstui.sources.fileload``); files that
 cannot be read are skipped with a one-line reason and the import goes on. Articles are
-written in batches, one transaction each. Many files are read and parsed in worker
-processes, in order, while this process writes what they found; the library ends the same
-as when one process does it all.
+written in batches, and batches in groups of about ten thousand articles, one transaction
+each (a bulk write: the search index writes one segment per group, so its merges do not
+grow faster than the library; see ``Connection.bulk_write``). Many files are read and
+parsed in worker processes, in order, while this process writes what they found; the
+library ends the same as when one process does it all.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
@@ -51,6 +54,12 @@ __all__ = [
 ]
 
 BATCH = 1000
+# A transaction (a group of batches) ends after this many articles, this much index text
+# (characters: what the search index holds in memory until the commit) or this many
+# seconds (another writer, such as the reader marking an article read, waits for it).
+GROUP_ARTICLES = 10_000
+GROUP_TEXT = 16_000_000
+GROUP_SECONDS = 5.0
 POOL_FROM = 200  # files from which they are read in worker processes (start-up costs ~0.3 s)
 CHUNK = 32  # files per worker job
 AHEAD = 4  # jobs in flight per worker: enough to keep them busy, little held in memory
@@ -145,6 +154,8 @@ class Importer:
         self._folders: dict[Path, int] = {}
         self._pending: dict[int, list[Loaded]] = {}
         self._pending_count = 0
+        self._group_articles = 0  # articles and index text stored in the open transaction
+        self._group_text = 0
 
     def skip(self, path: str, reason: str) -> None:
         self.report.skipped.append((path, reason))
@@ -153,24 +164,49 @@ class Importer:
 
     def run(self, paths: Iterable[str | Path]) -> ImportReport:
         before = len(self.report.skipped)
-        for item, loaded in self._loads(_walk(paths)):
-            if isinstance(item, _Missing):
-                self.report.skipped.append((str(item), "no such file or folder"))
-                continue
-            if self.on_file:
-                self.on_file(item)
-            try:
-                if loaded.kind == "skip":
-                    raise SkipFile(loaded.reason)
-                self.store(item, loaded)
-            except SkipFile as exc:
-                self.skip(str(item), str(exc))
-        self.flush()
+        loads = self._loads(_walk(paths))
+        first = next(loads, None)
+        while first is not None:
+            with self.lib.bulk_write():
+                first = self._group(first, loads)
         if self.on_skip:
             for p, r in self.report.skipped[before:]:
                 if r == "no such file or folder":
                     self.on_skip(p, r)
         return self.report
+
+    def _group(
+        self, first: tuple[Path | _Missing, Loaded], loads: Iterator[tuple[Path | _Missing, Loaded]]
+    ) -> tuple[Path | _Missing, Loaded] | None:
+        """Store ``first`` and what follows it until the group is full, all written (inside
+        the caller's transaction); return the next item, None when there is none."""
+        self._group_articles = self._group_text = 0
+        start = time.monotonic()
+        item: tuple[Path | _Missing, Loaded] | None = first
+        while item is not None:
+            self._store_item(*item)
+            if (
+                self._group_articles + self._pending_count >= GROUP_ARTICLES
+                or self._group_text >= GROUP_TEXT
+                or time.monotonic() - start >= GROUP_SECONDS
+            ):
+                break
+            item = next(loads, None)
+        self.flush()
+        return None if item is None else next(loads, None)
+
+    def _store_item(self, item: Path | _Missing, loaded: Loaded) -> None:
+        if isinstance(item, _Missing):
+            self.report.skipped.append((str(item), "no such file or folder"))
+            return
+        if self.on_file:
+            self.on_file(item)
+        try:
+            if loaded.kind == "skip":
+                raise SkipFile(loaded.reason)
+            self.store(item, loaded)
+        except SkipFile as exc:
+            self.skip(str(item), str(exc))
 
     # ------------------------------------------------------------ reading the files
     def _loads(self, items: Iterable[Path | _Missing]) -> Iterator[tuple[Path | _Missing, Loaded]]:
@@ -252,6 +288,9 @@ class Importer:
     def report_upsert(
         self, sid: int, items: Iterable[ArticleIn], url: str, *, rows: list[PreparedRow] | None = None
     ) -> None:
+        if rows:
+            self._group_articles += len(rows)
+            self._group_text += sum(len(r.title) + len(r.summary_text) + len(r.body) for r in rows)
         res = self.lib.upsert_articles(sid, items, source_url=url, rows=rows)
         self.report.imported += res.new
         self.report.updated += res.updated

@@ -359,6 +359,7 @@ class ArticleStore(Connection):
                 labels.append((aid, cats, tags))
                 fts.append((aid, title, author, summary_text, body))
             if updates:
+                self.run_last(c)  # a changed article's earlier text must be in the index
                 unindex(c, [aid for (aid,) in changed_ids])  # needs the rows' old texts
                 # An estimated date (the source gave none) keeps the first one seen.
                 c.executemany(
@@ -373,7 +374,7 @@ class ArticleStore(Connection):
                     "DELETE FROM article_tags WHERE article_id = ? AND origin = 'source'",
                     changed_ids,
                 )
-            c.executemany(FTS_INSERT, fts)
+            self.write_last(c, FTS_INSERT, fts)
             self._write_labels(c, labels)
             join_stories(c, [*result.new_ids, *(i for (i,) in changed_ids)])
         return result
