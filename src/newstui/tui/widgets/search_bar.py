@@ -5,6 +5,7 @@ from __future__ import annotations
 from time import monotonic
 
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input
@@ -40,6 +41,17 @@ class SearchBar(Input):
         self._timer: Timer | None = None
         self._last_fired = 0.0
 
+    def _watch_value(self, value: str) -> None:
+        # Input's own watcher assigns ``virtual_size``, which lays the whole screen out
+        # again (every pane, 10-40 ms here) on every keystroke. The box's size never
+        # depends on its text, so the new width is set quietly first (the scroll range
+        # follows it) and Input's watcher then finds nothing to change.
+        size = Size(self.content_width, 1)
+        if size != self.virtual_size:
+            self.set_reactive(Input.virtual_size, size)
+            self._scroll_update(size)
+        super()._watch_value(value)
+
     def on_input_changed(self, event: Input.Changed) -> None:
         # The first key of a burst searches at once; keys that follow within DEBOUNCE
         # are folded into one search when the burst ends.
@@ -56,7 +68,9 @@ class SearchBar(Input):
     def _fire(self) -> None:
         self._timer = None
         self._last_fired = monotonic()
-        self.post_message(self.Search(self.value))
+        # Straight to the screen rather than bubbling through each container's queue:
+        # the screen then reads the new rows before the keystroke's first repaint.
+        self.screen.post_message(self.Search(self.value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
