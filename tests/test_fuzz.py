@@ -297,6 +297,8 @@ HTML = st.lists(st.one_of(TAGS, NASTY, st.text(max_size=10)), max_size=50).map("
 @given(html=HTML)
 @example(html="<div>" * 5000 + "x")
 @example(html="<p>&#27;]0;title&#7;&#x9b;2J</p>")
+@example(html="<a href='http://ok.example/'>[bold](")
+@example(html="<p>[a link](javascript:alert(1)) in the text</p>")
 def test_html_to_text_never_raises_and_is_clean(html: str) -> None:
     md = html_to_markdown(html, "http://127.0.0.1/base/")
     text = plain_text(html, "html")
@@ -304,5 +306,6 @@ def test_html_to_text_never_raises_and_is_clean(html: str) -> None:
         assert isinstance(out, str)
         assert_clean(out)
     # A link target is only ever http(s): never javascript:, data: or file:.
-    for target in re.findall(r"\]\(([^)\s]*)", md):
+    # (Escaped characters are text, not syntax: left out before looking for links.)
+    for target in re.findall(r"\]\(([^)\s]*)", re.sub(r"\\.", "", md)):
         assert target == "" or target.lower().startswith(("http://", "https://")), target

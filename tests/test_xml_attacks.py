@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import newstui_command
+from newstui.store.packing import unpack
 
 SECRET = "TOPSECRET-7f3a9c-do-not-leak"
 MEMORY_LIMIT = 1536 * 1024 * 1024  # far below what any expansion attack needs
@@ -225,7 +226,8 @@ def _library_text(data_dir: Path) -> str:
         ).fetchall()
     finally:
         conn.close()
-    return json.dumps(rows)
+    # Long texts are stored compressed (newstui.store.packing): look at what they hold.
+    return json.dumps([[unpack(v) for v in row] for row in rows])
 
 
 def test_import_of_attack_files_leaks_nothing(tmp_path: Path, secret_file: Path) -> None:

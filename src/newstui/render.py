@@ -75,6 +75,13 @@ def _converter(base_url: str) -> MarkdownConverter:
                 super().__init__(heading_style="ATX", bullets="-", escape_misc=False, code_language="")
                 self.base = base
 
+            def escape(self, text: str, parent_tags: set[str]) -> str:
+                # Brackets in the page's text are text: unescaped, "[x](javascript:y)"
+                # in a paragraph would become a link, and a "[" in a link's text would
+                # end it early (markdownify escapes them only with all of escape_misc).
+                text = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+                return str(super().escape(text, parent_tags))
+
             def _url(self, href: object) -> str:
                 if not href or not isinstance(href, str):
                     return ""

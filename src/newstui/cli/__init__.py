@@ -1,23 +1,67 @@
 """The ``newstui`` command: a thin face over the library's functions.
 
 Subcommands live in modules by concern; each has a ``register(subparsers)`` function.
+``newstui CMD …`` imports and registers only the module(s) that define CMD (``COMMANDS``),
+so a quick command such as ``list`` does not pay for importing and building every other
+command at start-up; ``newstui --help``, an unknown command or anything unusual before the
+command builds the whole parser, as before.
 Errors a user can cause print one line to stderr and exit non-zero, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import importlib
 import sqlite3
 import sys
-from typing import NoReturn
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn
 
 from newstui import __version__
 from newstui.cli.context import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from newstui.cli.queryargs import QueryAwareParser
 from newstui.errors import NewstuiError
 
-__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "build_parser", "main"]
+if TYPE_CHECKING:
+    import logging
+    from types import ModuleType
+
+__all__ = ["COMMANDS", "EXIT_ERROR", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "build_parser", "main"]
+
+# The command modules, in the order `newstui --help` lists their commands.
+MODULES = (
+    "library",
+    "feeds",
+    "bookmarks",
+    "maintenance",
+    "config_cmd",
+    "reading",
+    "source_cmd",
+    "fulltext_cmd",
+    "sync",
+)
+# Each command and the modules to register for it. The bookmarks module always comes with
+# feeds: it adds `export bookmarks` to the `export` command that feeds registers.
+# tests/test_cli_commands.py checks that this table and the register functions agree.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        ("tui", "demo", "import", "list", "show", "tag", "read", "unread", "sources", "help-query"),
+        ("library",),
+    ),
+    **dict.fromkeys(("add", "remove", "refresh"), ("feeds",)),
+    "export": ("feeds", "bookmarks"),
+    **dict.fromkeys(("bookmark", "unbookmark", "bookmarks", "note", "tags"), ("feeds", "bookmarks")),
+    **dict.fromkeys(("doctor", "compact"), ("maintenance",)),
+    "config": ("config_cmd",),
+    **dict.fromkeys(("mark-read", "undo"), ("reading",)),
+    "source": ("source_cmd",),
+    "fulltext": ("fulltext_cmd",),
+    **dict.fromkeys(("account", "accounts", "sync"), ("sync",)),
+}
+# Commands that only read and print: they set up the log file only if they fail (the
+# import of `logging` costs more than a quick `list` on a large library spends listing).
+_NO_LOG_UNLESS_FAILING = frozenset({"list", "show", "sources", "help-query"})
+_DATA_DIR = "--data-dir"
 
 
 class _Parser(QueryAwareParser):
@@ -25,46 +69,49 @@ class _Parser(QueryAwareParser):
         self.exit(EXIT_USAGE, f"newstui: {message} (see `newstui --help`)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from newstui.cli import (
-        bookmarks,
-        config_cmd,
-        feeds,
-        fulltext_cmd,
-        library,
-        maintenance,
-        reading,
-        source_cmd,
-        sync,
-    )
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names (``list`` in ``--data-dir D list …``) when it is one of
+    ``COMMANDS`` and only ``--data-dir`` comes before it; ``tui`` (the default) when there
+    is nothing but ``--data-dir``; else None (``--help``, ``--version``, an unknown word or
+    option: those get the whole parser)."""
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        name, eq, _ = word.partition("=")
+        if len(name) > 2 and _DATA_DIR.startswith(name):  # argparse takes --data, --data-d=…
+            i += 1 if eq else 2
+            continue
+        return word if word in COMMANDS else None
+    return "tui"
 
+
+def _modules(names: Sequence[str]) -> list[ModuleType]:
+    return [importlib.import_module(f"newstui.cli.{name}") for name in names]
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``newstui`` parser; with ``command`` (one of ``COMMANDS``), a parser that knows
+    only the commands of that command's module(s), which parses that command's arguments
+    exactly as the whole one does."""
     parser = _Parser(prog="newstui", description="A terminal news reader.")
     parser.add_argument("--version", action="version", version=f"newstui {__version__}")
     parser.add_argument(
-        "--data-dir",
+        _DATA_DIR,
         metavar="DIR",
         help="keep the library, config, state and logs under DIR (default: the platform's user dirs)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (
-        library,
-        feeds,
-        bookmarks,
-        maintenance,
-        config_cmd,
-        reading,
-        source_cmd,
-        fulltext_cmd,
-        sync,
-    ):
+    wanted = set(COMMANDS[command]) if command in COMMANDS else set(MODULES)
+    for module in _modules([name for name in MODULES if name in wanted]):
         module.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    log_path = _setup_logging(args)
+    words = sys.argv[1:] if argv is None else argv
+    args = build_parser(command_word(words)).parse_args(words)
+    logs = args.command not in _NO_LOG_UNLESS_FAILING
+    log_path = _setup_logging(args) if logs else None
     func = getattr(args, "func", None)
     if func is None:
         from newstui.cli.library import cmd_tui
@@ -88,21 +135,31 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except sqlite3.Error as exc:
-        logging.getLogger("newstui").exception("library error")
+        log_path = log_path if logs else _setup_logging(args)
+        _logger().exception("library error")
         print(f"newstui: library error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
         print(f"newstui: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # a bug: one line here, the whole story in the log
-        logging.getLogger("newstui").exception("unexpected error")
+        log_path = log_path if logs else _setup_logging(args)
+        _logger().exception("unexpected error")
         where = f" (details in {log_path})" if log_path else ""
         print(f"newstui: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
         return EXIT_ERROR
 
 
+def _logger() -> logging.Logger:
+    import logging
+
+    return logging.getLogger("newstui")
+
+
 def _setup_logging(args: argparse.Namespace) -> str | None:
     """Warnings and errors go to the log file (created only when something is logged)."""
+    import logging  # here, not at the top: a quick read-only command never needs it
+
     from newstui.paths import Paths
 
     path = Paths.resolve(getattr(args, "data_dir", None)).log

@@ -1,4 +1,4 @@
-"""Maintenance commands (doctor)."""
+"""Maintenance commands (doctor, compact)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", help="check the library and its search index; rebuild the index if needed")
     p.add_argument("--check-only", action="store_true", help="report problems, repair nothing")
     p.set_defaults(func=cmd_doctor)
+    p = sub.add_parser(
+        "compact", help="give the library's unused space back to the disk (after an upgrade or big deletions)"
+    )
+    p.set_defaults(func=cmd_compact)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -38,3 +42,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if report.damaged:
         raise NewstuiError("the search index could not be rebuilt (see above)")
     return 0
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    from newstui.store.doctor import compact
+
+    with library(args) as lib:
+        done = compact(lib)
+        out(f"library: {lib.path}")
+        saved = _mb(done.before - done.after)
+        out(f"compacted: {_mb(done.before)} before, {_mb(done.after)} now ({saved} given back)")
+    return 0
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:,.1f} MB"

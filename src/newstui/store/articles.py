@@ -18,6 +18,7 @@ from newstui.query import FTS_MEMBER, Compiled, compile_query
 from newstui.render import iso
 from newstui.store import records
 from newstui.store.connection import (
+    ID_SELECT,
     ROW_SELECT,
     SOURCE_NAME,
     Connection,
@@ -27,6 +28,7 @@ from newstui.store.connection import (
 from newstui.store.counts import KEPT_TOTAL, UNREAD
 from newstui.store.journal import record
 from newstui.store.matches import MATCHED, MatchTable
+from newstui.store.packing import pack, unpack
 from newstui.store.stories import also_in, join_stories, story_members
 from newstui.textsafe import clean, clean_line, clean_names, safe_url
 
@@ -39,8 +41,8 @@ class PreparedRow(NamedTuple):
     title: str
     link: str
     author: str
-    summary: str
-    content: str
+    summary: str | bytes  # as stored (store.packing): compressed when long
+    content: str | bytes
     ctype: str
     published: float
     estimated: int
@@ -147,8 +149,9 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
         title,
         link,
         author,
-        summary,
-        content,
+        # Compressed here, in the parser or import worker that made the row, not by the writer.
+        pack(summary),
+        pack(content),
         ctype,
         published,
         int(estimated),
@@ -189,7 +192,7 @@ def unindex(c: sqlite3.Connection, ids: Iterable[int]) -> None:
         c.executemany(
             _FTS_DELETE,
             [
-                (aid, title, author, *index_texts(summary, content, ctype))
+                (aid, title, author, *index_texts(unpack(summary), unpack(content), ctype))
                 for aid, title, author, summary, content, ctype in rows
             ],
         )
@@ -426,11 +429,20 @@ class ArticleStore(Connection):
         list order): the last pages of a long list cost as little as the first ones, where
         a large OFFSET would walk the whole index."""
         with self._lock:  # a merged search word's table is filled and read in one go
-            return self._list_articles(self.compiled(query), sort, limit, offset, from_end)
+            rows = self._list_rows(self.compiled(query), sort, limit, offset, from_end)
+        return [ArticleRow(r[0], r[1], r[2] or "", r[3], bool(r[4]), bool(r[5])) for r in rows]
 
-    def _list_articles(
-        self, q: Compiled, sort: str, limit: int | None, offset: int, from_end: bool
-    ) -> list[ArticleRow]:
+    def _list_rows(
+        self,
+        q: Compiled,
+        sort: str,
+        limit: int | None,
+        offset: int,
+        from_end: bool,
+        select: str = ROW_SELECT,
+    ) -> list[tuple[Any, ...]]:
+        """The list's rows as ``select`` (``ROW_SELECT`` or one of its narrower forms)
+        gives them, in list order."""
         merged = self._merged(q) if FTS_MEMBER in q.where else None
         if merged is not None:
             q, found = merged
@@ -441,7 +453,7 @@ class ArticleStore(Connection):
             elif FTS_MEMBER in where:
                 where = where.replace(FTS_MEMBER, self._search_member(q, offset + limit))
         params: list[object] = []
-        sql = ROW_SELECT
+        sql = select
         if sort == "rank" and q.rank_match:
             sql += (
                 " LEFT JOIN (SELECT rowid AS rid, rank FROM articles_fts WHERE articles_fts MATCH ?)"
@@ -470,7 +482,7 @@ class ArticleStore(Connection):
         rows = self._read(sql, params)
         if from_end:
             rows.reverse()
-        return [ArticleRow(r[0], r[1], r[2] or "", r[3], bool(r[4]), bool(r[5])) for r in rows]
+        return rows
 
     def _search_member(self, q: Compiled, need: int) -> str:
         """The condition a search word of ``q`` becomes in a date-sorted list of which the
@@ -624,12 +636,14 @@ class ArticleStore(Connection):
     ) -> Iterator[str]:
         """The articles ``records`` gives, as JSON lines (no newline) built by SQLite, in
         list order (``store/records.py``): what ``newstui list --format json`` prints."""
-        order = [r.id for r in self.list_articles(query, sort=sort, limit=limit)]
+        with self._lock:  # only the ids: no row objects for the order alone
+            order = [r[0] for r in self._list_rows(self.compiled(query), sort, limit, 0, False, ID_SELECT)]
+        names = records.Names()  # each distinct set of labels made JSON once per listing
         for i in range(0, len(order), records.CHUNK):
             with self._lock:
                 try:
                     records.prepare(self.conn)
-                    lines = list(records.record_lines(self.conn, order[i : i + records.CHUNK]))
+                    lines = list(records.record_lines(self.conn, order[i : i + records.CHUNK], names))
                 except sqlite3.Error as exc:
                     raise library_error(exc) from exc
             yield from lines
@@ -749,8 +763,8 @@ class ArticleStore(Connection):
             title=r[4],
             link=r[5],
             author=r[6],
-            summary=r[7],
-            content=r[8],
+            summary=unpack(r[7]),
+            content=unpack(r[8]),
             content_type=r[9],
             published=r[10],
             date_estimated=bool(r[11]),

@@ -25,6 +25,8 @@ ROW_SELECT = (
     "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
     "LEFT JOIN bookmarks b ON b.article_id = a.id"
 )
+# The same rows' ids alone (a filter may still name the sources and bookmarks joined).
+ID_SELECT = "SELECT a.id" + ROW_SELECT[ROW_SELECT.index(" FROM ") :]
 
 
 def fold_name(name: str) -> str:

@@ -4,6 +4,10 @@ Repairs are the safe ones only: a search index that is damaged or out of step wi
 articles is rebuilt from the articles (it holds nothing else), and damaged b-tree indexes
 are rebuilt with REINDEX. Damage to the tables themselves cannot be repaired here; the
 report says so and the library is left as it is, so nothing is lost by running doctor.
+
+``newstui compact`` (``compact``) rewrites the file without its unused space: SQLite
+never gives space back to the disk by itself, and rows that shrank (texts compressed by
+the migration of ``store/schema.py``) leave half-empty pages behind.
 """
 
 from __future__ import annotations
@@ -16,8 +20,51 @@ from newstui.errors import LibraryError, NewstuiError
 from newstui.plaintext import index_texts
 from newstui.store.articles import FTS_INSERT
 from newstui.store.library import Library
+from newstui.store.packing import unpack
 
 _MAX_PROBLEMS = 20  # integrity_check can list thousands of lines; a summary is enough
+
+
+@dataclass
+class Compacted:
+    """The library's size on disk (the file and its write-ahead log) before and after."""
+
+    before: int
+    after: int
+
+
+def library_bytes(lib: Library) -> int:
+    """Bytes the library takes on disk: its file and its write-ahead log."""
+    return sum(p.stat().st_size for p in (lib.path, lib.path.with_name(lib.path.name + "-wal")) if p.exists())
+
+
+def compact(lib: Library) -> Compacted:
+    """Rewrite the library without unused space (VACUUM), then empty its write-ahead log.
+
+    It needs free disk space of about twice the library's size while it runs (SQLite
+    builds the copy in a temporary file, then writes it back through the log) and waits
+    for other writers; readers may go on. Raises ``NewstuiError`` when it cannot finish;
+    the library is then unchanged."""
+    before = library_bytes(lib)
+    with lib._lock:
+        c = lib.conn
+        store = int(c.execute("PRAGMA temp_store").fetchone()[0])
+        try:
+            # The copy would otherwise be built in memory (the connection keeps its
+            # temporary tables there): gigabytes for a big library.
+            c.execute("PRAGMA temp_store = FILE")
+            c.execute("VACUUM")
+            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            message = " ".join(str(exc).split())
+            if "full" in message:
+                raise NewstuiError(
+                    "not enough free disk space to compact the library; nothing was changed"
+                ) from None
+            raise NewstuiError(f"cannot compact the library: {message}") from None
+        finally:
+            c.execute(f"PRAGMA temp_store = {store}")
+    return Compacted(before, library_bytes(lib))
 
 
 @dataclass
@@ -29,6 +76,8 @@ class DoctorReport:
     indexed: int = 0  # articles in the search index after the run
     counts: dict[str, int] = field(default_factory=dict)
     repair: bool = True  # whether repairs were allowed
+    size: int = 0  # bytes of the library file
+    unused: int | None = None  # bytes of it that hold nothing (None: not measured)
 
     @property
     def damaged(self) -> bool:
@@ -50,6 +99,11 @@ class DoctorReport:
             out.append(f"search index: DAMAGED ({'; '.join(self.index_problems)})")
         else:
             out.append("search index: ok")
+        if self.unused is not None and self.size:
+            line = f"space: {_mb(self.unused)} of {_mb(self.size)} unused"
+            if self.unused * WORTH_COMPACTING > self.size:
+                line += "; `newstui compact` gives it back"
+            out.append(line)
         if self.counts:
             c = self.counts
             out.append(
@@ -58,6 +112,26 @@ class DoctorReport:
                 f"{c.get('bookmarks', 0)} bookmarks, {c.get('tags', 0)} tags"
             )
         return out
+
+
+WORTH_COMPACTING = 5  # compacting is suggested when more than 1/5 of the file is unused
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:,.1f} MB"
+
+
+def unused_bytes(conn: sqlite3.Connection) -> int | None:
+    """Bytes of the library file that hold nothing: free pages and the unused room in
+    pages in use (rows that shrank or went leave it behind). Reads every page, as the
+    integrity check does; None when this SQLite has no ``dbstat`` table."""
+    try:
+        row = conn.execute("SELECT SUM(unused) FROM dbstat('main', 1)").fetchone()
+        free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+    except sqlite3.Error:
+        return None
+    return int(row[0] or 0) + int(free) * int(page)
 
 
 def integrity_problems(conn: sqlite3.Connection) -> list[str]:
@@ -117,7 +191,7 @@ def rebuild_search_index(lib: Library) -> int:
         n = 0
         batch: list[tuple[Any, ...]] = []
         for aid, title, author, summary, content, ctype in rows:
-            batch.append((aid, title, author, *index_texts(summary, content, ctype)))
+            batch.append((aid, title, author, *index_texts(unpack(summary), unpack(content), ctype)))
             if len(batch) >= 500:
                 n += _insert(c, batch)
         n += _insert(c, batch)
@@ -158,6 +232,9 @@ def diagnose(lib: Library, *, repair: bool = True) -> DoctorReport:
         if still:
             report.index_rebuilt = False
             report.index_problems = still
+    if not report.integrity:
+        report.size = lib.path.stat().st_size
+        report.unused = unused_bytes(lib.conn)
     return _count(lib, report)
 
 

@@ -1,11 +1,17 @@
-"""Articles as JSON lines (``newstui list --format json``), written by SQLite.
+"""Articles as JSON lines (``newstui list --format json``), written mostly by SQLite.
 
 The same records as ``ArticleStore.records`` gives as dicts, field for field, but SQLite
-builds each line (``json_object``), so listing ten thousand articles costs no Python dict
-or ``json.dumps`` per article: at a million articles those were most of the command's time.
-Categories and tags are gathered into arrays here, in name order (SQLite 3.40 cannot order
-an aggregate), and put between the two objects SQLite makes, which keeps the fields in
-the dicts' order.
+writes each line's text (``json_object``) and Python only puts the pieces together, so
+listing ten thousand articles costs no Python dict or ``json.dumps`` per article: at a
+million articles those were most of the command's time.
+
+Categories and tags: SQLite gives each article's label ids as a key (``3,7,12``), and
+each distinct key is turned into its JSON array of names once (sorted in Python, in the
+code point order ``ArticleStore.records`` uses). A library has far fewer distinct sets of
+labels than articles, so this costs little per article, and it needs no order from an
+aggregate, which SQLite 3.40 cannot promise (``ORDER BY`` inside an aggregate came in
+3.44). ``also_in`` (the other sources of a story found more than once) is asked for only
+for the articles that belong to such a story.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 from newstui.render import iso
 from newstui.store.connection import SOURCE_NAME
@@ -28,24 +35,33 @@ _ISO = (
     "THEN strftime('%Y-%m-%dT%H:%M:%SZ', a.published, 'unixepoch') "
     "ELSE newstui_iso(a.published) END"
 )
-_FLAG = "json(CASE WHEN {} THEN 'true' ELSE 'false' END)"
+_FLAG = "CASE WHEN {} THEN 'true' ELSE 'false' END"
+# Only an article that is a copy, or a primary with copies, has other sources to name.
+_IN_STORY = (
+    "(EXISTS (SELECT 1 FROM story_copies WHERE article_id = a.id) "
+    "OR EXISTS (SELECT 1 FROM story_copies WHERE primary_id = a.id))"
+)
+# Per article: the fields up to "published" as one object without its closing brace
+# (SQLite quotes the text; the last value is a string or null, so rtrim takes only the
+# brace), the category and tag id keys (NULL: none; a tag the source and the user both
+# gave comes twice), the flags, the id and whether it is in a story. ORDER BY j.key: the
+# ids' order, as they came in.
 _ROWS = (
-    "SELECT a.id, json_object('id', a.id, 'title', a.title, 'author', a.author, "
-    f"'source', COALESCE({SOURCE_NAME}, ''), 'link', a.link, 'published', {_ISO}), "
-    f"json_object('read', {_FLAG.format('a.read')}, "
-    f"'bookmarked', {_FLAG.format('b.article_id IS NOT NULL')}, "
-    f"'title_derived', {_FLAG.format('a.title_derived')}) "
-    "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
-    "LEFT JOIN bookmarks b ON b.article_id = a.id WHERE a.id IN ({marks})"
+    "SELECT rtrim(json_object('id', a.id, 'title', a.title, 'author', a.author, "
+    f"'source', COALESCE({SOURCE_NAME}, ''), 'link', a.link, 'published', {_ISO}), '}}'), "
+    "(SELECT group_concat(category_id) FROM article_categories WHERE article_id = a.id), "
+    "(SELECT group_concat(tag_id) FROM article_tags WHERE article_id = a.id), "
+    f"'\"read\":' || {_FLAG.format('a.read')} "
+    f"|| ',\"bookmarked\":' || {_FLAG.format('b.article_id IS NOT NULL')} "
+    f"|| ',\"title_derived\":' || {_FLAG.format('a.title_derived')}, a.id, {_IN_STORY} "
+    "FROM json_each(?) j JOIN articles a ON a.id = j.value "
+    "LEFT JOIN sources s ON s.id = a.source_id "
+    "LEFT JOIN bookmarks b ON b.article_id = a.id ORDER BY j.key"
 )
-_CATEGORIES = (
-    "SELECT ac.article_id, c.name FROM article_categories ac JOIN categories c "
-    "ON c.id = ac.category_id WHERE ac.article_id IN ({marks})"
-)
-_TAGS = (  # a tag both the source and the user gave comes twice: once in the line
-    "SELECT at.article_id, t.name FROM article_tags at JOIN tags t "
-    "ON t.id = at.tag_id WHERE at.article_id IN ({marks})"
-)
+_NAMES = {
+    "categories": "SELECT id, name FROM categories WHERE id IN ({marks})",
+    "tags": "SELECT id, name FROM tags WHERE id IN ({marks})",
+}
 
 
 def prepare(conn: sqlite3.Connection) -> None:
@@ -53,49 +69,53 @@ def prepare(conn: sqlite3.Connection) -> None:
     conn.create_function("newstui_iso", 1, iso, deterministic=True)
 
 
-def _names(
-    conn: sqlite3.Connection, sql: str, chunk: Sequence[int], quoted: dict[str, str]
-) -> dict[int, str]:
-    """``{article id: JSON array of its names, each once, in name order}`` for the
-    articles of ``chunk`` that have any. ``quoted`` caches each name as JSON: a library
-    has few distinct labels, so quoting (and sorting, here) costs little per article."""
-    found: dict[int, set[str]] = {}
-    for aid, name in conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk):
-        found.setdefault(aid, set()).add(name)
-    out: dict[int, str] = {}
-    for aid, names in found.items():
-        parts = []
-        for name in sorted(names):  # code point order: SQLite's BINARY order of the UTF-8
-            q = quoted.get(name)
-            if q is None:
-                q = quoted[name] = json.dumps(name, ensure_ascii=False)
-            parts.append(q)
-        out[aid] = f"[{','.join(parts)}]"
-    return out
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def record_lines(conn: sqlite3.Connection, ids: Sequence[int]) -> Iterator[str]:
+def _arrays(
+    conn: sqlite3.Connection, table: str, keys: set[str | None], known: dict[str | None, str]
+) -> None:
+    """Add to ``known`` the JSON array of names (each once, sorted) of every key of
+    ``keys`` it lacks; a key is the ids of ``table`` SQLite's group_concat gave."""
+    missing = [key for key in keys if key not in known]
+    ids = sorted({i for key in missing if key for i in key.split(",")})
+    labels: dict[str, tuple[str, str]] = {}  # id as in the key: (name, name as JSON)
+    for n in range(0, len(ids), CHUNK):
+        part = ids[n : n + CHUNK]
+        sql = _NAMES[table].format(marks=",".join("?" * len(part)))
+        labels.update((str(i), (name, _dumps(name))) for i, name in conn.execute(sql, part))
+    for key in missing:
+        if not key:
+            known[key] = "[]"
+            continue
+        # (name, JSON) pairs sort by name: code point order, SQLite's BINARY order too. A
+        # label removed by another process between the two queries is left out.
+        named = sorted(labels[i] for i in set(key.split(",")) if i in labels)
+        known[key] = f"[{','.join(quoted for _, quoted in named)}]"
+
+
+@dataclass
+class Names:
+    """The JSON arrays of names made so far, by key (a row's label ids): kept across the
+    calls of one listing, as most of its rows share a few sets of labels."""
+
+    categories: dict[str | None, str] = field(default_factory=dict)
+    tags: dict[str | None, str] = field(default_factory=dict)
+
+
+def record_lines(conn: sqlite3.Connection, ids: Sequence[int], names: Names | None = None) -> Iterator[str]:
     """One JSON object per line (no newline) for each of ``ids`` that exists, in that
     order; fields and values as ``ArticleStore.records``. ``prepare`` must have run."""
-    quoted: dict[str, str] = {}
+    names = names or Names()
+    categories, tags = names.categories, names.tags
     for i in range(0, len(ids), CHUNK):
-        chunk = list(ids[i : i + CHUNK])
-        rows = {
-            aid: (head, tail)
-            for aid, head, tail in conn.execute(_ROWS.format(marks=",".join("?" * len(chunk))), chunk)
-        }
-        cats = _names(conn, _CATEGORIES, chunk, quoted)
-        tags = _names(conn, _TAGS, chunk, quoted)
-        others = also_in(conn, chunk)
-        for aid in chunk:
-            row = rows.get(aid)
-            if row is None:
-                continue
-            head, tail = row
-            also = (
-                json.dumps(others[aid], ensure_ascii=False, separators=(",", ":")) if aid in others else "[]"
-            )
-            yield (
-                f'{head[:-1]},"categories":{cats.get(aid, "[]")},"tags":{tags.get(aid, "[]")},'
-                f'{tail[1:-1]},"also_in":{also}}}'
-            )
+        # The ids go in as one JSON array, and its positions (j.key) give the order back.
+        rows = conn.execute(_ROWS, (json.dumps(list(ids[i : i + CHUNK])),)).fetchall()
+        _arrays(conn, "categories", {row[1] for row in rows}, categories)
+        _arrays(conn, "tags", {row[2] for row in rows}, tags)
+        others = also_in(conn, [row[4] for row in rows if row[5]])
+        for head, cats, tagged, flags, aid, _ in rows:
+            found = others.get(aid)
+            also = "[]" if found is None else _dumps(found)
+            yield f'{head},"categories":{categories[cats]},"tags":{tags[tagged]},{flags},"also_in":{also}}}'

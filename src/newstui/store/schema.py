@@ -7,10 +7,12 @@ made by any older newstui opens in this one. Never edit a released migration: ad
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from functools import lru_cache
 
 from newstui.canonical import guid_key_sql, story_key_sql
 from newstui.plaintext import index_texts
+from newstui.store.packing import MIN_PACKED, pack_sql, unpack
 
 V1 = """
 CREATE TABLE sources (
@@ -362,7 +364,36 @@ DROP TABLE articles_fts;
 ALTER TABLE articles_fts_new RENAME TO articles_fts
 """
 
-MIGRATIONS: list[str] = [
+# Article texts compressed (store/packing.py): they were about half the library and are
+# read only to show, export or re-index one article. Run in the migration's one
+# transaction (a library is all old or all migrated), a batch of article ids per
+# statement: SQLite keeps the pages a statement changes in temporary storage until the
+# statement ends, held in memory on this connection (``store/connection.py``), and for
+# one statement over a million articles that was the whole table, 1.6 GB. Rows shrink in
+# place; the file itself shrinks only with `newstui compact` (VACUUM), left to the user
+# because rewriting gigabytes at first open would hold up the reader for minutes.
+PACK_TEXTS_BATCH = 5_000
+PACK_TEXTS_SQL = f"""
+UPDATE articles SET summary = newstui_pack(summary), content = newstui_pack(content)
+WHERE id >= ? AND id < ? AND (
+    (typeof(content) = 'text' AND length(content) >= {MIN_PACKED})
+    OR (typeof(summary) = 'text' AND length(summary) >= {MIN_PACKED})
+)
+"""
+
+
+def pack_texts(conn: sqlite3.Connection) -> None:
+    """The migration that compresses every article's texts (``PACK_TEXTS_SQL``)."""
+    top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0]
+    for low in range(0, top + 1, PACK_TEXTS_BATCH):
+        conn.execute(PACK_TEXTS_SQL, (low, low + PACK_TEXTS_BATCH))
+
+
+# A migration is an SQL script (statements end a line with ";"), or a function that runs
+# inside the migration's transaction.
+Migration = str | Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[Migration] = [
     V1,
     V2,
     JOURNAL,
@@ -373,6 +404,7 @@ MIGRATIONS: list[str] = [
     V_SYNC,
     LABEL_COUNTS,
     V_FTS_PREFIX,
+    pack_texts,
 ]
 LATEST = len(MIGRATIONS)
 
@@ -396,30 +428,38 @@ def migrate(conn: sqlite3.Connection, upto: int = LATEST) -> int:
     # The search index migration recomputes the texts the index holds.
     conn.create_function("newstui_index_summary", 3, _index_summary, deterministic=True)
     conn.create_function("newstui_index_body", 3, _index_body, deterministic=True)
+    # The texts migration compresses existing texts with the code that compresses new ones.
+    conn.create_function("newstui_pack", 1, pack_sql, deterministic=True)
     for target in range(current + 1, upto + 1):
         script = MIGRATIONS[target - 1]
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _statements(script):
-                conn.execute(statement)
+            if callable(script):
+                script(conn)
+            else:
+                for statement in _statements(script):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {target}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+    if current and upto > current:
+        # A migration that rewrote much of the library left a log as big: give it back.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return version(conn)
 
 
 @lru_cache(maxsize=1)  # the two functions are called one after the other on one row
-def _index_texts(summary: str, content: str, content_type: str) -> tuple[str, str]:
-    return index_texts(summary, content, content_type)
+def _index_texts(summary: str | bytes, content: str | bytes, content_type: str) -> tuple[str, str]:
+    return index_texts(unpack(summary), unpack(content), content_type)
 
 
-def _index_summary(summary: str, content: str, content_type: str) -> str:
+def _index_summary(summary: str | bytes, content: str | bytes, content_type: str) -> str:
     return _index_texts(summary, content, content_type)[0]
 
 
-def _index_body(summary: str, content: str, content_type: str) -> str:
+def _index_body(summary: str | bytes, content: str | bytes, content_type: str) -> str:
     return _index_texts(summary, content, content_type)[1]
 
 
