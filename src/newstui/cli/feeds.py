@@ -93,6 +93,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             report = _refresh_with_bar(lib, cfg, args)
         else:
             report = refresh(lib, cfg, args.sources, force=args.force)
+        # Without feed-server accounts there is nothing to sync: skip the sync's imports
+        # and its second opening of the library.
+        has_accounts = bool(lib.accounts())
     if interactive:
         for o in report.failed:
             warn(f"failed: {o.label}: {o.error}")
@@ -100,9 +103,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if report.errors:
         line += " (see `newstui sources`)"
     out(line)
-    from newstui.cli.sync import run_sync  # feed-server accounts are part of a refresh
+    synced = True
+    if has_accounts and not args.sources:
+        from newstui.cli.sync import run_sync  # feed-server accounts are part of a refresh
 
-    synced = args.sources or run_sync(args, [], quiet=args.quiet)
+        synced = run_sync(args, [], quiet=args.quiet)
     return EXIT_PARTIAL if report.errors or not synced else 0
 
 

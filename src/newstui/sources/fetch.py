@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
+from urllib.request import getproxies
 
 import httpx
 
@@ -85,15 +86,35 @@ class _BadEncoding(Exception):
 MAX_KEEPALIVE = 24
 
 
+def proxies_in_environment() -> bool:
+    """Whether the environment names an HTTP proxy (``http_proxy``, ``https_proxy``,
+    ``all_proxy`` in either case), as httpx would read it. ``NO_PROXY=*`` turns them off."""
+    found = getproxies()
+    if "*" in (host.strip() for host in (found.get("no") or "").split(",")):
+        return False
+    return any(found.get(scheme) for scheme in ("http", "https", "all"))
+
+
 def make_client(
-    limits: FetchLimits, max_connections: int = 256, *, verify: ssl.SSLContext | bool = True
+    limits: FetchLimits,
+    max_connections: int = 256,
+    *,
+    verify: ssl.SSLContext | bool = True,
+    env_proxies: bool | None = None,
 ) -> httpx.AsyncClient:
     """One client for many fetches: a pool, no automatic redirects or decoding.
 
     ``verify`` may be one SSL context shared by many clients (building one per client
-    costs milliseconds: it loads the CA bundle)."""
+    costs milliseconds: it loads the CA bundle). ``env_proxies`` is what
+    ``proxies_in_environment()`` said, for callers that make many clients (None: ask it
+    now). httpx reads the environment for every client it makes (proxies, and the CA
+    files when it builds its own SSL context), which was half of making one; with a
+    context given and no proxy set there is nothing in the environment left for it to use."""
+    if env_proxies is None:
+        env_proxies = proxies_in_environment()
     return httpx.AsyncClient(
         verify=verify,
+        trust_env=env_proxies or not isinstance(verify, ssl.SSLContext),
         limits=httpx.Limits(
             max_connections=max_connections,
             max_keepalive_connections=min(max_connections, MAX_KEEPALIVE),

@@ -37,7 +37,14 @@ from newstui.query import Compiled, compile_query
 from newstui.source_settings import format_interval
 from newstui.sources.dates import parse_date
 from newstui.sources.feedparse import ParsedFeed
-from newstui.sources.fetch import FetchLimits, FetchResult, fetch, is_http, make_client
+from newstui.sources.fetch import (
+    FetchLimits,
+    FetchResult,
+    fetch,
+    is_http,
+    make_client,
+    proxies_in_environment,
+)
 from newstui.store.articles import PreparedRow
 from newstui.store.library import Library
 from newstui.store.retention import cutoff
@@ -404,6 +411,7 @@ class _Engine:
             global_limit = asyncio.Semaphore(self.in_flight)
             hosts: dict[str, tuple[asyncio.Semaphore, httpx.AsyncClient]] = {}
             shared_tls: list[ssl.SSLContext] = []
+            env_proxies = proxies_in_environment()  # read once, not once per client
             # One small pool per host rather than one pool of hundreds of connections:
             # httpcore scans every pooled connection whenever a request starts or ends,
             # so a single 256-connection pool spent more CPU on bookkeeping than on the
@@ -415,7 +423,9 @@ class _Engine:
                     if slot is None:
                         if not shared_tls:
                             shared_tls.append(httpx.create_ssl_context())
-                        client = make_client(self.limits, self.per_host, verify=shared_tls[0])
+                        client = make_client(
+                            self.limits, self.per_host, verify=shared_tls[0], env_proxies=env_proxies
+                        )
                         clients.push_async_callback(client.aclose)
                         slot = hosts[key] = (asyncio.Semaphore(self.per_host), client)
                     return slot
