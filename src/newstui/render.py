@@ -80,7 +80,8 @@ def _converter(base_url: str) -> MarkdownConverter:
                 # in a paragraph would become a link, and a "[" in a link's text would
                 # end it early (markdownify escapes them only with all of escape_misc).
                 text = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-                return str(super().escape(text, parent_tags))
+                # (markdownify's stubs leave out ``escape``, which its converter has.)
+                return str(super().escape(text, parent_tags))  # type: ignore[misc]
 
             def _url(self, href: object) -> str:
                 if not href or not isinstance(href, str):
