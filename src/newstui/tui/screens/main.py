@@ -34,9 +34,6 @@ from newstui.tui.widgets.list_header import ListHeader
 from newstui.tui.widgets.search_bar import SearchBar
 
 NARROW = 120
-# Seconds the UI thread may spend reading a new query's first rows itself (a keystroke in
-# the search box, a filter chosen); a slower query is cut short and goes to a worker.
-SEARCH_BUDGET = 0.04
 TINY = 80
 
 
@@ -335,17 +332,13 @@ class MainScreen(Screen[None]):
             words = f"{words}: {describe(self.search)}"
         return words
 
-    def reload_list(self, *, keep: bool = False, save: bool = True, budget: float = 0.0) -> None:
-        """Run the list's query again; with a ``budget`` (seconds) its first rows are read
-        on the spot when that quick, so they land in the same frame as what changed."""
+    def reload_list(self, *, keep: bool = False, save: bool = True) -> None:
         header = self.query_one(ListHeader)
         header.description = self.describe_filter()
         header.sort = self.sort
         articles = self.query_one(ArticleList)
         if keep:
             articles.reload()
-        elif budget:
-            articles.load_now(self.current_query, self.sort, budget=budget)
         else:
             articles.load(self.current_query, self.sort)
         if save:
@@ -354,7 +347,7 @@ class MainScreen(Screen[None]):
     @on(FilterPane.Changed)
     def filter_changed(self, event: FilterPane.Changed) -> None:
         self.filter = event.filter
-        self.reload_list(budget=SEARCH_BUDGET)
+        self.reload_list()
 
     @on(FilterPane.SettingsRequested)
     def source_settings_requested(self, event: FilterPane.SettingsRequested) -> None:
@@ -392,11 +385,7 @@ class MainScreen(Screen[None]):
     @on(SearchBar.Search)
     def search_changed(self, event: SearchBar.Search) -> None:
         self.search = event.text
-        # Saved on quit, not on every keystroke. The first rows of a quick query are read
-        # before the next repaint: the keystroke, the rows and the count then reach the
-        # screen in one frame rather than three (a worker's rows, then its count, each wait
-        # for a frame of their own).
-        self.reload_list(save=False, budget=SEARCH_BUDGET)
+        self.reload_list(save=False)  # saved on quit, not on every keystroke
 
     @on(SearchBar.Leave)
     def search_left(self, event: SearchBar.Leave) -> None:
