@@ -355,7 +355,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.post_message(self.Loaded(self.list_query.text, count, True))
 
     def _set_count(self, count: int) -> None:
-        self.count = count
+        old, self.count = self.count, count
         size = Size(0, count * LINES)
         # Assigning ``virtual_size`` lays the whole screen out again and repaints every
         # pane (10-40 ms), twice per search typed (the first rows, then the exact count).
@@ -365,7 +365,12 @@ class ArticleList(ScrollView, can_focus=True):
         self._scroll_update(size)
         if self.scroll_y > self.max_scroll_y:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
-        self.refresh()
+        # Only rows between the old and the new count change (blank or "…"): an exact
+        # count that lands below the screen repaints nothing (new rows repaint in
+        # ``_query_loaded``).
+        first = int(self.scroll_offset.y) // LINES
+        if min(old, count) <= first + self.rows_per_screen and max(old, count) > first:
+            self.refresh()
         if self.cursor >= count:
             self.cursor = max(0, count - 1)
 
