@@ -181,3 +181,20 @@ async def test_the_started_reader_is_frozen_out_of_full_collections(
             assert app.screen.query_one(ArticleList).count == 5
     finally:
         gc.unfreeze()  # the rest of the test run collects as usual
+
+
+async def test_a_slash_typed_over_a_selection_in_the_search_box_replaces_it(long_paths: Paths) -> None:
+    """The search key "/" typed in the search box is like any character there,
+    so it replaces selected text rather than being inserted beside it."""
+    app = make_app(long_paths)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"walrus")
+        await settle(pilot)
+        search = app.screen.query_one(SearchBar)
+        search.select_all()
+        await pilot.press("slash")
+        await settle(pilot)
+        assert search.value == "/"
+        await pilot.press("x", "slash")  # nothing selected: typed at the cursor
+        assert search.value == "/x/"

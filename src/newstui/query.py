@@ -24,6 +24,7 @@ from newstui.errors import QueryError
 
 MIN_PREFIX = 3
 # A full-text term's condition (the store recognises it to plan date-sorted searches).
+UNREAD = "a.read = 0"  # what ``is:unread`` compiles to (the kept counts answer it)
 FTS_MEMBER = "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
 FIELDS = ("tag", "category", "source", "author", "is", "before", "after", "note", "account")
 STATES = ("unread", "read", "bookmarked", "duplicate")
@@ -244,7 +245,7 @@ def _term_sql(term: _Term, out: Compiled) -> str:
     if f == "is":
         state = v.lower()
         if state == "unread":
-            return "a.read = 0"
+            return UNREAD
         if state == "read":
             return "a.read = 1"
         if state in ("bookmarked", "bookmark", "saved"):

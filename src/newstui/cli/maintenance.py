@@ -45,15 +45,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_compact(args: argparse.Namespace) -> int:
-    from newstui.store.doctor import compact
+    from newstui.store.doctor import compact, megabytes
 
     with library(args) as lib:
         done = compact(lib)
         out(f"library: {lib.path}")
-        saved = _mb(done.before - done.after)
-        out(f"compacted: {_mb(done.before)} before, {_mb(done.after)} now ({saved} given back)")
+        saved = megabytes(done.before - done.after)
+        out(f"compacted: {megabytes(done.before)} before, {megabytes(done.after)} now ({saved} given back)")
     return 0
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1_000_000:,.1f} MB"

@@ -15,7 +15,7 @@ import itertools
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +33,6 @@ from newstui.sources.fileload import (
     TEXT_EXT,
     Loaded,
     load_chunk,
-    load_file,
 )
 from newstui.store.articles import PreparedRow
 from newstui.store.library import Library
@@ -50,7 +49,6 @@ __all__ = [
     "ImportReport",
     "Importer",
     "import_paths",
-    "walk",
 ]
 
 BATCH = 1000
@@ -116,15 +114,6 @@ def _by_reason(skipped: list[tuple[str, str]]) -> dict[str, tuple[int, str]]:
     return groups
 
 
-def walk(paths: Iterable[str | Path], report: ImportReport) -> Iterator[Path]:
-    """Every file under ``paths`` (sorted, hidden entries left out); missing paths reported."""
-    for item in _walk(paths):
-        if isinstance(item, _Missing):
-            report.skipped.append((str(item), "no such file or folder"))
-        else:
-            yield item
-
-
 def _walk(paths: Iterable[str | Path]) -> Iterator[Path | _Missing]:
     for raw in paths:
         path = Path(raw).expanduser()
@@ -165,10 +154,13 @@ class Importer:
     def run(self, paths: Iterable[str | Path]) -> ImportReport:
         before = len(self.report.skipped)
         loads = self._loads(_walk(paths))
-        first = next(loads, None)
-        while first is not None:
-            with self.lib.bulk_write():
-                first = self._group(first, loads)
+        try:
+            first = next(loads, None)
+            while first is not None:
+                with self.lib.bulk_write():
+                    first = self._group(first, loads)
+        finally:
+            loads.close()  # a failed import stops its worker processes now, not at exit
         if self.on_skip:
             for p, r in self.report.skipped[before:]:
                 if r == "no such file or folder":
@@ -209,7 +201,9 @@ class Importer:
             self.skip(str(item), str(exc))
 
     # ------------------------------------------------------------ reading the files
-    def _loads(self, items: Iterable[Path | _Missing]) -> Iterator[tuple[Path | _Missing, Loaded]]:
+    def _loads(
+        self, items: Iterable[Path | _Missing]
+    ) -> Generator[tuple[Path | _Missing, Loaded], None, None]:
         """Each walked item with what reading it gave, in walk order: read here for a few
         files, in worker processes for many."""
         it = iter(items)
@@ -223,7 +217,7 @@ class Importer:
 
     def _pooled(
         self, items: Iterator[Path | _Missing], workers: int
-    ) -> Iterator[tuple[Path | _Missing, Loaded]]:
+    ) -> Generator[tuple[Path | _Missing, Loaded], None, None]:
         from newstui.sources.workers import process_pool
 
         pool = process_pool(workers, ["newstui.sources.fileload"])
@@ -240,10 +234,6 @@ class Importer:
             pool.shutdown(wait=True, cancel_futures=True)
 
     # ------------------------------------------------------------ writing them
-    def import_file(self, path: Path) -> None:
-        """Read one file and store what it holds (raises SkipFile when it is not imported)."""
-        self.store(path, load_file(path))
-
     def store(self, path: Path, loaded: Loaded) -> None:
         """Store what reading ``path`` gave: an OPML list's sources, a feed file's source
         and articles, or a local article (written with others of its folder, in batches)."""
@@ -265,7 +255,7 @@ class Importer:
 
     def flush(self) -> None:
         for sid, loads in self._pending.items():
-            self.report_upsert(sid, (), "", rows=[x.row for x in loads if x.row is not None])
+            self.report_upsert(sid, "", [x.row for x in loads if x.row is not None])
             self._restore_bookmarks(sid, [x.restore for x in loads if x.restore is not None])
         self._pending.clear()
         self._pending_count = 0
@@ -285,13 +275,10 @@ class Importer:
             if item.bookmarked:
                 self.lib.bookmark(aid, item.note or None, created=item.bookmarked_at)
 
-    def report_upsert(
-        self, sid: int, items: Iterable[ArticleIn], url: str, *, rows: list[PreparedRow] | None = None
-    ) -> None:
-        if rows:
-            self._group_articles += len(rows)
-            self._group_text += sum(len(r.title) + len(r.summary_text) + len(r.body) for r in rows)
-        res = self.lib.upsert_articles(sid, items, source_url=url, rows=rows)
+    def report_upsert(self, sid: int, url: str, rows: list[PreparedRow]) -> None:
+        self._group_articles += len(rows)
+        self._group_text += sum(len(r.title) + len(r.summary_text) + len(r.body) for r in rows)
+        res = self.lib.upsert_articles(sid, (), source_url=url, rows=rows)
         self.report.imported += res.new
         self.report.updated += res.updated
         self.report.unchanged += res.unchanged
@@ -311,7 +298,7 @@ class Importer:
             last_error=loaded.problem,
             last_error_at=None,
         )
-        self.report_upsert(src.id, (), url, rows=loaded.rows)
+        self.report_upsert(src.id, url, loaded.rows)
 
     def _import_opml(self, path: Path, data: bytes) -> None:
         from newstui.sources.opml import OpmlError, read_opml

@@ -14,7 +14,7 @@ from newstui.canonical import story_keys
 from newstui.errors import NotFound
 from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
 from newstui.plaintext import index_texts
-from newstui.query import FTS_MEMBER, Compiled, compile_query
+from newstui.query import FTS_MEMBER, UNREAD, Compiled, compile_query
 from newstui.render import iso
 from newstui.store import records
 from newstui.store.connection import (
@@ -25,7 +25,7 @@ from newstui.store.connection import (
     fold_name,
     library_error,
 )
-from newstui.store.counts import KEPT_TOTAL, UNREAD
+from newstui.store.counts import KEPT_TOTAL
 from newstui.store.journal import record
 from newstui.store.matches import MATCHED, MatchTable
 from newstui.store.packing import pack, unpack
@@ -640,10 +640,11 @@ class ArticleStore(Connection):
         with self._lock:  # only the ids: no row objects for the order alone
             order = [r[0] for r in self._list_rows(self.compiled(query), sort, limit, 0, False, ID_SELECT)]
         names = records.Names()  # each distinct set of labels made JSON once per listing
+        with self._lock:
+            records.prepare(self.conn)
         for i in range(0, len(order), records.CHUNK):
             with self._lock:
                 try:
-                    records.prepare(self.conn)
                     lines = list(records.record_lines(self.conn, order[i : i + records.CHUNK], names))
                 except sqlite3.Error as exc:
                     raise library_error(exc) from exc

@@ -22,7 +22,6 @@ _READY = "SELECT 1 FROM label_counts WHERE kind = 'all' AND id = 0"
 # The library's (articles, unread) as kept; no row while the counts were never filled
 # (reading it never fills them: a first paint must not wait for that).
 KEPT_TOTAL = "SELECT total, unread FROM label_counts WHERE kind = 'all' AND id = 0"
-UNREAD = "a.read = 0"  # what ``is:unread`` compiles to (newstui.query)
 
 # The copies of a story (``store.stories``) that carry a label their primary carries too:
 # a story found more than once counts once under that label, as the lists show it. CROSS

@@ -100,7 +100,7 @@ class DoctorReport:
         else:
             out.append("search index: ok")
         if self.unused is not None and self.size:
-            line = f"space: {_mb(self.unused)} of {_mb(self.size)} unused"
+            line = f"space: {megabytes(self.unused)} of {megabytes(self.size)} unused"
             if self.unused * WORTH_COMPACTING > self.size:
                 line += "; `newstui compact` gives it back"
             out.append(line)
@@ -117,7 +117,8 @@ class DoctorReport:
 WORTH_COMPACTING = 5  # compacting is suggested when more than 1/5 of the file is unused
 
 
-def _mb(n: int) -> str:
+def megabytes(n: int) -> str:
+    """A size in bytes as the reports print it ("12.3 MB")."""
     return f"{n / 1_000_000:,.1f} MB"
 
 

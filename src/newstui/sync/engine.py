@@ -36,7 +36,7 @@ from newstui.store.articles import PreparedRow
 from newstui.store.library import Library
 from newstui.sync.backend import Backend, Item, Rejected, Subscription, SyncError
 from newstui.sync.credentials import Credentials
-from newstui.sync.greader import ITEM_PREFIX, GReader
+from newstui.sync.greader import ITEM_PREFIX, GReader, item_number
 from newstui.sync.pages import PagePool, PreparedPage, prepare_items
 from newstui.sync.walk import PAGE, PageWalk
 from newstui.textsafe import clean_line
@@ -385,19 +385,20 @@ class Sync:
             host=clean_line(self.acc.url, 200),
             now=self.now,
         )
-        newest = await walk.run(since, known)
+        # Never backwards: pages may hold only items crawled before ``known`` (a purged
+        # newest item, or a server that ignores ``ot``).
+        newest = max(known or 0.0, await walk.run(since, known))
         if newest:
             self.lib.update_account(self.acc.id, cursor=newest)
 
     def _local(self) -> dict[int, tuple[int, bool, bool]]:
         """server item id -> (article id, read, bookmarked) for the account's articles."""
         out: dict[int, tuple[int, bool, bool]] = {}
-        skip = len(ITEM_PREFIX)
         for aid, key, read, bm in self.lib.account_articles(self.acc.id):
             # Keys are written as long_id() makes them: the prefix and 16 hex digits.
             if key.startswith(ITEM_PREFIX):
                 try:
-                    out[int(key[skip:], 16)] = (aid, read, bm)
+                    out[item_number(key)] = (aid, read, bm)
                 except ValueError:
                     continue
         return out

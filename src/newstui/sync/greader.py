@@ -143,13 +143,13 @@ class GReader:
                 f"{self._host()}: response larger than {self.limits.max_bytes} bytes (refused)"
             ) from None
         except httpx.ConnectError as exc:
-            raise SyncError(f"{self._host()}: cannot connect ({_reason(exc)})") from None
+            raise SyncError(f"{self._host()}: cannot connect ({error_reason(exc)})") from None
         except httpx.TimeoutException:
             raise SyncError(f"{self._host()}: timed out") from None
         except httpx.HTTPError as exc:
-            raise SyncError(f"{self._host()}: broken response ({_reason(exc)})") from None
+            raise SyncError(f"{self._host()}: broken response ({error_reason(exc)})") from None
         except (zlib.error, ValueError, OSError) as exc:
-            raise SyncError(f"{self._host()}: broken response ({_reason(exc)})") from None
+            raise SyncError(f"{self._host()}: broken response ({error_reason(exc)})") from None
         return response.status_code, {k.lower(): v for k, v in response.headers.items()}, body
 
     def _host(self) -> str:
@@ -545,5 +545,6 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def _reason(exc: BaseException) -> str:
+def error_reason(exc: BaseException) -> str:
+    """An exception as one clean line of at most 300 characters (for a sync error)."""
     return clean_line(" ".join(str(exc).split()) or type(exc).__name__, 300)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from newstui.models import ArticleIn
 from newstui.store.articles import PreparedRow, prepare_row
 from newstui.sync.backend import Item, Page, SyncError
-from newstui.sync.greader import long_id
+from newstui.sync.greader import error_reason, long_id
 
 PageParser = Callable[[bytes], Page]
 
@@ -71,7 +71,7 @@ def prepare_page(parse: PageParser, body: bytes, now: float) -> PreparedPage | s
     except SyncError as exc:
         return str(exc)
     except Exception as exc:  # a worker must answer, not die: the sync reports this
-        return f"cannot read a page of items: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+        return f"cannot read a page of items: {type(exc).__name__}: {error_reason(exc)}"
     return prepare_items(page.items, now, page.continuation)
 
 

@@ -374,7 +374,11 @@ class MainScreen(Screen[None]):
     def action_search(self) -> None:
         search = self.query_one(SearchBar)
         if search.has_focus:
-            search.insert_text_at_cursor("/")
+            # "/" typed in the box: as Input types any character (over a selection too).
+            if search.selection.is_empty:
+                search.insert_text_at_cursor("/")
+            else:
+                search.replace("/", *search.selection)
             return
         search.add_class("-open")
         self.reading = False

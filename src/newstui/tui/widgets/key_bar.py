@@ -135,4 +135,6 @@ class KeyBar(Widget, can_focus=False):
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         spot = self._spot_at(event.x)
-        self.tooltip = spot.tooltip if spot else None
+        tip = spot.tooltip if spot else None
+        if tip != self.tooltip:  # each assignment restarts the tooltip's timer
+            self.tooltip = tip
