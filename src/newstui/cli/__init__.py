@@ -62,6 +62,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 # import of `logging` costs more than a quick `list` on a large library spends listing).
 _NO_LOG_UNLESS_FAILING = frozenset({"list", "show", "sources", "help-query"})
 _DATA_DIR = "--data-dir"
+# Commands that open the reader.
+_READER = frozenset({"tui", "demo"})
 
 
 class _Parser(QueryAwareParser):
@@ -109,7 +111,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
-    args = build_parser(command_word(words)).parse_args(words)
+    command = command_word(words)
+    if command in _READER:
+        from newstui.tui.heap import hold_collector
+
+        hold_collector()  # for the reader's start: newstui/tui/heap.py
+    args = build_parser(command).parse_args(words)
     logs = args.command not in _NO_LOG_UNLESS_FAILING
     log_path = _setup_logging(args) if logs else None
     func = getattr(args, "func", None)

@@ -9,7 +9,6 @@ keymap; the footer, the help screen and the command palette all show the keys in
 
 from __future__ import annotations
 
-import gc
 from functools import partial
 
 from textual.app import App
@@ -20,22 +19,12 @@ from newstui.config import Config
 from newstui.paths import Paths
 from newstui.tui.commands import BindingCommands
 from newstui.tui.context import ReaderContext
+from newstui.tui.heap import release, settle
 from newstui.tui.links import openable
 
 # Seconds after start when the reader has painted and warmed up (the list's first page,
-# the search index opened half a second in).
+# the search index opened half a second in): then the heap is settled (``tui/heap.py``).
 SETTLED = 1.5
-
-
-def _freeze_heap() -> None:
-    """Move what the started reader holds (Textual's widgets, the imported modules, the
-    first pages) out of the cyclic collector's sight. A full collection otherwise walks
-    all of it, a pause of 60-200 ms of CPU that lands on whatever key is being handled
-    (seen as one keystroke in a dozen taking five times the others); afterwards it walks
-    only what was made since. (Not preceded by a collection of its own: that would be
-    the same pause. Frozen objects whose count of references drops to zero are still
-    freed; only cycles among them are kept.)"""
-    gc.freeze()
 
 
 class NewstuiApp(App[None]):
@@ -74,7 +63,7 @@ class NewstuiApp(App[None]):
             self.call_after_refresh(self.run_action, "screen.refresh_all")
         if cfg.refresh_minutes > 0:
             self.set_interval(cfg.refresh_minutes * 60, partial(self.run_action, "screen.refresh_all"))
-        self.set_timer(SETTLED, _freeze_heap)
+        self.set_timer(SETTLED, settle)
 
     def _theme_changed(self, theme: object) -> None:
         self.ctx.state.theme = self.theme
@@ -146,6 +135,9 @@ def help_sections() -> list[tuple[str, list]]:
 def run_app(paths: Paths, config: Config | None = None) -> int:
     from newstui.tui.widgets.article_image import prepare_terminal
 
-    prepare_terminal((config or Config()).images)  # before Textual owns the terminal
-    NewstuiApp(paths, config).run()
+    try:
+        prepare_terminal((config or Config()).images)  # before Textual owns the terminal
+        NewstuiApp(paths, config).run()
+    finally:
+        release()
     return 0
