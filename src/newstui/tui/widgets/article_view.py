@@ -106,6 +106,8 @@ class ArticleView(VerticalScroll, can_focus=True):
         self._pictures: list[ImageRef] = []
 
     def compose(self) -> ComposeResult:
+        # Only the empty view's words: the article's widgets are mounted when the first
+        # article opens (``_article_widgets``), so the first paint composes one widget here.
         yield Static(
             Content.assemble(
                 ("No article open.\n\n", "bold"),
@@ -114,16 +116,26 @@ class ArticleView(VerticalScroll, can_focus=True):
             ),
             id="article-empty",
         )
-        yield Static(id="article-title", classes="-hidden", markup=False)
-        yield Static(id="article-meta", classes="-hidden", markup=False)
-        yield Static(id="article-also", classes="-hidden", markup=False)
-        yield Static(id="article-labels", classes="-hidden", markup=False)
-        yield Static(id="article-status", classes="-hidden", markup=False)
-        yield Vertical(id="article-more")
-        yield LinkLine(id="article-link", classes="-hidden", markup=False)
+
+    async def _article_widgets(self) -> None:
+        """Mount the widgets an article is shown in, once, after the empty view's words."""
+        if self.query("#article-title"):
+            return
+        await self.mount_all(
+            [
+                Static(id="article-title", classes="-hidden", markup=False),
+                Static(id="article-meta", classes="-hidden", markup=False),
+                Static(id="article-also", classes="-hidden", markup=False),
+                Static(id="article-labels", classes="-hidden", markup=False),
+                Static(id="article-status", classes="-hidden", markup=False),
+                Vertical(id="article-more"),
+                LinkLine(id="article-link", classes="-hidden", markup=False),
+            ]
+        )
 
     async def show(self, article: Article, body: str, meta: str) -> None:
         """Show ``article`` with its Markdown ``body`` and ``meta`` line."""
+        await self._article_widgets()
         self.article = article
         self._pictures = []
         self.query_one("#article-empty").set_class(True, "-hidden")
