@@ -141,10 +141,13 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         with Horizontal(id="panes"):
-            yield FilterPane(self.ctx.reader, self.ctx.config.saved_searches, id="filters")
+            # The filter pane's place: its tree is mounted right after the first paint
+            # (``_mount_rest``), and so is the search box unless a saved search shows it.
+            yield Vertical(id="filters")
             with Vertical(id="list-pane"):
                 yield ListHeader(id="list-header")
-                yield SearchBar(id="search")
+                if self.search:
+                    yield SearchBar(id="search")
                 yield ArticleList(
                     self.ctx.list_reader, collapse=self.ctx.config.collapse_duplicates, id="articles"
                 )
@@ -164,6 +167,20 @@ class MainScreen(Screen[None]):
     @property
     def filter_pane(self) -> FilterPane:
         return self.query_one(FilterPane)
+
+    def _filter_pane(self) -> FilterPane | None:
+        """The filter pane, or None in the moment before it is mounted."""
+        found = self.query(FilterPane)
+        return found.first() if found else None
+
+    def _search_bar(self) -> SearchBar:
+        """The search box (mounted now if the first paint has not been followed yet)."""
+        found = self.query(SearchBar)
+        if found:
+            return found.first()
+        search = SearchBar(id="search")
+        self.query_one("#list-pane").mount(search, after=self.query_one(ListHeader))
+        return search
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """Notify from any thread; the message may hold untrusted text: never markup."""
@@ -249,8 +266,8 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         state = self.ctx.state
-        search = self.query_one(SearchBar)
         if self.search:
+            search = self.query_one(SearchBar)
             search.value = self.search
             search.add_class("-open")
         header = self.query_one(ListHeader)
@@ -259,9 +276,19 @@ class MainScreen(Screen[None]):
         articles = self.query_one(ArticleList)
         articles.load_now(self.current_query, self.sort, keep_id=state.selected_id, anchor=state.cursor)
         articles.focus()
-        self.query_one(FilterPane).select_query(self.filter.query)
         self.set_timer(0.5, articles.warm_search)
         self._apply_width(self.app.size.width)
+        self.call_after_refresh(self._mount_rest)
+
+    async def _mount_rest(self) -> None:
+        """What the first paint does without: the filter tree (the Tree widget and its
+        styles cost about a twentieth of the start) and the hidden search box."""
+        self._search_bar()
+        pane = FilterPane(self.ctx.reader, self.ctx.config.saved_searches)
+        await self.query_one("#filters").mount(pane)
+        pane.select_query(self.filter.query)
+        if not self.show_filters and pane.has_focus:
+            self.query_one(ArticleList).focus()
 
     # ------------------------------------------------------------------ layout
     def on_resize(self, event: events.Resize) -> None:
@@ -282,19 +309,22 @@ class MainScreen(Screen[None]):
 
     def watch_show_filters(self, show: bool) -> None:
         self.set_class(not show, "-no-filters")
-        if not show and self.query_one(FilterPane).has_focus:
+        pane = self._filter_pane()
+        if not show and pane is not None and pane.has_focus:
             self.query_one(ArticleList).focus()
 
     def action_toggle_filters(self) -> None:
         self.show_filters = not self.show_filters
-        if self.show_filters:
-            self.query_one(FilterPane).focus()
+        pane = self._filter_pane()
+        if self.show_filters and pane is not None:
+            pane.focus()
 
     def _visible_panes(self) -> list:
         panes: list = []
-        if self.show_filters and not self.reading:
-            panes.append(self.query_one(FilterPane))
-        search = self.query_one(SearchBar)
+        pane = self._filter_pane()
+        if self.show_filters and not self.reading and pane is not None:
+            panes.append(pane)
+        search = self._search_bar()
         if search.has_class("-open") and not self.reading:
             panes.append(search)
         if not self.reading:
@@ -317,7 +347,7 @@ class MainScreen(Screen[None]):
             self.reading = False
             self.query_one(ArticleList).focus()
         elif self.search:
-            self.query_one(SearchBar).action_clear_search()
+            self._search_bar().action_clear_search()
         elif self.query_one(ArticleView).has_focus_within:
             self.query_one(ArticleList).focus()
 
@@ -372,7 +402,7 @@ class MainScreen(Screen[None]):
         )
 
     def action_search(self) -> None:
-        search = self.query_one(SearchBar)
+        search = self._search_bar()
         if search.has_focus:
             # "/" typed in the box: as Input types any character (over a selection too).
             if search.selection.is_empty:
@@ -393,7 +423,7 @@ class MainScreen(Screen[None]):
 
     @on(SearchBar.Leave)
     def search_left(self, event: SearchBar.Leave) -> None:
-        search = self.query_one(SearchBar)
+        search = self._search_bar()
         if event.cleared or not search.value:
             search.remove_class("-open")
         self.query_one(ArticleList).focus()
@@ -451,7 +481,9 @@ class MainScreen(Screen[None]):
 
     def after_change(self, *, reload_list: bool = False) -> None:
         """After a write: recount the filter pane (and re-run the list query if asked)."""
-        self.query_one(FilterPane).reload()
+        pane = self._filter_pane()
+        if pane is not None:
+            pane.reload()
         if reload_list:
             self.reload_list(keep=True)
 

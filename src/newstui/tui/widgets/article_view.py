@@ -117,11 +117,13 @@ class ArticleView(VerticalScroll, can_focus=True):
             id="article-empty",
         )
 
-    async def _article_widgets(self) -> None:
-        """Mount the widgets an article is shown in, once, after the empty view's words."""
+    def _article_widgets(self) -> None:
+        """Mount the widgets an article is shown in, once, after the empty view's words.
+        (Not awaited: they are in the tree at once, so what ``show`` sets before its first
+        await lands in them, and a label update arriving meanwhile finds them.)"""
         if self.query("#article-title"):
             return
-        await self.mount_all(
+        self.mount_all(
             [
                 Static(id="article-title", classes="-hidden", markup=False),
                 Static(id="article-meta", classes="-hidden", markup=False),
@@ -135,7 +137,7 @@ class ArticleView(VerticalScroll, can_focus=True):
 
     async def show(self, article: Article, body: str, meta: str) -> None:
         """Show ``article`` with its Markdown ``body`` and ``meta`` line."""
-        await self._article_widgets()
+        self._article_widgets()
         self.article = article
         self._pictures = []
         self.query_one("#article-empty").set_class(True, "-hidden")
