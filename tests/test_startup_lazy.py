@@ -4,10 +4,16 @@ view's widgets when the first article opens."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from textual.widgets import Markdown, Static
 
+from newstui.models import ArticleIn
 from newstui.paths import Paths
+from newstui.store.library import Library
 from newstui.tui.screens.main import MainScreen
 from newstui.tui.state import UIState
 from newstui.tui.widgets.article_view import ArticleView
@@ -131,3 +137,47 @@ async def test_the_article_view_mounts_its_widgets_at_the_first_open(demo_paths:
         await pilot.press("escape", "j", "enter")
         await settle(pilot)
         assert len(view.children) == 9
+
+
+def test_the_first_paint_imports_no_dialogs_markdown_or_bookmark_fetching(tmp_path: Path) -> None:
+    """In a new process: what is imported when the reader has painted its first frame
+    (the dialogs, Markdown and the bookmark/full-text fetching come at first use)."""
+    data = tmp_path / "data"
+    with Library(Paths.resolve(data).library) as lib:
+        src, _ = lib.add_source("https://e.example/feed")
+        lib.upsert_articles(src.id, [ArticleIn(f"Walrus {i}", guid=f"w{i}") for i in range(5)])
+    probe = (
+        "import sys\n"
+        "from newstui.config import Config\n"
+        "from newstui.paths import Paths\n"
+        "from newstui.tui.app import NewstuiApp\n"
+        "from newstui.tui.screens.main import MainScreen\n"
+        "original = MainScreen._mount_rest\n"
+        "async def mount_rest(self):\n"
+        "    heavy = ('newstui.tui.screens.dialogs', 'textual.widgets._markdown', 'markdown_it',\n"
+        "             'newstui.core.bookmarking', 'newstui.core.fulltext', 'newstui.bookmarks.articletext')\n"
+        "    print('LOADED', [m for m in heavy if m in sys.modules], flush=True)\n"
+        "    await original(self)\n"
+        "    self.app.exit()\n"
+        "MainScreen._mount_rest = mount_rest\n"
+        f"NewstuiApp(Paths.resolve({str(data)!r}), Config(), network=False).run(headless=True)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "LOADED []" in r.stdout
+
+
+async def test_each_dialog_still_opens(demo_paths: Paths) -> None:
+    """The dialogs are imported at first use: tags, note, add feed and import each open."""
+    from newstui.tui.screens.dialogs import InputDialog
+
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        for key in ("t", "n", "a", "i"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, InputDialog), key
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, MainScreen), key

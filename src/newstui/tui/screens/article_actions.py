@@ -1,6 +1,8 @@
 """What the reader does to one article (or the current list): open, read state, bookmark,
 tags, note, link. Each action calls ``newstui.core`` in a thread worker of the screen and
-shows the result; the screen's key bindings call these methods.
+shows the result; the screen's key bindings call these methods. The core's bookmark,
+full-text and tag modules and the dialogs are imported when first used: the reader's
+first paint does without them.
 """
 
 from __future__ import annotations
@@ -8,10 +10,9 @@ from __future__ import annotations
 from functools import partial
 
 from newstui import render
-from newstui.core import bookmarking, fulltext, reading, tagging
+from newstui.core import reading
 from newstui.errors import NewstuiError
 from newstui.models import Article
-from newstui.tui.screens.dialogs import note_dialog, parse_tags, tag_dialog
 from newstui.tui.screens.host import ActionHost
 
 
@@ -139,6 +140,8 @@ class ArticleActions:
             self._run(partial(self._toggle_bookmark, aid))
 
     def _toggle_bookmark(self, article_id: int) -> None:
+        from newstui.core import bookmarking
+
         try:
             art = bookmarking.toggle_bookmark(self.ctx.library, article_id)
         except NewstuiError as exc:
@@ -156,6 +159,8 @@ class ArticleActions:
 
     def _fetch_fulltext(self, article_id: int) -> None:
         """Fetch a new bookmark's full text now (the view shows how it went)."""
+        from newstui.core import bookmarking
+
         lib = self.ctx.open_library()
         try:
             bookmarking.complete_fulltext(lib, self.ctx.config, article_id)
@@ -176,6 +181,8 @@ class ArticleActions:
         self._run(partial(self._fetch_full_text, aid), "fulltext")
 
     def _fetch_full_text(self, article_id: int) -> None:
+        from newstui.core import fulltext
+
         lib = self.ctx.open_library()
         try:
             res = fulltext.with_full_text(lib, self.ctx.config, article_id)
@@ -202,6 +209,8 @@ class ArticleActions:
             self._run(partial(self._open_tags, aid), "dialogs")
 
     def _open_tags(self, article_id: int) -> None:
+        from newstui.tui.screens.dialogs import parse_tags, tag_dialog
+
         try:
             current = self.ctx.reader.article(article_id).tag_names
             known = self.ctx.reader.tag_names()
@@ -216,6 +225,8 @@ class ArticleActions:
         self.host.on_ui(self.host.push_screen, tag_dialog(current, known), done)
 
     def _save_tags(self, article_id: int, wanted: list[str]) -> None:
+        from newstui.core import tagging
+
         try:
             tagging.set_tags(self.ctx.library, article_id, wanted)
         except NewstuiError as exc:
@@ -234,6 +245,8 @@ class ArticleActions:
             self._run(partial(self._open_note, aid), "dialogs")
 
     def _open_note(self, article_id: int) -> None:
+        from newstui.tui.screens.dialogs import note_dialog
+
         try:
             note = self.ctx.reader.article(article_id).note
         except NewstuiError as exc:
@@ -247,6 +260,8 @@ class ArticleActions:
         self.host.on_ui(self.host.push_screen, note_dialog(note), done)
 
     def _save_note(self, article_id: int, note: str) -> None:
+        from newstui.core import bookmarking
+
         try:
             bookmarking.set_note(self.ctx.library, article_id, note)
         except NewstuiError as exc:

@@ -1,7 +1,7 @@
 """What the reader does to the library as a whole: refresh feeds, add a feed, import files.
 
-Each runs ``newstui.core`` (imported when first used: the feeds engine and its HTTP client
-stay off the start-up path) in a thread worker with its own library connection (the
+Each runs ``newstui.core`` (imported when first used, as are the dialogs: the feeds engine
+and its HTTP client stay off the start-up path) in a thread worker with its own library connection (the
 refresh with its own event loop), so it never blocks the interface; the refresh's
 progress callback updates the status line.
 """
@@ -15,12 +15,6 @@ from typing import TYPE_CHECKING
 
 from newstui.errors import NewstuiError
 from newstui.models import Source
-from newstui.tui.screens.dialogs import (
-    add_feed_dialog,
-    import_dialog,
-    valid_feed_url,
-    valid_import_path,
-)
 from newstui.tui.screens.host import ActionHost
 
 if TYPE_CHECKING:
@@ -132,9 +126,13 @@ class LibraryActions:
 
     # --------------------------------------------------------------- add feed
     def add_feed(self) -> None:
+        from newstui.tui.screens.dialogs import add_feed_dialog
+
         self.host.push_screen(add_feed_dialog(self._add_feed))
 
     async def _add_feed(self, url: str) -> str | None:
+        from newstui.tui.screens.dialogs import valid_feed_url
+
         problem = valid_feed_url(url)
         if problem:
             return problem
@@ -167,9 +165,13 @@ class LibraryActions:
 
     # ----------------------------------------------------------------- import
     def import_path(self) -> None:
+        from newstui.tui.screens.dialogs import import_dialog
+
         self.host.push_screen(import_dialog(self._import))
 
     async def _import(self, text: str) -> str | None:
+        from newstui.tui.screens.dialogs import valid_import_path
+
         problem = valid_import_path(text)
         if problem:
             return problem
