@@ -437,7 +437,7 @@ class ArticleList(ScrollView, can_focus=True):
             self.refresh()
             return
         first = after[0]
-        changed = [i for i, (old, new) in enumerate(zip(before[1], after[1])) if old != new]
+        changed = [i for i, (old, new) in enumerate(zip(before[1], after[1], strict=True)) if old != new]
         for i in changed:
             self.refresh_lines((first + i) * LINES, LINES)
 
