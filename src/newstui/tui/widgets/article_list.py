@@ -188,20 +188,31 @@ class ArticleList(ScrollView, can_focus=True):
     def load(self, text: str, sort: str = "date", *, keep_id: int | None = None, anchor: int = 0) -> None:
         """Show the articles matching ``text``; keep ``keep_id`` selected if it is near
         ``anchor`` in the new order, else put the cursor at ``anchor`` (clamped)."""
+        query = self._new_query(text, sort)
+        if query is not None:
+            self._send(query, keep_id, anchor)
+
+    def _new_query(self, text: str, sort: str) -> ListQuery | None:
+        """``text`` compiled (None, and the failure told, when it does not compile); the
+        last query's workers are stale from here on: their results are dropped (by
+        generation) and what they still run is cut short, so the connection is free."""
         try:
             compiled = compile_query(text, collapse=self.collapse)
         except NewstuiError as exc:
             self._tell_screen(self.Failed(text, str(exc)))
-            return
+            return None
         self._generation += 1
         if self._query_running:
-            # The stale query is useless now: stop it rather than wait for it.
             self.reader.interrupt()
+        return ListQuery(text, sort, compiled)
+
+    def _send(self, query: ListQuery, keep_id: int | None, anchor: int) -> None:
+        """Read ``query``'s first rows in a worker."""
         self._query_running = True
         self._hold_paint()
         # Until this query's first rows land, the header must not show the last one's count.
-        self._tell_screen(self.Loaded(text, None, False))
-        self._run_query(self._generation, ListQuery(text, sort, compiled), keep_id, anchor)
+        self._tell_screen(self.Loaded(query.text, None, False))
+        self._run_query(self._generation, query, keep_id, anchor)
 
     def reload(self) -> None:
         """Run the current query again, keeping the selected article if it is still there."""
@@ -228,25 +239,17 @@ class ArticleList(ScrollView, can_focus=True):
         ``budget`` seconds, so the screen's first paint already shows them (the count, if
         it needs its own query, still comes from a worker). A slower query goes to the
         worker as ``load`` sends it."""
-        try:
-            compiled = compile_query(text, collapse=self.collapse)
-        except NewstuiError as exc:
-            self._tell_screen(self.Failed(text, str(exc)))
+        query = self._new_query(text, sort)
+        if query is None:
             return
-        query = ListQuery(text, sort, compiled)
-        # The last query's workers are stale from here on: their results are dropped
-        # (by generation) and what they still run is cut short, so the connection is free.
-        self._generation += 1
-        gen = self._generation
-        if self._query_running:
-            self.reader.interrupt()
         try:
             with self.reader.time_limit(budget):
                 offset, rows, count, exact = self._first_rows(query, keep_id, anchor)
         except NewstuiError:  # too slow (Interrupted) or failing: the worker says why
-            self.load(text, sort, keep_id=keep_id, anchor=anchor)
+            self._send(query, keep_id, anchor)
             return
         self._query_running = True
+        gen = self._generation
         self._query_loaded(gen, query, offset, rows, count, exact, keep_id, anchor)
         if not exact:
             self._run_count(gen, query)
