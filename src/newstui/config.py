@@ -8,7 +8,6 @@ line), so a typo never turns silently into a default.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Mapping
@@ -225,6 +224,8 @@ def _checked_table(path: Path, table: Table, entries: Mapping[str, object]) -> d
 
 def _near(word: str, choices: list[str], shape: str = "'{}'") -> str:
     """`` (did you mean 'x'?)`` for a near miss, else nothing."""
+    import difflib  # here: only a mistyped key needs it, and every command loads the config
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean {shape.format(close[0])}?)" if close else ""
 
