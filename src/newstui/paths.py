@@ -23,6 +23,8 @@ _XDG = {
 
 @dataclass(frozen=True)
 class Paths:
+    """The folders newstui keeps its files in, and the files' paths."""
+
     data_dir: Path
     config_dir: Path
     state_dir: Path

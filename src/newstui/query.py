@@ -45,6 +45,9 @@ _TOKEN = re.compile(
 
 @dataclass
 class Compiled:
+    """A query as SQL: the WHERE clause over articles ``a``, its parameters, and what
+    ranking and counting need."""
+
     where: str = "1"
     params: list[object] = field(default_factory=list)
     rank_match: str | None = None  # FTS5 expression of the positive words, for ranking
@@ -59,6 +62,8 @@ class Compiled:
 
 @dataclass
 class _Term:
+    """One term: ``word``, ``"a phrase"`` or ``field:value``, maybe negated."""
+
     negated: bool
     field: str | None
     value: str
@@ -67,17 +72,23 @@ class _Term:
 
 @dataclass
 class _Group:
+    """A parenthesised part of the query, maybe negated."""
+
     negated: bool
     node: object
 
 
 @dataclass
 class _And:
+    """Terms that must all match."""
+
     items: list[object]
 
 
 @dataclass
 class _Or:
+    """Terms of which one must match."""
+
     items: list[object]
 
 

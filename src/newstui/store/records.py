@@ -36,7 +36,6 @@ _ISO = (
     "THEN replace(datetime(a.published, 'unixepoch'), ' ', 'T') || 'Z' "
     "ELSE newstui_iso(a.published) END"
 )
-_FLAG = "CASE WHEN {} THEN 'true' ELSE 'false' END"
 # Only an article that is a copy, or a primary with copies, has other sources to name; in
 # a library with no copies at all (asked once per chunk) no article is asked.
 _IN_STORY = (
@@ -44,20 +43,28 @@ _IN_STORY = (
     "OR EXISTS (SELECT 1 FROM story_copies WHERE primary_id = a.id))"
 )
 _ANY_COPIES = "SELECT EXISTS (SELECT 1 FROM story_copies)"
+# The flags as one small number (SQLite builds no text for them; Python picks the text).
+_READ, _BOOKMARKED, _DERIVED, _IN_A_STORY = 1, 2, 4, 8
+_BITS = (
+    f"(a.read != 0) * {_READ} + (b.article_id IS NOT NULL) * {_BOOKMARKED} "
+    f"+ (a.title_derived != 0) * {_DERIVED} + {_IN_STORY} * {_IN_A_STORY}"
+)
+_FLAGS = tuple(
+    f'"read":{str(bool(bits & _READ)).lower()},"bookmarked":{str(bool(bits & _BOOKMARKED)).lower()},'
+    f'"title_derived":{str(bool(bits & _DERIVED)).lower()}'
+    for bits in range(_IN_A_STORY)
+)
 # Per article: the fields up to "published" as one object without its closing brace
 # (SQLite quotes the text; the last value is a string or null, so rtrim takes only the
 # brace), the category and tag id keys (NULL: none; a tag the source and the user both
-# gave comes twice), the flags, the id and whether it is in a story. The rows come back in
-# any order (no ORDER BY: sorting them copied every line once more); Python puts them in
-# the ids' order.
+# gave comes twice), the flags and the id. The rows come back in any order (no ORDER BY:
+# sorting them copied every line once more); Python puts them in the ids' order.
 _ROWS = (
     "SELECT rtrim(json_object('id', a.id, 'title', a.title, 'author', a.author, "
     f"'source', COALESCE({SOURCE_NAME}, ''), 'link', a.link, 'published', {_ISO}), '}}'), "
     "(SELECT group_concat(category_id) FROM article_categories WHERE article_id = a.id), "
     "(SELECT group_concat(tag_id) FROM article_tags WHERE article_id = a.id), "
-    f"'\"read\":' || {_FLAG.format('a.read')} "
-    f"|| ',\"bookmarked\":' || {_FLAG.format('b.article_id IS NOT NULL')} "
-    f"|| ',\"title_derived\":' || {_FLAG.format('a.title_derived')}, a.id, {_IN_STORY} "
+    f"{_BITS}, a.id "
     "FROM json_each(?) j JOIN articles a ON a.id = j.value "
     "LEFT JOIN sources s ON s.id = a.source_id "
     "LEFT JOIN bookmarks b ON b.article_id = a.id"
@@ -120,13 +127,14 @@ def record_lines(conn: sqlite3.Connection, ids: Sequence[int], names: Names | No
         rows = conn.execute(sql, (json.dumps(list(chunk)),)).fetchall()  # the ids as a JSON array
         _arrays(conn, "categories", {row[1] for row in rows}, categories)
         _arrays(conn, "tags", {row[2] for row in rows}, tags)
-        others = also_in(conn, [row[4] for row in rows if row[5]])
+        others = also_in(conn, [row[4] for row in rows if row[3] & _IN_A_STORY])
         by_id = {row[4]: row for row in rows}
         for aid in chunk:
             row = by_id.get(aid)
             if row is None:  # deleted since the ids were read
                 continue
-            head, cats, tagged, flags, _, _ = row
+            head, cats, tagged, bits, _ = row
             found = others.get(aid)
             also = "[]" if found is None else _dumps(found)
+            flags = _FLAGS[bits & ~_IN_A_STORY]
             yield f'{head},"categories":{categories[cats]},"tags":{tags[tagged]},{flags},"also_in":{also}}}'
