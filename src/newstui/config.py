@@ -13,15 +13,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from newstui.errors import NewstuiError
 
 Scalar = bool | int | float | str
 
 
-@dataclass(frozen=True)
-class Setting:
+# The descriptions of the settings are named tuples rather than frozen dataclasses: every
+# command loads this module, and a frozen dataclass compiles six methods when it is made.
+class Setting(NamedTuple):
     """One scalar setting: where it lives in the file and what it accepts."""
 
     table: str  # the TOML table it belongs in: "feeds", "ui" or "images"
@@ -38,8 +39,7 @@ class Setting:
         return f"{self.table}.{self.key}"
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     """A table of user-named entries whose values are all strings (``[tag]``, ``[keys]``)."""
 
     key: str

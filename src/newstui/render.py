@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urljoin
 
 from newstui.fulltext_status import status_line
@@ -261,9 +260,10 @@ def _unescape_md(md: str) -> str:
 MAX_IMAGES = 40  # pictures shown per article; later ones stay links
 
 
-@dataclass(frozen=True)
-class ImageRef:
-    """One picture of an article: where to get it and its text (plain, untrusted)."""
+class ImageRef(NamedTuple):
+    """One picture of an article: where to get it and its text (plain, untrusted). (A named
+    tuple: this module is loaded by every listing, and a frozen dataclass compiles six
+    methods when it is defined.)"""
 
     url: str
     alt: str = ""
