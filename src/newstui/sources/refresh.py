@@ -590,16 +590,20 @@ class _Engine:
                     done.set_result(result)
 
     def _store_many(self, jobs: list[tuple]) -> list[object]:
+        """Store a group of feeds in one bulk write (``Library.bulk_write``): the search
+        index takes the group's rows together at the end, as one segment, where a write
+        per feed made FTS5 write a segment per feed (and merge them later)."""
         if len(jobs) > 1:
             try:
-                with self.lib.write():
+                with self.lib.bulk_write():
                     return [self._store(*job) for job in jobs]
             except Exception:  # noqa: BLE001 - one bad feed must not sink the others
                 pass  # rolled back whole: store them one by one below
         results: list[object] = []
         for job in jobs:
             try:
-                results.append(self._store(*job))
+                with self.lib.bulk_write():
+                    results.append(self._store(*job))
             except Exception as exc:  # noqa: BLE001 - recorded on that feed's source
                 results.append(exc)
         return results
@@ -613,10 +617,11 @@ class _Engine:
         ignore: Compiled | None = None,
         fulltext: bool = False,
     ) -> object:
-        with self.lib.write():  # the articles, the ignore rule and the source: all or nothing
+        with self.lib.write() as c:  # the articles, the ignore rule and the source: all or nothing
             result = self.lib.upsert_articles(source_id, (), source_url=url, rows=rows)
             ignored = 0
             if ignore is not None and result.new_ids:
+                self.lib.run_last(c)  # the rule may search, and dropping unindexes
                 # Judged on the rows just written (tags, categories and the search index
                 # included), inside the same transaction: a match is never committed.
                 dropped = set(self.lib.drop_articles(ignore, result.new_ids))
