@@ -198,3 +198,73 @@ async def test_a_slash_typed_over_a_selection_in_the_search_box_replaces_it(long
         assert search.value == "/"
         await pilot.press("x", "slash")  # nothing selected: typed at the cursor
         assert search.value == "/x/"
+
+
+async def test_a_keystroke_and_its_rows_show_in_one_frame(
+    long_paths: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search box's new letter is not drawn before the rows of its search: the list
+    holds the screen's paint until they land, so both go out in one frame (the rows
+    would otherwise wait for Textual's next frame slot after the letter's)."""
+    import newstui.tui.widgets.article_list as article_list
+
+    monkeypatch.setattr(article_list, "HOLD", 30.0)  # only the rows let the paint go here
+    app = make_app(long_paths)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        screen = app.screen
+        articles = screen.query_one(ArticleList)
+        search = screen.query_one(SearchBar)
+        frames: list[tuple[str, str | None]] = []
+        original = type(app)._display
+
+        def display(self: object, shown: object, update: object) -> None:
+            query = articles.list_query.text if articles.list_query else None
+            frames.append((search.value, query))
+            original(self, shown, update)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(type(app), "_display", display)
+        for key in "pelican":
+            await pilot.press(key)
+            await settle(pilot)
+        assert articles.count == 5 and search.value == "pelican"
+        assert ("pelican", "pelican") in frames
+        # Every frame that shows a letter shows that search's rows with it.
+        assert [f for f in frames if f[0] and f[0] != f[1]] == []
+
+
+async def test_a_new_search_repaints_only_the_rows_that_change(
+    long_paths: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search whose rows differ from the last one's in a few places draws those rows
+    again, not every line of the list (Textual keeps the lines it drew)."""
+    app = make_app(long_paths)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        articles = app.screen.query_one(ArticleList)
+        articles.load("pelican")
+        await settle(pilot)
+        assert articles.count == 5
+        drawn: list[int] = []
+        original = ArticleList.render_line
+
+        def render_line(self: ArticleList, y: int) -> object:
+            drawn.append(y)
+            return original(self, y)
+
+        monkeypatch.setattr(ArticleList, "render_line", render_line)
+        articles.action_cursor_down()  # the cursor moves: its old and new row only
+        await settle(pilot)
+        assert sorted(set(drawn)) == [0, 1, 2, 3]
+        articles.action_cursor_up()
+        await settle(pilot)
+        drawn.clear()
+        articles.load("pelican 4")  # the newest pelican alone: rows 1-4 become blank
+        await settle(pilot)
+        assert articles.count == 1
+        height = articles.scrollable_content_region.height
+        # Rows 1-4 change and row 0 holds the cursor; the lines below stay as drawn.
+        assert drawn and set(range(LINES, 5 * LINES)) <= set(drawn)
+        assert max(drawn) < 5 * LINES < height

@@ -8,21 +8,21 @@ line), so a typo never turns silently into a default.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from newstui.errors import NewstuiError
 
 Scalar = bool | int | float | str
 
 
-@dataclass(frozen=True)
-class Setting:
+# The descriptions of the settings are named tuples rather than frozen dataclasses: every
+# command loads this module, and a frozen dataclass compiles six methods when it is made.
+class Setting(NamedTuple):
     """One scalar setting: where it lives in the file and what it accepts."""
 
     table: str  # the TOML table it belongs in: "feeds", "ui" or "images"
@@ -39,8 +39,7 @@ class Setting:
         return f"{self.table}.{self.key}"
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     """A table of user-named entries whose values are all strings (``[tag]``, ``[keys]``)."""
 
     key: str
@@ -225,6 +224,8 @@ def _checked_table(path: Path, table: Table, entries: Mapping[str, object]) -> d
 
 def _near(word: str, choices: list[str], shape: str = "'{}'") -> str:
     """`` (did you mean 'x'?)`` for a near miss, else nothing."""
+    import difflib  # here: only a mistyped key needs it, and every command loads the config
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean {shape.format(close[0])}?)" if close else ""
 

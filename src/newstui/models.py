@@ -36,6 +36,9 @@ class ArticleIn:
 
 @dataclass
 class Source:
+    """A subscription (a feed URL or file, or a folder of local articles), its fetch state,
+    the user's settings for it and its article counts."""
+
     id: int
     url: str
     kind: str  # "feed" (a URL or a local feed file) or "folder" (local articles)
@@ -83,12 +86,16 @@ class ArticleRow:
 
 @dataclass
 class Tag:
+    """A tag on an article and who gave it: the feed ("source") or the user ("user")."""
+
     name: str
     origin: str  # "source" or "user"
 
 
 @dataclass
 class Article:
+    """One stored article in full, with its labels, bookmark, note and full-text state."""
+
     id: int
     source_id: int | None
     source: str
@@ -124,6 +131,8 @@ class Article:
 
 @dataclass
 class UpsertResult:
+    """What storing a batch of articles did: counts, and the ids of the new ones."""
+
     new: int = 0
     updated: int = 0
     unchanged: int = 0

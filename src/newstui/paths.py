@@ -6,8 +6,8 @@ platformdirs honours the XDG_* variables; ``--data-dir`` puts everything under o
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import NamedTuple
 
 APP = "newstui"
 
@@ -21,8 +21,10 @@ _XDG = {
 }
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(NamedTuple):
+    """The folders newstui keeps its files in, and the files' paths. (A named tuple: every
+    command makes one, and a frozen dataclass compiles six methods when it is defined.)"""
+
     data_dir: Path
     config_dir: Path
     state_dir: Path
@@ -65,12 +67,12 @@ class Paths:
         """Where each directory of ``resolve(data_dir)`` came from, by field name:
         ``"--data-dir"``, ``"environment (XDG_DATA_HOME)"`` or ``"default"``."""
         if data_dir is not None:
-            return {f.name: "--data-dir" for f in fields(cls)}
+            return dict.fromkeys(cls._fields, "--data-dir")
         resolved = cls.resolve()
         found: dict[str, str] = {}
-        for f in fields(cls):
-            var = _XDG[f.name]
+        for name in cls._fields:
+            var = _XDG[name]
             value = os.environ.get(var, "")
-            inside = bool(value) and getattr(resolved, f.name).is_relative_to(Path(value).absolute())
-            found[f.name] = f"environment ({var})" if inside else "default"
+            inside = bool(value) and getattr(resolved, name).is_relative_to(Path(value).absolute())
+            found[name] = f"environment ({var})" if inside else "default"
         return found

@@ -19,6 +19,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from newstui.errors import QueryError
 
@@ -45,6 +46,9 @@ _TOKEN = re.compile(
 
 @dataclass
 class Compiled:
+    """A query as SQL: the WHERE clause over articles ``a``, its parameters, and what
+    ranking and counting need."""
+
     where: str = "1"
     params: list[object] = field(default_factory=list)
     rank_match: str | None = None  # FTS5 expression of the positive words, for ranking
@@ -57,27 +61,33 @@ class Compiled:
         return self.where == "1"
 
 
-@dataclass
-class _Term:
+# The parse tree's nodes are named tuples (made once per query, never changed): cheaper to
+# define than dataclasses, and this module is loaded by every command.
+class _Term(NamedTuple):
+    """One term: ``word``, ``"a phrase"`` or ``field:value``, maybe negated."""
+
     negated: bool
     field: str | None
     value: str
     quoted: bool
 
 
-@dataclass
-class _Group:
+class _Group(NamedTuple):
+    """A parenthesised part of the query, maybe negated."""
+
     negated: bool
     node: object
 
 
-@dataclass
-class _And:
+class _And(NamedTuple):
+    """Terms that must all match."""
+
     items: list[object]
 
 
-@dataclass
-class _Or:
+class _Or(NamedTuple):
+    """Terms of which one must match."""
+
     items: list[object]
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urljoin
 
 from newstui.fulltext_status import status_line
@@ -42,24 +41,23 @@ _STRIP = [
     "frameset",
     "head",
 ]
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
-_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])(?=\s)", re.M)
-_BLANKS = re.compile(r"\n{3,}")
-_HTML_TAG = re.compile(
-    r"</?(a|abbr|area|audio|b|base|bdi|bdo|big|blink|body|br|button|canvas|center|cite|code|"
+# The patterns are kept as strings: `re` compiles each on first use and caches it, so a
+# command that never renders an article (`newstui list`) does not pay for compiling them.
+_MD_SPECIAL = r"([\\`*_{}\[\]<>#|~])"
+_LINE_START = r"(?m)^(\s*)([-+=>]|\d+[.)])(?=\s)"
+_BLANKS = r"\n{3,}"
+_HTML_TAG = (
+    r"(?i)</?(a|abbr|area|audio|b|base|bdi|bdo|big|blink|body|br|button|canvas|center|cite|code|"
     r"col|dd|del|details|dfn|dialog|div|dl|dt|em|fieldset|figcaption|figure|font|footer|form|"
     r"frame|frameset|h[1-6]|head|header|hr|html|i|img|input|ins|kbd|label|li|link|main|map|"
     r"mark|marquee|meta|meter|nav|ol|p|picture|pre|q|s|samp|section|select|small|source|span|"
     r"strike|strong|sub|summary|sup|svg|table|tbody|td|textarea|tfoot|th|thead|time|tr|track|"
-    r"tt|u|ul|var|video|wbr|math|base|body)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>",
-    re.I,
+    r"tt|u|ul|var|video|wbr|math|base|body)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>"
 )
 # Markdown links and reference definitions, so a javascript:/data:/file: target is dropped.
-_MD_LINK = re.compile(
-    r"(!?)\[([^\]\n]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
-)
-_MD_REFDEF = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)<?([^\s>]*)>?", re.M)
-_MD_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
+_MD_LINK = r"(!?)\[([^\]\n]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
+_MD_REFDEF = r"(?m)^( {0,3}\[[^\]\n]+\]:[ \t]*)<?([^\s>]*)>?"
+_MD_AUTOLINK = r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>"
 _converter_cls: Callable[[str], MarkdownConverter] | None = None
 
 
@@ -123,12 +121,12 @@ def html_to_markdown(html: str, base_url: str = "") -> str:
     except (RecursionError, ValueError, AssertionError):
         # Pathologically nested or broken markup: fall back to the text alone.
         md = text_to_markdown(plain_text(html, "html"))
-    return _BLANKS.sub("\n\n", clean(md)).strip()
+    return re.sub(_BLANKS, "\n\n", clean(md)).strip()
 
 
 def escape_md(text: str) -> str:
     """One line of untrusted text as literal Markdown."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return re.sub(_MD_SPECIAL, r"\\\1", text)
 
 
 def text_to_markdown(text: str) -> str:
@@ -136,7 +134,7 @@ def text_to_markdown(text: str) -> str:
     if not text:
         return ""
     escaped = escape_md(clean(text))
-    escaped = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    escaped = re.sub(_LINE_START, lambda m: m.group(1) + "\\" + m.group(2), escaped)
     # Single newlines inside a paragraph stay line breaks.
     paragraphs = [p.replace("\n", "  \n") for p in escaped.split("\n\n")]
     return "\n\n".join(p for p in paragraphs if p.strip())
@@ -151,9 +149,9 @@ def safe_markdown_links(md: str) -> str:
             return f"![{m.group(2)}]({url})" if url else f"[image: {m.group(2) or 'image'}]"
         return f"[{m.group(2)}]({url})" if url else m.group(2)
 
-    md = _MD_LINK.sub(link, md)
-    md = _MD_REFDEF.sub(lambda m: m.group(1) + safe_url(m.group(2)), md)
-    return _MD_AUTOLINK.sub(lambda m: f"<{m.group(1)}>" if safe_url(m.group(1)) else m.group(1), md)
+    md = re.sub(_MD_LINK, link, md)
+    md = re.sub(_MD_REFDEF, lambda m: m.group(1) + safe_url(m.group(2)), md)
+    return re.sub(_MD_AUTOLINK, lambda m: f"<{m.group(1)}>" if safe_url(m.group(1)) else m.group(1), md)
 
 
 def body_markdown(content: str, content_type: str, base_url: str = "") -> str:
@@ -164,7 +162,7 @@ def body_markdown(content: str, content_type: str, base_url: str = "") -> str:
         # tokens, and converting would garble bodies that merely mention "<tag>". Active
         # elements go whole, contents included, so no script or style text is ever shown.
         content = ACTIVE_HTML_TAG.sub("", ACTIVE_HTML.sub("", content))
-        content = _HTML_TAG.sub("", content)  # other tags of real elements: text stays
+        content = re.sub(_HTML_TAG, "", content)  # other tags of real elements: text stays
         return safe_markdown_links(clean(content))
     return text_to_markdown(content)
 
@@ -262,9 +260,10 @@ def _unescape_md(md: str) -> str:
 MAX_IMAGES = 40  # pictures shown per article; later ones stay links
 
 
-@dataclass(frozen=True)
-class ImageRef:
-    """One picture of an article: where to get it and its text (plain, untrusted)."""
+class ImageRef(NamedTuple):
+    """One picture of an article: where to get it and its text (plain, untrusted). (A named
+    tuple: this module is loaded by every listing, and a frozen dataclass compiles six
+    methods when it is defined.)"""
 
     url: str
     alt: str = ""
@@ -280,11 +279,9 @@ def _image_pattern(tag: str) -> str:
     )
 
 
-_IMAGE = re.compile(_image_pattern("0"))
-_LINKED_IMAGE = re.compile(
-    r"\[" + _image_pattern("1") + r"\]\(\s*<?(?P<href>(?:[^()\s<>]|\([^()\s]*\))+)>?\s*\)"
-)
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_IMAGE = _image_pattern("0")
+_LINKED_IMAGE = r"\[" + _image_pattern("1") + r"\]\(\s*<?(?P<href>(?:[^()\s<>]|\([^()\s]*\))+)>?\s*\)"
+_FENCE = r"^ {0,3}(```|~~~)"
 
 
 def _image_ref(m: re.Match[str], tag: str, link: str = "") -> ImageRef | None:
@@ -304,10 +301,10 @@ def line_images(line: str) -> list[ImageRef] | None:
     refs: list[ImageRef] = []
     pos = 0
     while pos < len(text):
-        m = _LINKED_IMAGE.match(text, pos)
+        m = re.compile(_LINKED_IMAGE).match(text, pos)
         ref = _image_ref(m, "1", m.group("href")) if m else None
         if m is None:
-            m = _IMAGE.match(text, pos)
+            m = re.compile(_IMAGE).match(text, pos)
             ref = _image_ref(m, "0") if m else None
         if m is None or ref is None:
             return None
@@ -344,7 +341,7 @@ def body_parts(body: str, lead: list[ImageRef] | None = None) -> list[str | Imag
         lines.clear()
 
     for line in body.split("\n"):
-        m = _FENCE.match(line)
+        m = re.match(_FENCE, line)
         if m and (not fence or m.group(1) == fence):
             fence = "" if fence else m.group(1)
         refs = None if fence or len(seen) >= MAX_IMAGES else line_images(line)

@@ -11,11 +11,13 @@ Errors a user can cause print one line to stderr and exit non-zero, never a trac
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from newstui import __version__
 from newstui.cli.context import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
@@ -61,10 +63,48 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 # Commands that only read and print: they set up the log file only if they fail (the
 # import of `logging` costs more than a quick `list` on a large library spends listing).
 _NO_LOG_UNLESS_FAILING = frozenset({"list", "show", "sources", "help-query"})
+# Commands that only read the library and print, run as the `newstui` program: no garbage
+# collection while they run (they make no reference cycles worth finding, and the
+# collector's passes over every object the imports made cost more) and, once the output
+# is flushed and the library closed, no interpreter tear-down that frees every object one
+# by one (``_exit_now``). Together about 4% of `list`'s instructions on a large library.
+_QUICK = frozenset({"list", "sources", "help-query"})
 _DATA_DIR = "--data-dir"
 
 
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` finds it: ``$COLUMNS``, else
+    the terminal's own, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, given the width rather than asking ``shutil``: argparse makes
+    a formatter for every argument it adds, and importing ``shutil`` (which imports its
+    compression modules) for that cost more than a quick command spends parsing."""
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+    ) -> None:
+        super().__init__(
+            prog, indent_increment, max_help_position, _columns() - 2 if width is None else width
+        )
+
+
 class _Parser(QueryAwareParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:  # one line, status 2, like every other error
         self.exit(EXIT_USAGE, f"newstui: {message} (see `newstui --help`)\n")
 
@@ -108,8 +148,38 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command ``argv`` (default: the program's arguments) and return its exit
+    status; run as the program (no ``argv``), a ``_QUICK`` command ends the process."""
     words = sys.argv[1:] if argv is None else argv
-    args = build_parser(command_word(words)).parse_args(words)
+    command = command_word(words)
+    quick = argv is None and command in _QUICK
+    if quick:
+        gc.disable()
+    status = _run(build_parser(command).parse_args(words))
+    if quick and "logging" not in sys.modules:  # a failure logged: the usual exit closes the log
+        _exit_now(status)
+    return status
+
+
+def _exit_now(status: int) -> NoReturn:
+    """End the process with ``status`` once the output is flushed, without the
+    interpreter's tear-down. Only for a command that has closed its library and has no
+    other file, thread or log open: the flush is what the tear-down would have done."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass  # the reader went away (`| head`): not an error, as in ``_run``
+    except OSError as exc:  # e.g. a full disk under a redirect
+        print(f"newstui: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        status = EXIT_ERROR
+    try:
+        sys.stderr.flush()
+    except OSError:
+        pass
+    os._exit(status)
+
+
+def _run(args: argparse.Namespace) -> int:
     logs = args.command not in _NO_LOG_UNLESS_FAILING
     log_path = _setup_logging(args) if logs else None
     func = getattr(args, "func", None)
@@ -130,8 +200,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): not an error worth a message.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except sqlite3.Error as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from itertools import islice
 
 from newstui.cli.context import config, library, out, paths, warn
 from newstui.errors import NewstuiError
@@ -115,8 +116,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         raise NewstuiError("--limit must be 0 or more")
     with library(args) as lib:
         if args.format == "json":
-            for line in lib.record_lines(q, sort=sort, limit=args.limit):
-                sys.stdout.write(line + "\n")
+            lines = lib.record_lines(q, sort=sort, limit=args.limit)
+            while batch := list(islice(lines, 500)):  # one write per line cost more than its line
+                sys.stdout.write("\n".join(batch) + "\n")
             return 0
         from newstui.render import format_date
 

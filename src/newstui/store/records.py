@@ -29,35 +29,47 @@ CHUNK = 500
 # The years ``strftime`` and Python's ``datetime`` agree on; an instant outside them, or
 # with a fraction of a second, is formatted by ``render.iso`` itself.
 _LAST_SECOND = 253402300799  # 9999-12-31T23:59:59Z
+# (``datetime`` is ``strftime`` with this format less the T and the Z, and cheaper.)
 _ISO = (
     "CASE WHEN a.published = CAST(a.published AS INTEGER) "
     f"AND a.published BETWEEN 0 AND {_LAST_SECOND} "
-    "THEN strftime('%Y-%m-%dT%H:%M:%SZ', a.published, 'unixepoch') "
+    "THEN replace(datetime(a.published, 'unixepoch'), ' ', 'T') || 'Z' "
     "ELSE newstui_iso(a.published) END"
 )
-_FLAG = "CASE WHEN {} THEN 'true' ELSE 'false' END"
-# Only an article that is a copy, or a primary with copies, has other sources to name.
+# Only an article that is a copy, or a primary with copies, has other sources to name; in
+# a library with no copies at all (asked once per chunk) no article is asked.
 _IN_STORY = (
     "(EXISTS (SELECT 1 FROM story_copies WHERE article_id = a.id) "
     "OR EXISTS (SELECT 1 FROM story_copies WHERE primary_id = a.id))"
 )
+_ANY_COPIES = "SELECT EXISTS (SELECT 1 FROM story_copies)"
+# The flags as one small number (SQLite builds no text for them; Python picks the text).
+_READ, _BOOKMARKED, _DERIVED, _IN_A_STORY = 1, 2, 4, 8
+_BITS = (
+    f"(a.read != 0) * {_READ} + (b.article_id IS NOT NULL) * {_BOOKMARKED} "
+    f"+ (a.title_derived != 0) * {_DERIVED} + {_IN_STORY} * {_IN_A_STORY}"
+)
+_FLAGS = tuple(
+    f'"read":{str(bool(bits & _READ)).lower()},"bookmarked":{str(bool(bits & _BOOKMARKED)).lower()},'
+    f'"title_derived":{str(bool(bits & _DERIVED)).lower()}'
+    for bits in range(_IN_A_STORY)
+)
 # Per article: the fields up to "published" as one object without its closing brace
 # (SQLite quotes the text; the last value is a string or null, so rtrim takes only the
 # brace), the category and tag id keys (NULL: none; a tag the source and the user both
-# gave comes twice), the flags, the id and whether it is in a story. ORDER BY j.key: the
-# ids' order, as they came in.
+# gave comes twice), the flags and the id. The rows come back in any order (no ORDER BY:
+# sorting them copied every line once more); Python puts them in the ids' order.
 _ROWS = (
     "SELECT rtrim(json_object('id', a.id, 'title', a.title, 'author', a.author, "
     f"'source', COALESCE({SOURCE_NAME}, ''), 'link', a.link, 'published', {_ISO}), '}}'), "
     "(SELECT group_concat(category_id) FROM article_categories WHERE article_id = a.id), "
     "(SELECT group_concat(tag_id) FROM article_tags WHERE article_id = a.id), "
-    f"'\"read\":' || {_FLAG.format('a.read')} "
-    f"|| ',\"bookmarked\":' || {_FLAG.format('b.article_id IS NOT NULL')} "
-    f"|| ',\"title_derived\":' || {_FLAG.format('a.title_derived')}, a.id, {_IN_STORY} "
+    f"{_BITS}, a.id "
     "FROM json_each(?) j JOIN articles a ON a.id = j.value "
     "LEFT JOIN sources s ON s.id = a.source_id "
-    "LEFT JOIN bookmarks b ON b.article_id = a.id ORDER BY j.key"
+    "LEFT JOIN bookmarks b ON b.article_id = a.id"
 )
+_ROWS_NO_COPIES = _ROWS.replace(_IN_STORY, "0")
 _NAMES = {
     "categories": "SELECT id, name FROM categories WHERE id IN ({marks})",
     "tags": "SELECT id, name FROM tags WHERE id IN ({marks})",
@@ -110,12 +122,19 @@ def record_lines(conn: sqlite3.Connection, ids: Sequence[int], names: Names | No
     names = names or Names()
     categories, tags = names.categories, names.tags
     for i in range(0, len(ids), CHUNK):
-        # The ids go in as one JSON array, and its positions (j.key) give the order back.
-        rows = conn.execute(_ROWS, (json.dumps(list(ids[i : i + CHUNK])),)).fetchall()
+        chunk = ids[i : i + CHUNK]
+        sql = _ROWS if conn.execute(_ANY_COPIES).fetchone()[0] else _ROWS_NO_COPIES
+        rows = conn.execute(sql, (json.dumps(list(chunk)),)).fetchall()  # the ids as a JSON array
         _arrays(conn, "categories", {row[1] for row in rows}, categories)
         _arrays(conn, "tags", {row[2] for row in rows}, tags)
-        others = also_in(conn, [row[4] for row in rows if row[5]])
-        for head, cats, tagged, flags, aid, _ in rows:
+        others = also_in(conn, [row[4] for row in rows if row[3] & _IN_A_STORY])
+        by_id = {row[4]: row for row in rows}
+        for aid in chunk:
+            row = by_id.get(aid)
+            if row is None:  # deleted since the ids were read
+                continue
+            head, cats, tagged, bits, _ = row
             found = others.get(aid)
             also = "[]" if found is None else _dumps(found)
+            flags = _FLAGS[bits & ~_IN_A_STORY]
             yield f'{head},"categories":{categories[cats]},"tags":{tags[tagged]},{flags},"also_in":{also}}}'

@@ -207,12 +207,9 @@ class GReader:
     async def _json(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         body = await self._call("GET", path, params={**(params or {}), "output": "json"})
         try:
-            data = json.loads(body)
-        except ValueError:
-            raise SyncError(f"{self._host()}: malformed response to {path} (not JSON)") from None
-        if not isinstance(data, dict):
-            raise SyncError(f"{self._host()}: malformed response to {path}")
-        return data
+            return json_object(body, path)
+        except SyncError as exc:
+            raise SyncError(f"{self._host()}: {exc}") from None
 
     # --------------------------------------------------------------- session
     async def login(self) -> None:
@@ -420,14 +417,20 @@ class GReader:
         await self._edit_subscription(form)
 
 
-def parse_page(body: bytes) -> Page:
-    """A ``stream/contents`` body as a ``Page``; ``SyncError`` when it is not a JSON object."""
+def json_object(body: bytes, path: str) -> dict[str, Any]:
+    """``body`` as a JSON object; ``SyncError`` naming ``path`` when it is not one."""
     try:
         data = json.loads(body)
     except ValueError:
-        raise SyncError("malformed response to stream/contents (not JSON)") from None
+        raise SyncError(f"malformed response to {path} (not JSON)") from None
     if not isinstance(data, dict):
-        raise SyncError("malformed response to stream/contents")
+        raise SyncError(f"malformed response to {path}")
+    return data
+
+
+def parse_page(body: bytes) -> Page:
+    """A ``stream/contents`` body as a ``Page``; ``SyncError`` when it is not a JSON object."""
+    data = json_object(body, "stream/contents")
     cont = data.get("continuation")
     return Page(_items(data), str(cont) if cont else None)
 

@@ -13,6 +13,7 @@ is repainted when its page arrives. Line ``y`` of the list belongs to row ``y //
 from __future__ import annotations
 
 from collections import OrderedDict
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -26,6 +27,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from newstui.errors import Interrupted, NewstuiError
@@ -39,6 +41,11 @@ MAX_PAGES = 24
 LINES = 2  # screen lines per row
 INDENT = 4  # " ●★ ": the marks before the title; the second line starts below the title
 FIRST_SCAN = 200  # rows read at once when looking for the next unread beyond the cache
+# Seconds a new query may hold back the screen's next paint while its first rows are read:
+# the key (or the filter) that asked for them and the rows then show in one frame. Without
+# it the key's frame goes out first and the rows wait for Textual's next frame slot (up to
+# 1/60 s after it), on top of painting twice.
+HOLD = 0.04
 
 
 @dataclass(frozen=True)
@@ -128,7 +135,8 @@ class ArticleList(ScrollView, can_focus=True):
     }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+    # No repaint of its own: ``watch_cursor`` repaints the two rows that change.
+    cursor: reactive[int] = reactive(0, always_update=True, init=False, repaint=False)
 
     class Highlighted(Message):
         """The cursor moved to a row (``None`` when the list is empty)."""
@@ -173,24 +181,38 @@ class ArticleList(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._query_running = False
         self._line_styles: _LineStyles | None = None
+        self._release_after = 0
+        self._hold: tuple[AbstractContextManager[None], Timer] | None = None
 
     # ------------------------------------------------------------------ loading
     def load(self, text: str, sort: str = "date", *, keep_id: int | None = None, anchor: int = 0) -> None:
         """Show the articles matching ``text``; keep ``keep_id`` selected if it is near
         ``anchor`` in the new order, else put the cursor at ``anchor`` (clamped)."""
+        query = self._new_query(text, sort)
+        if query is not None:
+            self._send(query, keep_id, anchor)
+
+    def _new_query(self, text: str, sort: str) -> ListQuery | None:
+        """``text`` compiled (None, and the failure told, when it does not compile); the
+        last query's workers are stale from here on: their results are dropped (by
+        generation) and what they still run is cut short, so the connection is free."""
         try:
             compiled = compile_query(text, collapse=self.collapse)
         except NewstuiError as exc:
-            self.post_message(self.Failed(text, str(exc)))
-            return
+            self._tell_screen(self.Failed(text, str(exc)))
+            return None
         self._generation += 1
         if self._query_running:
-            # The stale query is useless now: stop it rather than wait for it.
             self.reader.interrupt()
+        return ListQuery(text, sort, compiled)
+
+    def _send(self, query: ListQuery, keep_id: int | None, anchor: int) -> None:
+        """Read ``query``'s first rows in a worker."""
         self._query_running = True
+        self._hold_paint()
         # Until this query's first rows land, the header must not show the last one's count.
-        self.post_message(self.Loaded(text, None, False))
-        self._run_query(self._generation, ListQuery(text, sort, compiled), keep_id, anchor)
+        self._tell_screen(self.Loaded(query.text, None, False))
+        self._run_query(self._generation, query, keep_id, anchor)
 
     def reload(self) -> None:
         """Run the current query again, keeping the selected article if it is still there."""
@@ -217,25 +239,17 @@ class ArticleList(ScrollView, can_focus=True):
         ``budget`` seconds, so the screen's first paint already shows them (the count, if
         it needs its own query, still comes from a worker). A slower query goes to the
         worker as ``load`` sends it."""
-        try:
-            compiled = compile_query(text, collapse=self.collapse)
-        except NewstuiError as exc:
-            self.post_message(self.Failed(text, str(exc)))
+        query = self._new_query(text, sort)
+        if query is None:
             return
-        query = ListQuery(text, sort, compiled)
-        # The last query's workers are stale from here on: their results are dropped
-        # (by generation) and what they still run is cut short, so the connection is free.
-        self._generation += 1
-        gen = self._generation
-        if self._query_running:
-            self.reader.interrupt()
         try:
             with self.reader.time_limit(budget):
                 offset, rows, count, exact = self._first_rows(query, keep_id, anchor)
         except NewstuiError:  # too slow (Interrupted) or failing: the worker says why
-            self.load(text, sort, keep_id=keep_id, anchor=anchor)
+            self._send(query, keep_id, anchor)
             return
         self._query_running = True
+        gen = self._generation
         self._query_loaded(gen, query, offset, rows, count, exact, keep_id, anchor)
         if not exact:
             self._run_count(gen, query)
@@ -298,10 +312,38 @@ class ArticleList(ScrollView, can_focus=True):
             return
         self.app.call_from_thread(self._count_loaded, gen, count)
 
+    def _tell_screen(self, message: Message) -> None:
+        """Post ``message`` straight to the screen (it bubbles on to the app from there):
+        every count and failure of the list takes the same path, so they arrive in order,
+        and the rows' frame can wait for the screen to have handled them."""
+        self.screen.post_message(message)
+
+    def _hold_paint(self) -> None:
+        """Hold the screen's paints until this query's first rows land (``HOLD`` at most)."""
+        if self._hold is None and self.is_mounted and self.screen.is_current:
+            batch = self.app.batch_update()
+            batch.__enter__()
+            self._hold = (batch, self.set_timer(HOLD, self._release_paint))
+
+    def _paint_ready(self) -> None:
+        self._release_after -= 1
+        if self._release_after <= 0:
+            self._release_paint()
+
+    def _release_paint(self) -> None:
+        if self._hold is not None:
+            (batch, timer), self._hold = self._hold, None
+            timer.stop()
+            batch.__exit__(None, None, None)
+
+    def on_unmount(self) -> None:
+        self._release_paint()
+
     def _query_failed(self, gen: int, text: str, message: str) -> None:
         if gen == self._generation:
+            self._release_paint()
             self._query_running = False
-            self.post_message(self.Failed(text, message))
+            self._tell_screen(self.Failed(text, message))
 
     def _query_loaded(
         self,
@@ -317,12 +359,13 @@ class ArticleList(ScrollView, can_focus=True):
         if gen != self._generation:
             return
         previous = self.current_row
+        shown = self._shown()
         self.list_query = query
         self._pages.clear()
         self._pending.clear()
         for i in range(0, len(rows), PAGE):
             self._pages[(offset + i) // PAGE] = rows[i : i + PAGE]
-        self._set_count(offset + len(rows) if count is None else count)
+        self._set_count(offset + len(rows) if count is None else count, repaint=False)
         cursor = min(anchor, max(0, self.count - 1))
         if keep_id is not None:
             for i, row in enumerate(rows):
@@ -335,8 +378,13 @@ class ArticleList(ScrollView, can_focus=True):
         current = self.current_row
         if current is None or previous is None or current.id != previous.id:
             self.post_message(self.Highlighted(current))
-        self.post_message(self.Loaded(query.text, count, exact))
-        self.refresh()
+        self._repaint_changed(shown)
+        # Straight to the screen, and the paint is let go once the screen has handled it
+        # (the header then shows the new count in the frame with the rows).
+        self._tell_screen(self.Loaded(query.text, count, exact))
+        self._release_after = 2
+        self.call_later(self._paint_ready)
+        self.screen.call_later(self._paint_ready)
 
     @work(thread=True, group="list-warm")
     def warm_search(self) -> None:
@@ -352,10 +400,11 @@ class ArticleList(ScrollView, can_focus=True):
             return
         self._query_running = False
         self._set_count(count)
-        self.post_message(self.Loaded(self.list_query.text, count, True))
+        self._tell_screen(self.Loaded(self.list_query.text, count, True))
 
-    def _set_count(self, count: int) -> None:
-        old, self.count = self.count, count
+    def _set_count(self, count: int, *, repaint: bool = True) -> None:
+        shown = self._shown()
+        self.count = count
         size = Size(0, count * LINES)
         # Assigning ``virtual_size`` lays the whole screen out again and repaints every
         # pane (10-40 ms), twice per search typed (the first rows, then the exact count).
@@ -366,13 +415,34 @@ class ArticleList(ScrollView, can_focus=True):
         if self.scroll_y > self.max_scroll_y:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
         # Only rows between the old and the new count change (blank or "…"): an exact
-        # count that lands below the screen repaints nothing (new rows repaint in
-        # ``_query_loaded``).
-        first = int(self.scroll_offset.y) // LINES
-        if min(old, count) <= first + self.rows_per_screen and max(old, count) > first:
-            self.refresh()
+        # count that lands below the screen repaints nothing.
+        if repaint:
+            self._repaint_changed(shown)
         if self.cursor >= count:
             self.cursor = max(0, count - 1)
+
+    def _shown(self) -> tuple[int, list[ArticleRow | bool]]:
+        """What the rows on screen show: the first row's index, then each row (True: the
+        "…" of a row not loaded yet, False: blank past the end of the list)."""
+        first = int(self.scroll_offset.y) // LINES
+        shown: list[ArticleRow | bool] = []
+        for index in range(first, first + self.rows_per_screen + 1):
+            row = self.row_at(index) if index < self.count else None
+            shown.append(row if row is not None else index < self.count)
+        return first, shown
+
+    def _repaint_changed(self, before: tuple[int, list[ArticleRow | bool]]) -> None:
+        """Repaint the rows on screen that show something else than ``before`` (from
+        ``_shown``): Textual keeps the other lines it drew, so a new search that changes
+        a few rows does not draw the whole list again."""
+        after = self._shown()
+        if after[0] != before[0] or len(after[1]) != len(before[1]):
+            self.refresh()
+            return
+        first = after[0]
+        changed = [i for i, (old, new) in enumerate(zip(before[1], after[1], strict=True)) if old != new]
+        for i in changed:
+            self.refresh_lines((first + i) * LINES, LINES)
 
     def _request_page(self, page: int) -> None:
         if page in self._pending or self.list_query is None:
