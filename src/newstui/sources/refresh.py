@@ -53,6 +53,15 @@ log = logging.getLogger(__name__)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")  # a URL scheme (a drive letter is one letter)
 PARSE_TIMEOUT = 60.0  # one document; a pathological one must not hang the refresh
 GROUP_COMMIT = 64  # feeds at most in one transaction
+# Parsed feeds wait for more to share their transaction (up to GROUP_MIN feeds, at most
+# GROUP_WINDOW seconds) while other feeds are still on their way. A commit costs about as
+# much as writing 30 articles (the search index writes a segment, every changed page goes
+# to the log), and feeds arrive one or two at a time: written as they came, the writer
+# spent twice the CPU per article (307 against 166 microseconds in groups of 16), on a
+# machine whose cores are busy parsing. Groups stay small so the last one, written after
+# the last feed is parsed, is short.
+GROUP_MIN = 16
+GROUP_WINDOW = 0.3
 MAX_RETRY_AFTER = 7 * 86_400.0
 
 
@@ -394,6 +403,8 @@ class _Engine:
         self.pending: list[tuple[int, dict[str, object]]] = []
         self._queue: list[tuple[tuple, asyncio.Future[object]]] = []
         self._drainer: asyncio.Task[None] | None = None
+        self._active = 0  # feeds being fetched, parsed or stored
+        self._arrived: asyncio.Event | None = None  # set when a feed is queued or done
 
     def close(self) -> None:
         self.parser.close()
@@ -431,6 +442,14 @@ class _Engine:
                     return slot
 
                 async def one(src: Source) -> None:
+                    self._active += 1
+                    try:
+                        await fetch_and_land(src)
+                    finally:
+                        self._active -= 1
+                        self._wake()
+
+                async def fetch_and_land(src: Source) -> None:
                     try:
                         if is_http(src.url):
                             host, client = host_slot(src.url)
@@ -569,13 +588,39 @@ class _Engine:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[object] = loop.create_future()
         self._queue.append((job, done))
+        self._wake()
         if self._drainer is None or self._drainer.done():
             self._drainer = loop.create_task(self._drain())
         return await done
 
+    def _wake(self) -> None:
+        if self._arrived is not None:
+            self._arrived.set()
+
+    async def _gather(self) -> None:
+        """Wait up to ``GROUP_WINDOW`` for ``GROUP_MIN`` feeds while other feeds may still
+        join them; at once when none can (the last feeds of a refresh are written straight
+        away)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + GROUP_WINDOW
+        self._arrived = asyncio.Event()
+        try:
+            while len(self._queue) < GROUP_MIN and self._active > len(self._queue):
+                left = deadline - loop.time()
+                if left <= 0:
+                    return
+                self._arrived.clear()
+                try:
+                    await asyncio.wait_for(self._arrived.wait(), left)
+                except TimeoutError:
+                    return
+        finally:
+            self._arrived = None
+
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
         while self._queue:
+            await self._gather()
             batch, self._queue = self._queue[:GROUP_COMMIT], self._queue[GROUP_COMMIT:]
             try:
                 results = await loop.run_in_executor(self.writer, self._store_many, [job for job, _ in batch])
@@ -590,16 +635,20 @@ class _Engine:
                     done.set_result(result)
 
     def _store_many(self, jobs: list[tuple]) -> list[object]:
+        """Store a group of feeds in one bulk write (``Library.bulk_write``): the search
+        index takes the group's rows together at the end, as one segment, where a write
+        per feed made FTS5 write a segment per feed (and merge them later)."""
         if len(jobs) > 1:
             try:
-                with self.lib.write():
+                with self.lib.bulk_write():
                     return [self._store(*job) for job in jobs]
             except Exception:  # noqa: BLE001 - one bad feed must not sink the others
                 pass  # rolled back whole: store them one by one below
         results: list[object] = []
         for job in jobs:
             try:
-                results.append(self._store(*job))
+                with self.lib.bulk_write():
+                    results.append(self._store(*job))
             except Exception as exc:  # noqa: BLE001 - recorded on that feed's source
                 results.append(exc)
         return results
@@ -613,10 +662,11 @@ class _Engine:
         ignore: Compiled | None = None,
         fulltext: bool = False,
     ) -> object:
-        with self.lib.write():  # the articles, the ignore rule and the source: all or nothing
+        with self.lib.write() as c:  # the articles, the ignore rule and the source: all or nothing
             result = self.lib.upsert_articles(source_id, (), source_url=url, rows=rows)
             ignored = 0
             if ignore is not None and result.new_ids:
+                self.lib.run_last(c)  # the rule may search, and dropping unindexes
                 # Judged on the rows just written (tags, categories and the search index
                 # included), inside the same transaction: a match is never committed.
                 dropped = set(self.lib.drop_articles(ignore, result.new_ids))

@@ -25,7 +25,7 @@ from newstui.store.connection import (
     fold_name,
     library_error,
 )
-from newstui.store.counts import KEPT_TOTAL
+from newstui.store.counts import KEPT_TOTAL, add_written
 from newstui.store.journal import record
 from newstui.store.matches import MATCHED, MatchTable
 from newstui.store.packing import pack, unpack
@@ -263,19 +263,23 @@ class ArticleStore(Connection):
         with self.write() as c:
             # Only this batch's keys (by the (source_id, key) index): reading every article
             # of the source made a big folder's import quadratic, a batch at a time.
-            existing: dict[str, tuple[int, str]] = {}
+            existing: dict[str, tuple[int, str, int]] = {}
             keys = list(prepared)
             for i in range(0, len(keys), 500):
                 chunk = keys[i : i + 500]
                 existing.update(
-                    (key, (aid, h))
-                    for key, aid, h in c.execute(
-                        "SELECT key, id, hash FROM articles "
+                    (key, (aid, h, read))
+                    for key, aid, h, read in c.execute(
+                        "SELECT key, id, hash, read FROM articles "
                         f"WHERE source_id = ? AND key IN ({','.join('?' * len(chunk))})",
                         (source_id, *chunk),
                     )
                 )
-            labels: list[tuple[int, list[str], list[str]]] = []
+            # New articles take the ids SQLite would give them one by one (the next after the
+            # largest; this transaction is the only writer), so they go in with one statement.
+            next_id = int(c.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM articles").fetchone()[0])
+            inserts: list[tuple[Any, ...]] = []
+            labels: list[tuple[int, list[str], list[str], bool]] = []  # (id, categories, tags, unread)
             fts: list[tuple[Any, ...]] = []
             changed_ids: list[tuple[int]] = []
             updates: list[tuple[Any, ...]] = []
@@ -303,12 +307,11 @@ class ArticleStore(Connection):
                 ) = row
                 old = existing.get(key)
                 if old is None:
-                    aid = c.execute(
-                        "INSERT INTO articles (source_id, key, hash, title, link, author, summary, "
-                        "content, content_type, published, date_estimated, updated, first_seen, "
-                        "enclosures, title_derived, story, guid_key) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                    aid = next_id
+                    next_id += 1
+                    inserts.append(
                         (
+                            aid,
                             source_id,
                             key,
                             h,
@@ -326,8 +329,8 @@ class ArticleStore(Connection):
                             derived,
                             story,
                             guid_key,
-                        ),
-                    ).fetchone()[0]
+                        )
+                    )
                     result.new += 1
                     result.new_ids.append(aid)
                 elif old[1] == h:
@@ -356,8 +359,15 @@ class ArticleStore(Connection):
                     )
                     changed_ids.append((aid,))
                     result.updated += 1
-                labels.append((aid, cats, tags))
+                labels.append((aid, cats, tags, old is None or old[2] == 0))
                 fts.append((aid, title, author, summary_text, body))
+            c.executemany(
+                "INSERT INTO articles (id, source_id, key, hash, title, link, author, summary, "
+                "content, content_type, published, date_estimated, updated, first_seen, "
+                "enclosures, title_derived, story, guid_key) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                inserts,
+            )
             if updates:
                 self.run_last(c)  # a changed article's earlier text must be in the index
                 unindex(c, [aid for (aid,) in changed_ids])  # needs the rows' old texts
@@ -375,7 +385,9 @@ class ArticleStore(Connection):
                     changed_ids,
                 )
             self.write_last(c, FTS_INSERT, fts)
-            self._write_labels(c, labels)
+            cat_counts, tag_counts = self._write_labels(c, labels, bool(changed_ids))
+            # Counted before join_stories, which may mark some of them read.
+            add_written(c, source_id, result.new, cat_counts, tag_counts)
             join_stories(c, [*result.new_ids, *(i for (i,) in changed_ids)])
         return result
 
@@ -398,17 +410,29 @@ class ArticleStore(Connection):
             ).fetchone()[0]
         return ids
 
-    def _write_labels(self, c: sqlite3.Connection, labels: list[tuple[int, list[str], list[str]]]) -> None:
-        cat_ids = self._name_ids(c, "categories", (n for _, cats, _ in labels for n in cats))
-        tag_ids = self._name_ids(c, "tags", (n for _, _, tags in labels for n in tags))
+    def _write_labels(
+        self, c: sqlite3.Connection, labels: list[tuple[int, list[str], list[str], bool]], updated: bool
+    ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+        """Write the feed's categories and tags of articles that have none from the feed
+        (new ones, or changed ones whose feed labels were just deleted). Returns what that
+        adds to the counts, ``{label id: [articles, unread]}`` for categories and for tags
+        (``store.counts.add_written``); ``updated``: some of the articles were there before
+        (a tag they have from the user already counts)."""
+        cat_ids = self._name_ids(c, "categories", (n for _, cats, _, _ in labels for n in cats))
+        tag_ids = self._name_ids(c, "tags", (n for _, _, tags, _ in labels for n in tags))
+        cat_rows = _label_rows(((aid, cats, unread) for aid, cats, _, unread in labels), cat_ids)
+        tag_rows = _label_rows(((aid, tags, unread) for aid, _, tags, unread in labels), tag_ids)
         c.executemany(
-            "INSERT OR IGNORE INTO article_categories (category_id, article_id) VALUES (?, ?)",
-            ((cat_ids[fold_name(n)], aid) for aid, cats, _ in labels for n in cats),
+            "INSERT INTO article_categories (category_id, article_id) VALUES (?, ?)", list(cat_rows)
         )
+        counted = tag_rows
+        if tag_rows and updated:
+            users = _user_tagged(c, list({aid for _, aid in tag_rows}))
+            counted = {pair: unread for pair, unread in tag_rows.items() if pair not in users}
         c.executemany(
-            "INSERT OR IGNORE INTO article_tags (tag_id, article_id, origin) VALUES (?, ?, 'source')",
-            ((tag_ids[fold_name(n)], aid) for aid, _, tags in labels for n in tags),
+            "INSERT INTO article_tags (tag_id, article_id, origin) VALUES (?, ?, 'source')", list(tag_rows)
         )
+        return _per_label(cat_rows), _per_label(counted)
 
     # ----------------------------------------------------------------- queries
     @staticmethod
@@ -838,6 +862,39 @@ class ArticleStore(Connection):
             record(c, _read_changes(changed, True), enabled=journal)
             copies = story_members(c, changed)[len(changed) :]  # the rest of those stories
             return changed + (self.set_read(copies, True, journal=journal) if copies else [])
+
+
+def _label_rows(
+    labels: Iterable[tuple[int, list[str], bool]], ids: dict[str, int]
+) -> dict[tuple[int, int], bool]:
+    """``{(label id, article id): unread}`` of (article id, label names, unread), once
+    each (two names of one article may fold to one label)."""
+    return {(ids[fold_name(name)], aid): unread for aid, names, unread in labels for name in names}
+
+
+def _user_tagged(c: sqlite3.Connection, ids: list[int]) -> set[tuple[int, int]]:
+    """``(tag id, article id)`` of the user's tags on these articles."""
+    found: set[tuple[int, int]] = set()
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        found.update(
+            c.execute(
+                "SELECT tag_id, article_id FROM article_tags WHERE origin = 'user' "
+                f"AND article_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
+    return found
+
+
+def _per_label(rows: dict[tuple[int, int], bool]) -> dict[int, list[int]]:
+    """``{label id: [articles, unread]}`` of label rows."""
+    out: dict[int, list[int]] = {}
+    for (lid, _), unread in rows.items():
+        n = out.setdefault(lid, [0, 0])
+        n[0] += 1
+        n[1] += unread
+    return out
 
 
 def _read_changes(ids: Iterable[int], read: bool) -> Iterable[tuple[str, int, None, str, str]]:

@@ -1,8 +1,10 @@
 """Article counts per source, category and tag, and for the whole library, as the filter
 pane and ``newstui sources``/``stats`` show them.
 
-The counts live in ``label_counts``, which triggers (schema ``LABEL_COUNTS``) keep in the
-same transaction as every change of articles, their labels or their read state, so
+The counts live in ``label_counts``, kept in the same transaction as every change of
+articles, their labels or their read state: by triggers (schema ``LABEL_COUNTS``) for
+deletes, moves, read flips and user tags, and by ``add_written`` for the articles and feed
+labels a batch writes (one aggregated upsert per batch, schema ``BATCH_COUNTS``), so
 reading them costs a row per label instead of a pass over every article. The table is
 filled once, the first time counts are asked for (``CountStore.label_counts``): a library
 made by an older newstui opens without waiting for it. Filling reads no article row:
@@ -69,6 +71,54 @@ def fill(c: sqlite3.Connection) -> None:
         "INSERT INTO label_counts (kind, id, total, unread) "
         f"SELECT 'tag', tag_id, COUNT(*), {unread_of.format('article_id')} "
         "FROM (SELECT DISTINCT tag_id, article_id FROM article_tags) GROUP BY tag_id"
+    )
+
+
+_ADD = (
+    "INSERT INTO label_counts (kind, id, total, unread) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (kind, id) DO UPDATE SET total = total + excluded.total, unread = unread + excluded.unread"
+)
+
+
+def kept(c: sqlite3.Connection) -> bool:
+    """Whether the counts are kept yet (filled once; until then nothing needs adding)."""
+    return c.execute(_READY).fetchone() is not None
+
+
+def add_written(
+    c: sqlite3.Connection,
+    source_id: int,
+    new: int,
+    categories: dict[int, list[int]],
+    tags: dict[int, list[int]],
+) -> None:
+    """Count what one batch wrote, inside its transaction: ``new`` articles (all unread)
+    of ``source_id``, and the label rows it added, ``{label id: [articles, unread]}`` per
+    category and per tag (a tag counted only where the article had it from neither origin
+    before). Call it before anything changes the read state of those articles (the
+    read trigger adjusts only counts already there). The counts not yet kept: nothing."""
+    if not kept(c):
+        return
+    if new:
+        c.execute(
+            "UPDATE label_counts SET total = total + ?, unread = unread + ? WHERE kind = 'all' AND id = 0",
+            (new, new),
+        )
+        c.execute(_ADD, ("source", source_id, new, new))
+    for kind, counts in (("category", categories), ("tag", tags)):
+        if counts:
+            c.executemany(_ADD, [(kind, lid, n, unread) for lid, (n, unread) in counts.items()])
+
+
+def recount_tag(c: sqlite3.Connection, tag_id: int) -> None:
+    """Count one tag afresh (after rows of it were copied in bulk, as a merge does)."""
+    if not kept(c):
+        return
+    c.execute(
+        "INSERT OR REPLACE INTO label_counts (kind, id, total, unread) "
+        "SELECT 'tag', ?, COUNT(*), COALESCE(SUM(a.read = 0), 0) FROM articles a "
+        "WHERE a.id IN (SELECT article_id FROM article_tags WHERE tag_id = ?)",
+        (tag_id, tag_id),
     )
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from newstui.errors import NewstuiError, NotFound
 from newstui.models import Article
 from newstui.store.connection import fold_name
-from newstui.store.counts import CountStore
+from newstui.store.counts import CountStore, recount_tag
 from newstui.store.journal import Change, record
 from newstui.textsafe import clean_line, clean_names
 
@@ -161,6 +161,7 @@ class LabelStore(CountStore):
             "SELECT ?, article_id, origin FROM article_tags WHERE tag_id = ?",
             (to_id, from_id),
         )
+        recount_tag(c, to_id)  # the feed's tags copied here have no trigger counting them
         c.execute("DELETE FROM article_tags WHERE tag_id = ?", (from_id,))
         c.execute("DELETE FROM tags WHERE id = ?", (from_id,))
         return n

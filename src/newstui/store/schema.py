@@ -389,6 +389,29 @@ def pack_texts(conn: sqlite3.Connection) -> None:
         conn.execute(PACK_TEXTS_SQL, (low, low + PACK_TEXTS_BATCH))
 
 
+# Counts of new articles and their feed labels are added once per batch by the code that
+# writes them (``store.counts.add_written``: one aggregated upsert per source, category and
+# tag), not by a trigger per row: the triggers were most of a refresh's writing (a row in
+# ``label_counts`` updated, and the article's read flag looked up, for every label row).
+# Articles and categories are written only by ``upsert_articles``; source tags only there
+# too. User tags keep a trigger (they come one article or one tag at a time), and so do
+# deletes, moves and read flips. A tag merge recounts the tag it merged into.
+BATCH_COUNTS = """
+DROP TRIGGER label_counts_article_added;
+DROP TRIGGER label_counts_category_added;
+DROP TRIGGER label_counts_tag_added;
+CREATE TRIGGER label_counts_user_tag_added AFTER INSERT ON article_tags
+WHEN NEW.origin = 'user' AND NOT EXISTS (
+    SELECT 1 FROM article_tags
+    WHERE tag_id = NEW.tag_id AND article_id = NEW.article_id AND origin != NEW.origin
+)
+BEGIN
+    INSERT INTO label_counts (kind, id, total, unread)
+        SELECT 'tag', NEW.tag_id, 1, COALESCE(read = 0, 0) FROM articles WHERE id = NEW.article_id
+        ON CONFLICT (kind, id) DO UPDATE SET total = total + 1, unread = unread + excluded.unread
+    ; END
+"""
+
 # A migration is an SQL script (statements end a line with ";"), or a function that runs
 # inside the migration's transaction.
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -405,6 +428,7 @@ MIGRATIONS: list[Migration] = [
     LABEL_COUNTS,
     V_FTS_PREFIX,
     pack_texts,
+    BATCH_COUNTS,
 ]
 LATEST = len(MIGRATIONS)
 
