@@ -302,7 +302,7 @@ def test_doctor_rebuilds_a_search_index_out_of_step(data_dir: Path) -> None:
         word_hits = lib.count("Wero")
         assert word_hits > 0
         with lib.write() as c:
-            unindex(c, [r[0] for r in c.execute("SELECT id FROM articles LIMIT 5")])
+            unindex(lib, c, [r[0] for r in c.execute("SELECT id FROM articles LIMIT 5")])
             c.execute("INSERT INTO articles_fts (rowid, title) VALUES (999999, 'ghost')")
     check = run(data_dir, "doctor", "--check-only")
     assert check.returncode != 0

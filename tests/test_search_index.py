@@ -52,6 +52,31 @@ def test_removed_source_leaves_nothing_in_the_index(lib: Library) -> None:
     assert search_index_problems(lib) == []
 
 
+def test_articles_written_and_removed_in_one_bulk_write_leave_nothing_in_the_index(
+    lib: Library,
+) -> None:
+    """A bulk write holds the index's inserts back to its end; taking articles out of the
+    index inside it puts them in first, so what goes is not added after it went."""
+    src, _ = lib.add_source("https://e.example/feed")
+    keep, _ = lib.add_source("https://k.example/feed")
+    old = lib.upsert_articles(src.id, [ArticleIn("Old gannet", guid="o", published=1_000_000.0)])
+    lib.conn.execute("UPDATE articles SET first_seen = 1000000.0 WHERE id = ?", (old.new_ids[0],))
+    with lib.bulk_write():
+        lib.upsert_articles(src.id, [ArticleIn(f"Gone {i} gannet", guid=str(i)) for i in range(3)])
+        lib.upsert_articles(keep.id, [ArticleIn("Kept gannet", guid="k", published=2e9)])
+        assert lib.remove_source(src.id) == 4
+    assert lib.count("gannet") == 1
+    assert lib._read("SELECT COUNT(*) FROM articles_fts_docsize")[0][0] == 1
+    assert search_index_problems(lib) == []
+    with lib.bulk_write():
+        lib.upsert_articles(keep.id, [ArticleIn("Ancient gannet", guid="a", published=1_000_000.0)])
+        lib.conn.execute("UPDATE articles SET first_seen = 1000000.0 WHERE key = 'a'")
+        assert apply_retention(lib, 30, now=1.9e9) == 1
+    assert lib.count("gannet") == 1
+    assert lib._read("SELECT COUNT(*) FROM articles_fts_docsize")[0][0] == 1
+    assert search_index_problems(lib) == []
+
+
 def test_retention_unindexes_what_it_deletes(lib: Library) -> None:
     src, _ = lib.add_source("https://e.example/feed")
     lib.upsert_articles(src.id, [ArticleIn("Old otter", guid="o", published=1_000_000.0)])
@@ -169,7 +194,7 @@ def test_doctor_finds_index_entries_that_lost_their_text(lib: Library) -> None:
     src, _ = lib.add_source("https://e.example/feed")
     aid = lib.upsert_articles(src.id, [ArticleIn("Capybara", guid="c")]).new_ids[0]
     with lib.write() as c:
-        unindex(c, [aid])
+        unindex(lib, c, [aid])
         c.execute("INSERT INTO articles_fts (rowid, title) VALUES (?, NULL)", (aid,))
     assert lib.count("capybara") == 0
     assert search_index_problems(lib) == ["1 index entries without text"]

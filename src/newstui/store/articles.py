@@ -174,12 +174,15 @@ _FTS_DELETE = (
 )
 
 
-def unindex(c: sqlite3.Connection, ids: Iterable[int]) -> None:
+def unindex(store: Connection, c: sqlite3.Connection, ids: Iterable[int]) -> None:
     """Take articles out of the search index; call it before their rows change or go.
 
     The index keeps no copy of the texts (contentless), so FTS5's 'delete' command gets the
     text it indexed, recomputed from the row. Ids not in the index are skipped: deleting
-    one would corrupt the index's totals."""
+    one would corrupt the index's totals. So the index's inserts a bulk write of ``store``
+    holds back (``Connection.write_last``) go in first: an article written earlier in the
+    same bulk write is then in the index to be taken out, not added after it is gone."""
+    store.run_last(c)
     wanted = list(ids)
     for i in range(0, len(wanted), 500):
         chunk = wanted[i : i + 500]
@@ -369,8 +372,7 @@ class ArticleStore(Connection):
                 inserts,
             )
             if updates:
-                self.run_last(c)  # a changed article's earlier text must be in the index
-                unindex(c, [aid for (aid,) in changed_ids])  # needs the rows' old texts
+                unindex(self, c, [aid for (aid,) in changed_ids])  # needs the rows' old texts
                 # An estimated date (the source gave none) keeps the first one seen.
                 c.executemany(
                     "UPDATE articles SET hash=?, title=?, link=?, author=?, summary=?, content=?, "

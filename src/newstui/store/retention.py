@@ -52,7 +52,7 @@ def apply_retention(lib: Library, days: int, now: float | None = None) -> int:
         ]
         if not ids:
             return 0
-        unindex(c, [i for (i,) in ids])
+        unindex(lib, c, [i for (i,) in ids])
         c.executemany("DELETE FROM articles WHERE id = ?", ids)
         # Source tags and categories go with their articles (ON DELETE CASCADE); names
         # no article uses any more go too.

@@ -230,7 +230,7 @@ class SourceStore(CountStore):
                         [*query.params, *chunk],
                     )
                 )
-            unindex(c, ids)
+            unindex(self, c, ids)
             c.executemany("DELETE FROM articles WHERE id = ?", ((i,) for i in ids))
         return ids
 
@@ -247,7 +247,7 @@ class SourceStore(CountStore):
                 (src.label, source_id),
             )
             ids = [r[0] for r in c.execute("SELECT id FROM articles WHERE source_id = ?", (source_id,))]
-            unindex(c, ids)
+            unindex(self, c, ids)
             c.execute("DELETE FROM articles WHERE source_id = ?", (source_id,))
             c.execute("DELETE FROM sources WHERE id = ?", (source_id,))
         return len(ids)
