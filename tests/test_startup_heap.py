@@ -111,3 +111,20 @@ def test_the_reader_command_holds_the_collector_and_others_do_not(tmp_path: Path
     assert listing.returncode == 0, listing.stderr
     assert "Walrus 29" in listing.stdout
     assert "AFTER collector on: True" in listing.stdout
+
+
+def test_a_reader_that_fails_before_it_starts_gives_the_collector_back(
+    tmp_path: Path, collector: None
+) -> None:
+    """`tui --help` and a bad config end the reader's command before the app settles the
+    heap: the collector runs again afterwards (for a caller in the same process)."""
+    from newstui.cli import main
+
+    data = tmp_path / "data"
+    with pytest.raises(SystemExit):
+        main(["--data-dir", str(data), "tui", "--help"])
+    assert gc.isenabled() and not heap.held()
+    data.mkdir()
+    (data / "config.toml").write_text("[feeds]\nper_host = 'many'\n", encoding="utf-8")
+    assert main(["--data-dir", str(data), "tui"]) != 0
+    assert gc.isenabled() and not heap.held()

@@ -181,3 +181,26 @@ async def test_each_dialog_still_opens(demo_paths: Paths) -> None:
             await pilot.press("escape")
             await settle(pilot)
             assert isinstance(app.screen, MainScreen), key
+
+
+async def test_refresh_and_sync_news_before_the_filter_tree_is_mounted(
+    demo_paths: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the moment before the filter tree is mounted, a refresh key or a refresh that
+    ends at once (marking the syncing account) works without it instead of failing."""
+
+    async def not_yet(self: MainScreen) -> None:
+        return None
+
+    monkeypatch.setattr(MainScreen, "_mount_rest", not_yet)
+    app = make_app(demo_paths)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen) and screen.filter_pane is None
+        actions = screen.library_actions
+        actions._syncing("demo", "Syncing demo")
+        actions._refresh_done()
+        actions.refresh_source(None)
+        await settle(pilot)
+        assert app.is_running and screen.filter_pane is None

@@ -154,14 +154,19 @@ def main(argv: list[str] | None = None) -> int:
     status; run as the program (no ``argv``), a ``_QUICK`` command ends the process."""
     words = sys.argv[1:] if argv is None else argv
     command = command_word(words)
-    if command in _READER:
-        from newstui.tui.heap import hold_collector
-
-        hold_collector()  # for the reader's start: newstui/tui/heap.py
     quick = argv is None and command in _QUICK
     if quick:
         gc.disable()
-    status = _run(build_parser(command).parse_args(words))
+    if command in _READER:
+        from newstui.tui import heap
+
+        heap.hold_collector()  # for the reader's start: newstui/tui/heap.py
+        try:
+            status = _run(build_parser(command).parse_args(words))
+        finally:  # the reader failed, or --help, before it settled the heap
+            heap.release()
+    else:
+        status = _run(build_parser(command).parse_args(words))
     if quick and "logging" not in sys.modules:  # a failure logged: the usual exit closes the log
         _exit_now(status)
     return status

@@ -39,7 +39,7 @@ class LibraryActions:
         """Refresh the source chosen in the filter pane (when it has focus), else the
         source of ``article_id``."""
         pane = self.host.filter_pane
-        if pane.has_focus and pane.selected_source is not None:
+        if pane is not None and pane.has_focus and pane.selected_source is not None:
             self.start_refresh([pane.selected_source])
             return
         if article_id is None:
@@ -116,11 +116,17 @@ class LibraryActions:
     def _syncing(self, account: str, status: str) -> None:
         """A sync's progress: in the status line, and the account marked in the filter pane."""
         self.host.set_status(status)
-        self.host.filter_pane.syncing = account
+        self._mark_syncing(account)
+
+    def _mark_syncing(self, account: str) -> None:
+        """Mark ``account`` ("": none) as syncing in the filter pane, once it is there."""
+        pane = self.host.filter_pane
+        if pane is not None:
+            pane.syncing = account
 
     def _refresh_done(self) -> None:
         self.refreshing = False
-        self.host.filter_pane.syncing = ""
+        self._mark_syncing("")
         self.host.set_status("")
         self.host.after_change(reload_list=True)
 

@@ -165,15 +165,12 @@ class MainScreen(Screen[None]):
         return self.query_one(ArticleView)
 
     @property
-    def filter_pane(self) -> FilterPane:
-        return self.query_one(FilterPane)
-
-    def _filter_pane(self) -> FilterPane | None:
-        """The filter pane, or None in the moment before it is mounted."""
+    def filter_pane(self) -> FilterPane | None:
+        """The filter pane, or None in the moment before it is mounted (``_mount_rest``)."""
         found = self.query(FilterPane)
         return found.first() if found else None
 
-    def _search_bar(self) -> SearchBar:
+    def _ensure_search_bar(self) -> SearchBar:
         """The search box (mounted now if the first paint has not been followed yet)."""
         found = self.query(SearchBar)
         if found:
@@ -283,7 +280,7 @@ class MainScreen(Screen[None]):
     async def _mount_rest(self) -> None:
         """What the first paint does without: the filter tree (the Tree widget and its
         styles cost about a twentieth of the start) and the hidden search box."""
-        self._search_bar()
+        self._ensure_search_bar()
         pane = FilterPane(self.ctx.reader, self.ctx.config.saved_searches)
         await self.query_one("#filters").mount(pane)
         pane.select_query(self.filter.query)
@@ -309,22 +306,22 @@ class MainScreen(Screen[None]):
 
     def watch_show_filters(self, show: bool) -> None:
         self.set_class(not show, "-no-filters")
-        pane = self._filter_pane()
+        pane = self.filter_pane
         if not show and pane is not None and pane.has_focus:
             self.query_one(ArticleList).focus()
 
     def action_toggle_filters(self) -> None:
         self.show_filters = not self.show_filters
-        pane = self._filter_pane()
+        pane = self.filter_pane
         if self.show_filters and pane is not None:
             pane.focus()
 
     def _visible_panes(self) -> list:
         panes: list = []
-        pane = self._filter_pane()
+        pane = self.filter_pane
         if self.show_filters and not self.reading and pane is not None:
             panes.append(pane)
-        search = self._search_bar()
+        search = self._ensure_search_bar()
         if search.has_class("-open") and not self.reading:
             panes.append(search)
         if not self.reading:
@@ -347,7 +344,7 @@ class MainScreen(Screen[None]):
             self.reading = False
             self.query_one(ArticleList).focus()
         elif self.search:
-            self._search_bar().action_clear_search()
+            self._ensure_search_bar().action_clear_search()
         elif self.query_one(ArticleView).has_focus_within:
             self.query_one(ArticleList).focus()
 
@@ -402,7 +399,7 @@ class MainScreen(Screen[None]):
         )
 
     def action_search(self) -> None:
-        search = self._search_bar()
+        search = self._ensure_search_bar()
         if search.has_focus:
             # "/" typed in the box: as Input types any character (over a selection too).
             if search.selection.is_empty:
@@ -423,7 +420,7 @@ class MainScreen(Screen[None]):
 
     @on(SearchBar.Leave)
     def search_left(self, event: SearchBar.Leave) -> None:
-        search = self._search_bar()
+        search = self._ensure_search_bar()
         if event.cleared or not search.value:
             search.remove_class("-open")
         self.query_one(ArticleList).focus()
@@ -481,7 +478,7 @@ class MainScreen(Screen[None]):
 
     def after_change(self, *, reload_list: bool = False) -> None:
         """After a write: recount the filter pane (and re-run the list query if asked)."""
-        pane = self._filter_pane()
+        pane = self.filter_pane
         if pane is not None:
             pane.reload()
         if reload_list:
