@@ -11,6 +11,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.pilot import Pilot
 
 from newstui.models import ArticleIn
 from newstui.paths import Paths
@@ -73,6 +74,15 @@ def long_paths(tmp_path: Path) -> Paths:
     return paths
 
 
+async def _open_search(pilot: Pilot[None]) -> tuple[ArticleList, SearchBar]:
+    """The started reader with its search box open (after "/"): its list and its box."""
+    await settle(pilot)
+    await pilot.press("slash")
+    await settle(pilot)
+    screen = pilot.app.screen
+    return screen.query_one(ArticleList), screen.query_one(SearchBar)
+
+
 async def test_the_scrollbar_follows_the_count_as_searches_change(long_paths: Paths) -> None:
     app = make_app(long_paths)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -106,12 +116,8 @@ async def test_typing_a_search_lays_the_screen_out_only_when_the_scrollbar_comes
     keeps scrolling while the box goes from a short query to one wider than itself."""
     app = make_app(long_paths)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("slash")
-        await settle(pilot)
+        articles, search = await _open_search(pilot)
         screen = app.screen
-        articles = screen.query_one(ArticleList)
-        search = screen.query_one(SearchBar)
         search.value = "walr"
         await settle(pilot)
         layouts: list[object] = []
@@ -211,12 +217,7 @@ async def test_a_keystroke_and_its_rows_show_in_one_frame(
     monkeypatch.setattr(article_list, "HOLD", 30.0)  # only the rows let the paint go here
     app = make_app(long_paths)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("slash")
-        await settle(pilot)
-        screen = app.screen
-        articles = screen.query_one(ArticleList)
-        search = screen.query_one(SearchBar)
+        articles, search = await _open_search(pilot)
         frames: list[tuple[str, str | None]] = []
         original = type(app)._display
 
