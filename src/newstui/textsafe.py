@@ -28,6 +28,9 @@ _SPACES = re.compile(r"\s+")
 ACTIVE_HTML = re.compile(r"<(script|style|iframe|noscript|template|object|embed)\b.*?</\1\s*>", re.I | re.S)
 ACTIVE_HTML_TAG = re.compile(r"</?(script|style|iframe|noscript|template|object|embed)\b[^>]*>?", re.I)
 
+# The ASCII characters _UNSAFE matches (C0 but tab and newline, and DEL), as bytes.
+_ASCII_UNSAFE = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])
+
 MAX_LINE = 2_000  # titles, authors, names
 MAX_TEXT = 4_000_000  # bodies
 
@@ -42,9 +45,22 @@ def clean(text: str | None, limit: int = MAX_TEXT) -> str:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # One scan for the common clean case; ESC and 0x9b are in _UNSAFE, so no escape
     # sequence can hide from this check.
-    if _UNSAFE.search(text) is not None:
+    if has_unsafe(text):
         text = _UNSAFE.sub("", _ESCAPES.sub("", text))
     return text[:limit]
+
+
+def has_unsafe(text: str) -> bool:
+    """Whether ``text`` holds a character ``clean`` removes.
+
+    Most feed text is ASCII, and for it the check runs on bytes: deleting the control
+    bytes is one C loop, ten times cheaper per character than the regular expression's
+    scan (a body of a few kilobytes is checked once as it comes in and once more as the
+    search index's text)."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        return len(raw.translate(None, _ASCII_UNSAFE)) != len(raw)
+    return _UNSAFE.search(text) is not None
 
 
 def clean_line(text: str | None, limit: int = MAX_LINE) -> str:
@@ -53,9 +69,17 @@ def clean_line(text: str | None, limit: int = MAX_LINE) -> str:
         return ""
     if len(text) > limit * 4:
         text = text[: limit * 4]
-    if _UNSAFE.search(text) is not None:
-        text = _UNSAFE.sub(" ", _ESCAPES.sub("", text))
-    text = _SPACES.sub(" ", text).strip()
+    if text.isprintable():
+        # No character _UNSAFE matches, and no whitespace but the space (a printable
+        # character is neither a control, a format character nor a separator other than
+        # the space; tests check every code point): the common title or name needs no
+        # regular expression unless it has spaces to fold or trim.
+        if "  " in text or text[0] == " " or text[-1] == " ":
+            text = _SPACES.sub(" ", text).strip()
+    else:
+        if _UNSAFE.search(text) is not None:
+            text = _UNSAFE.sub(" ", _ESCAPES.sub("", text))
+        text = _SPACES.sub(" ", text).strip()
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
