@@ -286,6 +286,7 @@ class ArticleStore(Connection):
             fts: list[tuple[Any, ...]] = []
             changed_ids: list[tuple[int]] = []
             updates: list[tuple[Any, ...]] = []
+            story_keys_written: list[int | None] = []  # of every article written (join_stories)
             for key, row in prepared.items():
                 (
                     _,
@@ -364,6 +365,8 @@ class ArticleStore(Connection):
                     result.updated += 1
                 labels.append((aid, cats, tags, old is None or old[2] == 0))
                 fts.append((aid, title, author, summary_text, body))
+                story_keys_written.append(story)
+                story_keys_written.append(guid_key)
             c.executemany(
                 "INSERT INTO articles (id, source_id, key, hash, title, link, author, summary, "
                 "content, content_type, published, date_estimated, updated, first_seen, "
@@ -390,12 +393,12 @@ class ArticleStore(Connection):
             cat_counts, tag_counts = self._write_labels(c, labels, bool(changed_ids))
             # Counted before join_stories, which may mark some of them read.
             add_written(c, source_id, result.new, cat_counts, tag_counts)
-            join_stories(c, [*result.new_ids, *(i for (i,) in changed_ids)])
+            join_stories(c, [*result.new_ids, *(i for (i,) in changed_ids)], story_keys_written)
         return result
 
     def _name_ids(self, c: sqlite3.Connection, table: str, names: Iterable[str]) -> dict[str, int]:
         folds: dict[str, str] = {}
-        for n in names:
+        for n in dict.fromkeys(names):  # each spelling folded once
             folds.setdefault(fold_name(n), n)  # the first spelling seen names the label
         if not folds:
             return {}
@@ -871,7 +874,15 @@ def _label_rows(
 ) -> dict[tuple[int, int], bool]:
     """``{(label id, article id): unread}`` of (article id, label names, unread), once
     each (two names of one article may fold to one label)."""
-    return {(ids[fold_name(name)], aid): unread for aid, names, unread in labels for name in names}
+    of: dict[str, int] = {}  # label id by spelling: a feed repeats a few labels many times
+    rows: dict[tuple[int, int], bool] = {}
+    for aid, names, unread in labels:
+        for name in names:
+            lid = of.get(name)
+            if lid is None:
+                lid = of[name] = ids[fold_name(name)]
+            rows[(lid, aid)] = unread
+    return rows
 
 
 def _user_tagged(c: sqlite3.Connection, ids: list[int]) -> set[tuple[int, int]]:

@@ -68,26 +68,52 @@ def story_members(c: sqlite3.Connection, ids: Iterable[int]) -> list[int]:
     return wanted + sorted(extra)
 
 
-def join_stories(c: sqlite3.Connection, ids: Sequence[int]) -> None:
+def join_stories(c: sqlite3.Connection, ids: Sequence[int], keys: Iterable[int | None] | None = None) -> None:
     """Put the articles ``ids`` (just written, inside the caller's transaction) into the
     stories they belong to: each story's earliest article becomes its primary, the others
-    its copies. When a story gains a read article, all of it is read."""
-    for chunk in _chunks(list(ids)):
-        _join_chunk(c, chunk)
+    its copies. When a story gains a read article, all of it is read.
+
+    ``keys``: the story keys (``story`` and ``guid_key``; None for none) of those articles,
+    when the caller has them at hand (it just wrote them); else they are read back."""
+    found: set[int] = set()
+    if keys is None:
+        for chunk in _chunks(list(ids)):
+            for story, guid_key in c.execute(
+                f"SELECT story, guid_key FROM articles WHERE id IN ({_marks(chunk)}) AND story IS NOT NULL",
+                chunk,
+            ):
+                found.add(story)
+                if guid_key is not None:
+                    found.add(guid_key)
+    else:
+        found.update(k for k in keys if k is not None)
+    if found:
+        _join_keys(c, _shared(c, list(found)))
 
 
-def _join_chunk(c: sqlite3.Connection, chunk: list[int]) -> None:
-    keys: set[int] = set()
-    for story, guid_key in c.execute(
-        f"SELECT story, guid_key FROM articles WHERE id IN ({_marks(chunk)}) AND story IS NOT NULL",
-        chunk,
-    ):
-        keys.add(story)
-        if guid_key is not None:
-            keys.add(guid_key)
-    if not keys:
+def _shared(c: sqlite3.Connection, keys: list[int]) -> list[int]:
+    """The keys of ``keys`` that more than one article carries. Only those can join
+    anything, and in a refresh of new stories (the common case) there are none: the
+    question is answered from the two key indexes alone, and nothing more is read."""
+    shared: list[int] = []
+    for kc in _chunks(keys):
+        m = _marks(kc)
+        shared.extend(
+            r[0]
+            for r in c.execute(
+                f"SELECT k FROM (SELECT story AS k, id FROM articles WHERE story IN ({m}) "
+                f"UNION SELECT guid_key, id FROM articles WHERE guid_key IN ({m})) "
+                "GROUP BY k HAVING COUNT(*) > 1",
+                [*kc, *kc],
+            )
+        )
+    return shared
+
+
+def _join_keys(c: sqlite3.Connection, key_list: list[int]) -> None:
+    """Join the articles that carry the keys ``key_list`` into stories."""
+    if not key_list:
         return
-    key_list = list(keys)
     rows: dict[int, tuple[float, int | None, int | None]] = {}
     for kc in _chunks(key_list):
         m = _marks(kc)
