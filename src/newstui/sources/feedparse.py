@@ -165,24 +165,27 @@ def _entry(entry: dict, base: str) -> ArticleIn:
     # item lookup answers the same, one Python call per key slower.
     e = dict(dict.items(entry))
     get = e.get
+    # The nested parts (content, details, tags, links) are FeedParserDicts too: read them
+    # with dict.get for keys FeedParserDict does not map ("url" it does: read as before).
+    field = dict.get
     content = ""
     ctype = "html"
     for c in get("content") or ():
-        value = c.get("value") or ""
+        value = field(c, "value") or ""
         if len(value) > len(content):
             content = value
-            ctype = "html" if "html" in (c.get("type") or "html") else "text"
+            ctype = "html" if "html" in (field(c, "type") or "html") else "text"
     summary = get("summary") or ""
     if not content:
         content, summary = summary, ""
         detail = get("summary_detail") or {}
-        ctype = "html" if "html" in (detail.get("type") or "text/html") else "text"
+        ctype = "html" if "html" in (field(detail, "type") or "text/html") else "text"
     if "<![CDATA[" in content:
         content = unwrap_cdata(content)
     if "<![CDATA[" in summary:
         summary = unwrap_cdata(summary)
     title_detail = get("title_detail") or {}
-    title = _text(get("title") or "", "html" in (title_detail.get("type") or "text/html"))
+    title = _text(get("title") or "", "html" in (field(title_detail, "type") or "text/html"))
     published = None
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         parsed = get(key)
@@ -190,22 +193,22 @@ def _entry(entry: dict, base: str) -> ArticleIn:
             published = _timestamp(parsed)
             break
     updated = _timestamp(get("updated_parsed"))
-    author = (get("author_detail") or {}).get("name") or get("author") or ""
+    author = field(get("author_detail") or {}, "name") or get("author") or ""
     cats = []
     for t in get("tags") or ():
-        name = t.get("label") or t.get("term")
+        name = field(t, "label") or field(t, "term")
         if name:
             cats.append(name)
     enclosures = []
     for link in get("links") or ():
-        if link.get("rel") == "enclosure":
-            href = link.get("href") or link.get("url")
+        if field(link, "rel") == "enclosure":
+            href = field(link, "href") or link.get("url")
             if href:
                 enclosures.append(
                     {
                         "url": _abs(base, href),
-                        "type": link.get("type", ""),
-                        "length": link.get("length"),
+                        "type": field(link, "type", ""),
+                        "length": field(link, "length"),
                     }
                 )
     enclosures += _media_images(e, base, {str(x["url"]) for x in enclosures})
