@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -29,6 +30,7 @@ import socket
 import ssl
 import struct
 import sys
+import threading
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -37,6 +39,7 @@ import httpx
 from newstui.sources.fetch import FetchLimits, FetchResult, fetch, make_client, proxies_in_environment
 
 if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
     from multiprocessing.process import BaseProcess
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,10 @@ MIN_FEEDS = 32
 MIN_HOSTS = 4
 MIN_CORES = 2
 MAX_PROCESSES = 1  # fetch processes at most (besides the refresh's own event loop)
+# Fork the fetch process straight from a process that has no other thread (the CLI's
+# refresh): a forkserver child has to import httpx and build its state first, which cost
+# more than a second of a busy core before its first answer.
+FORK_WHEN_ALONE = True
 
 _HEADER = struct.Struct("!I")  # each message: its pickled length, then the pickle
 
@@ -135,11 +142,19 @@ async def _receive(reader: asyncio.StreamReader) -> object | None:
 # ------------------------------------------------------------- the fetch process
 
 
-def serve(sock: socket.socket, limits: FetchLimits, per_host: int, env_proxies: bool) -> None:
+def serve(
+    sock: socket.socket, limits: FetchLimits, per_host: int, env_proxies: bool, parent_end: int = -1
+) -> None:
     """The fetch process's body: fetch each job that arrives on ``sock`` and send its
-    result back, until the socket closes."""
+    result back, until the socket closes. ``parent_end`` is the refresh's end of the
+    socket pair when this process was forked from it (closed here, or the end of the
+    stream would never come)."""
     # Ctrl-C reaches the whole process group: the refresh decides, and closes the socket.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent_end >= 0:
+        os.close(parent_end)
+        # A forked child shares the refresh loop's wake-up socket: signals here are ours.
+        signal.set_wakeup_fd(-1)
     try:
         asyncio.run(_serve(sock, limits, per_host, env_proxies))
     except Exception:  # noqa: BLE001 - the refresh sees the socket close and fetches itself
@@ -176,9 +191,13 @@ async def _serve(sock: socket.socket, limits: FetchLimits, per_host: int, env_pr
 
 
 class FetchProcess:
-    """A fetch process seen from the refresh's event loop. ``start()`` returns at once
-    (the process starts on a thread); ``fetch()`` may be called before it is up: requests
-    wait in the socket. ``outstanding`` counts requests sent and not yet answered."""
+    """A fetch process seen from the refresh's event loop.
+
+    ``start()`` forks it, or starts it from the forkserver on a thread; ``fetch()`` may be
+    called at once (requests wait in the socket until it is up). The socket is watched
+    with ``add_reader``/``add_writer`` and written without waiting, so a request is on
+    its way to the fetch process as soon as it is handed over. ``outstanding`` counts
+    requests handed over and not yet answered."""
 
     def __init__(self, limits: FetchLimits, per_host: int, env_proxies: bool) -> None:
         self.limits = limits
@@ -188,60 +207,59 @@ class FetchProcess:
         self.process: BaseProcess | None = None
         self._waiting: dict[int, asyncio.Future[FetchResult]] = {}
         self._next_id = 0
-        self._lost: str | None = None
-        self._writer: asyncio.StreamWriter | None = None
-        self._ready: asyncio.Future[None] | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._lost: str | None = "not started"
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._sock: socket.socket | None = None
+        self._in = bytearray()  # received, not yet a whole message
+        self._out = bytearray()  # to send when the socket takes more
         self._spawning: asyncio.Future[None] | None = None
 
     @property
     def pid(self) -> int | None:
         return None if self.process is None else self.process.pid
 
+    @property
+    def lost(self) -> bool:
+        """Whether it could not start or has ended (requests are then refused at once)."""
+        return self._lost is not None
+
     def start(self) -> None:
-        """Start the process (on a thread) and the reader of its answers."""
-        loop = asyncio.get_running_loop()
-        self._ready = loop.create_future()
-        self._task = loop.create_task(self._run())
-
-    async def _run(self) -> None:
-        assert self._ready is not None
+        """Start the process. Forked at once when this process has no other thread (the
+        CLI: nothing to import, it is up in milliseconds); else from the forkserver, on a
+        thread (the TUI has threads). Never raises: a process that cannot start refuses
+        its requests, which are then fetched in-process."""
+        self._loop = loop = asyncio.get_running_loop()
         ours, theirs = socket.socketpair()
+        ours.setblocking(False)
+        self._sock, self._lost = ours, None
         try:
-            reader, self._writer = await asyncio.open_unix_connection(sock=ours)
-        except Exception as exc:  # noqa: BLE001 - its requests are fetched in-process
-            ours.close()
+            loop.add_reader(ours.fileno(), self._readable)
+        except (NotImplementedError, RuntimeError, OSError) as exc:  # a loop without add_reader
             theirs.close()
-            self._lost = f"no socket for the fetch process: {exc}"
+            self._lose(f"the fetch process cannot be watched: {exc}")
             return
-        finally:
-            self._ready.set_result(None)
-        try:
-            # Not cancelled with the refresh: aclose() waits for it, then stops the process.
-            self._spawning = asyncio.get_running_loop().run_in_executor(None, self._spawn, theirs)
-            await asyncio.shield(self._spawning)
-            while (message := await _receive(reader)) is not None:
-                job_id: int
-                result: FetchResult
-                job_id, result = message  # type: ignore[misc]
-                future = self._waiting.pop(job_id, None)
-                if future is not None and not future.done():
-                    future.set_result(result)
-            self._lose("the fetch process ended")
-        except asyncio.CancelledError:
-            self._lose("the refresh was cancelled")
-            raise
-        except Exception as exc:  # noqa: BLE001 - its requests are fetched in-process
-            self._lose(f"the fetch process failed: {type(exc).__name__}: {exc}")
+        alone = threading.active_count() == 1
+        if FORK_WHEN_ALONE and alone and "fork" in multiprocessing.get_all_start_methods():
+            gc.freeze()  # the child's collector leaves what it inherited alone (no copying)
+            try:
+                self._spawn(theirs, multiprocessing.get_context("fork"), ours.fileno())
+            except Exception as exc:  # noqa: BLE001 - its requests are fetched in-process
+                self._lose(f"the fetch process did not start: {type(exc).__name__}: {exc}")
+            finally:
+                gc.unfreeze()
+            return
+        # Not cancelled with the refresh: aclose() waits for it, then stops the process.
+        self._spawning = spawning = loop.run_in_executor(None, self._spawn, theirs)
+        spawning.add_done_callback(self._spawned)
 
-    def _spawn(self, theirs: socket.socket) -> None:
+    def _spawn(self, theirs: socket.socket, context: BaseContext | None = None, parent_end: int = -1) -> None:
         from newstui.sources.workers import fetch_context
 
         try:
-            context = fetch_context()
+            context = context or fetch_context()
             process = context.Process(  # type: ignore[attr-defined]
                 target=serve,
-                args=(theirs, self.limits, self.per_host, self.env_proxies),
+                args=(theirs, self.limits, self.per_host, self.env_proxies, parent_end),
                 name="newstui-fetch",
                 daemon=True,  # multiprocessing ends it if this process exits first
             )
@@ -250,64 +268,126 @@ class FetchProcess:
         finally:
             theirs.close()  # the child has its own copy: its end closes when it exits
 
+    def _spawned(self, spawning: asyncio.Future[None]) -> None:
+        exc = None if spawning.cancelled() else spawning.exception()
+        if exc is not None:
+            self._lose(f"the fetch process did not start: {type(exc).__name__}: {exc}")
+
+    # ------------------------------------------------------------- the socket
+    def _readable(self) -> None:
+        assert self._sock is not None
+        try:
+            data = self._sock.recv(1 << 20)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._lose(f"the fetch process is unreachable: {exc}")
+            return
+        if not data:
+            self._lose("the fetch process ended")
+            return
+        self._in += data
+        while len(self._in) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(self._in)
+            end = _HEADER.size + size
+            if len(self._in) < end:
+                break
+            try:
+                job_id, result = pickle.loads(self._in[_HEADER.size : end])
+            except Exception as exc:  # noqa: BLE001 - a garbled stream: the rest go in-process
+                self._lose(f"the fetch process sent garbage: {type(exc).__name__}")
+                return
+            del self._in[:end]
+            future = self._waiting.pop(job_id, None)
+            if future is not None and not future.done():
+                future.set_result(result)
+
+    def _send(self, message: object) -> None:
+        assert self._sock is not None and self._loop is not None
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        frame = _HEADER.pack(len(data)) + data
+        if not self._out:
+            try:
+                sent = self._sock.send(frame)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError as exc:
+                self._lose(f"the fetch process is unreachable: {exc}")
+                raise FetchProcessLost(self._lost) from None
+            if sent == len(frame):
+                return
+            frame = frame[sent:]
+            self._loop.add_writer(self._sock.fileno(), self._writable)
+        self._out += frame
+
+    def _writable(self) -> None:
+        assert self._sock is not None and self._loop is not None
+        try:
+            sent = self._sock.send(self._out)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._lose(f"the fetch process is unreachable: {exc}")
+            return
+        del self._out[:sent]
+        if not self._out:
+            self._loop.remove_writer(self._sock.fileno())
+
     def _lose(self, why: str) -> None:
+        """Stop using the process: close the socket (it ends at the end of the stream)
+        and hand every waiting request back."""
         if self._lost is None:
             self._lost = why
             if self._waiting:
                 log.info("%s; fetching its %d requests in-process", why, len(self._waiting))
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(sock.fileno())
+                self._loop.remove_writer(sock.fileno())
+            sock.close()
+        self._in.clear()
+        self._out.clear()
         waiting, self._waiting = self._waiting, {}
         for future in waiting.values():
             if not future.done():
                 future.set_exception(FetchProcessLost(why))
 
-    @property
-    def lost(self) -> bool:
-        """Whether it could not start or has ended (requests are then refused at once)."""
-        return self._lost is not None
-
+    # ------------------------------------------------------------ requests
     async def fetch(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
         """``fetch()`` run in the fetch process; raises ``FetchProcessLost`` when it cannot
         (then the caller fetches it itself)."""
-        if self._ready is None:
-            raise FetchProcessLost("the fetch process was not started")
+        if self._lost is not None or self._loop is None:
+            raise FetchProcessLost(self._lost or "the fetch process is gone")
+        self._next_id += 1
+        job_id = self._next_id
+        future: asyncio.Future[FetchResult] = self._loop.create_future()
+        self._waiting[job_id] = future
         self.outstanding += 1
-        job_id = self._next_id = self._next_id + 1
         try:
-            await self._ready
-            if self._lost is not None or self._writer is None:
-                raise FetchProcessLost(self._lost or "the fetch process is gone")
-            future: asyncio.Future[FetchResult] = asyncio.get_running_loop().create_future()
-            self._waiting[job_id] = future
-            _send(self._writer, (job_id, url, etag, last_modified))
+            self._send((job_id, url, etag, last_modified))
             return await future
         finally:
             self.outstanding -= 1
             self._waiting.pop(job_id, None)
 
     async def aclose(self) -> None:
-        """End the process: close its socket (it stops at the end of the stream) and wait
-        a moment for it, then terminate it."""
-        if self._writer is not None:
-            self._writer.close()
-        if self._task is not None:
-            if not self._task.done():
-                self._task.cancel()
-            with contextlib.suppress(BaseException):
-                await self._task
+        """End the process: close its socket (it stops at the end of the stream), wait a
+        moment for it to go, then terminate it."""
+        self._lose("the refresh is over")
         if self._spawning is not None:
             with contextlib.suppress(BaseException):
                 await self._spawning  # a process still starting is stopped once it is up
         process = self.process
-        if process is not None and process.pid is not None:
+        if process is not None and process.pid is not None and process.exitcode is None:
             await asyncio.to_thread(_stop, process)
 
     def close(self) -> None:
         """``aclose`` for callers without a loop (a refresh torn down by an error)."""
-        if self._writer is not None:
-            with contextlib.suppress(Exception):
-                self._writer.close()
+        with contextlib.suppress(Exception):
+            self._lose("the refresh is over")
         process = self.process
-        if process is not None and process.pid is not None:
+        if process is not None and process.pid is not None and process.exitcode is None:
             _stop(process)
 
 

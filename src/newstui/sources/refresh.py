@@ -64,7 +64,7 @@ GROUP_WINDOW = 0.3
 MAX_RETRY_AFTER = 7 * 86_400.0
 # With fetch processes, a host goes to the side with the fewest requests in flight, this
 # process's requests counted LOCAL_WEIGHT times: it also runs the writer and the landing.
-LOCAL_WEIGHT = 2.0
+LOCAL_WEIGHT = 1.5
 
 
 @dataclass
@@ -412,10 +412,6 @@ class _Engine:
         return await asyncio.get_running_loop().run_in_executor(self.writer, func, *args)
 
     async def run(self, sources: list[Source]) -> None:
-        if any(s.body_hash is None for s in sources) or (sources and self.force):
-            # Feeds never parsed will be: start the parser processes while the first
-            # requests are on the wire. (A refresh of unchanged feeds never starts them.)
-            self.parser.warm()
         if sources:
             global_limit = asyncio.Semaphore(self.in_flight)
             env_proxies = proxies_in_environment()  # read once, not once per client
@@ -434,7 +430,7 @@ class _Engine:
 
             def side_for(key: str) -> FetchProcess | None:
                 """A host goes, when its first feed gets a slot, to whichever side has the
-                fewest requests in flight (this process counts double: it also lands)."""
+                fewest requests in flight (this process weighs more: it also lands)."""
                 if key not in sides:
                     best: FetchProcess | None = None
                     load = here[0] * LOCAL_WEIGHT
@@ -469,10 +465,14 @@ class _Engine:
 
             async with contextlib.AsyncExitStack() as stack:
                 stack.push_async_callback(local.aclose)
-                for remote in remotes:
+                for remote in remotes:  # first: forked while this process has one thread
                     self._remotes.append(remote)
                     stack.push_async_callback(remote.aclose)
                     remote.start()
+                if any(s.body_hash is None for s in sources) or self.force:
+                    # Feeds never parsed will be: start the parser processes while the first
+                    # requests are on the wire. (A refresh of unchanged feeds never starts them.)
+                    self.parser.warm()
 
                 async def one(src: Source) -> None:
                     self._active += 1
