@@ -204,6 +204,7 @@ class FetchProcess:
         self.per_host = per_host
         self.env_proxies = env_proxies
         self.outstanding = 0
+        self.answered = 0  # requests it fetched
         self.process: BaseProcess | None = None
         self._waiting: dict[int, asyncio.Future[FetchResult]] = {}
         self._next_id = 0
@@ -300,6 +301,7 @@ class FetchProcess:
             del self._in[:end]
             future = self._waiting.pop(job_id, None)
             if future is not None and not future.done():
+                self.answered += 1
                 future.set_result(result)
 
     def _send(self, message: object) -> None:

@@ -42,6 +42,7 @@ from newstui.sources.fetch import (
     fetch,
     is_http,
     proxies_in_environment,
+    without_secret,
 )
 from newstui.sources.fetchpool import FetchProcess, FetchProcessLost, HostClients, host_key, processes_for
 from newstui.store.articles import PreparedRow
@@ -496,7 +497,7 @@ class _Engine:
                             src, FetchResult(src.url, None), f"{type(exc).__name__}: {exc}"
                         )
                     if outcome.state == "failed":
-                        log.warning("feed %s failed: %s", src.url, outcome.error)
+                        log.warning("feed %s failed: %s", without_secret(src.url), outcome.error)
                     self.report.add(outcome)
                     if self.on_progress:
                         self.on_progress(self.report)
