@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from newstui.sources import workers
 from newstui.sources.fetch import FetchLimits, FetchResult, fetch, make_client, proxies_in_environment
 
 if TYPE_CHECKING:
@@ -254,10 +255,8 @@ class FetchProcess:
         spawning.add_done_callback(self._spawned)
 
     def _spawn(self, theirs: socket.socket, context: BaseContext | None = None, parent_end: int = -1) -> None:
-        from newstui.sources.workers import fetch_context
-
         try:
-            context = context or fetch_context()
+            context = context or workers.fetch_context()
             process = context.Process(  # type: ignore[attr-defined]
                 target=serve,
                 args=(theirs, self.limits, self.per_host, self.env_proxies, parent_end),
