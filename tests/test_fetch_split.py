@@ -151,6 +151,32 @@ def test_a_fetch_process_killed_mid_refresh_loses_no_feed(
     assert {s.failures for s in lib.sources()} == {0}
 
 
+def test_a_fetch_process_that_stops_answering_is_given_up(
+    lib: Library, started: list[fetchpool.FetchProcess], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fetchpool, "ANSWER_GRACE", 0.5)
+    stopped = threading.Event()
+    with FeedServer(HOSTS) as srv:
+
+        def stop_it_once() -> None:
+            # Frozen, not dead: its socket stays open and nothing comes back.
+            if not stopped.is_set() and wait_for(lambda: bool(started) and started[0].pid is not None):
+                if not stopped.is_set():
+                    stopped.set()
+                    os.kill(started[0].pid or 0, signal.SIGSTOP)
+
+        for host in HOSTS:
+            for i in range(3):
+                srv.feed(f"/f{i}.xml", (FEEDS / NAMES[i]).read_bytes(), before=stop_it_once)
+                lib.add_source(srv.url(f"/f{i}.xml", host))
+        report = refresh(lib, Config(connect_timeout=1, read_timeout=1, feed_deadline=1.5, retention_days=0))
+
+    assert stopped.is_set() and started[0].lost
+    assert started[0].process is not None and started[0].process.exitcode == -signal.SIGKILL
+    assert report.ok, [o.error for o in report.failed]
+    assert report.done == report.total == report.parsed == 12
+
+
 def test_a_fetch_process_that_cannot_start_changes_nothing(
     lib: Library, server: FeedServer, started: list[fetchpool.FetchProcess], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -56,6 +56,7 @@ MAX_PROCESSES = 1  # fetch processes at most (besides the refresh's own event lo
 # refresh): a forkserver child has to import httpx and build its state first, which cost
 # more than a second of a busy core before its first answer.
 FORK_WHEN_ALONE = True
+ANSWER_GRACE = 10.0  # seconds past the fetch deadline before a silent fetch process is given up
 
 _HEADER = struct.Struct("!I")  # each message: its pickled length, then the pickle
 
@@ -367,7 +368,16 @@ class FetchProcess:
         self.outstanding += 1
         try:
             self._send((job_id, url, etag, last_modified))
-            return await future
+            try:
+                # Its own deadline ends every fetch there: no answer by then (and a grace)
+                # means it is stuck; what it still has is fetched here instead.
+                async with asyncio.timeout(self.limits.deadline + ANSWER_GRACE):
+                    return await future
+            except TimeoutError:
+                self._lose("the fetch process stopped answering")
+                if self.process is not None and self.process.exitcode is None:
+                    self.process.kill()
+                raise FetchProcessLost(self._lost or "") from None
         finally:
             self.outstanding -= 1
             self._waiting.pop(job_id, None)
