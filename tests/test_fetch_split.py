@@ -296,3 +296,50 @@ def test_log_lines_of_a_split_refresh_hold_no_password(
             report = refresh(lib, CFG)
     assert report.errors == 1 and report.parsed == 1 and started[0].answered == 1
     assert "hunter2" not in caplog.text and "reader:***@" in caplog.text
+
+
+def test_a_refresh_on_a_worker_thread_starts_it_from_the_forkserver(tmp_path: Path) -> None:
+    """As in the TUI: the refresh runs on a worker thread of a process whose stderr is a
+    capture object without a file descriptor. The fetch process comes from the
+    forkserver (never a fork of a threaded process), fetches, and ends."""
+    with FeedServer(HOSTS) as srv:
+        urls = []
+        for host in HOSTS:
+            for name in NAMES:
+                srv.feed(f"/{name}", (FEEDS / name).read_bytes())
+                urls.append(srv.url(f"/{name}", host))
+        script = textwrap.dedent(f"""
+            import sys, threading
+            class Capture:
+                def write(self, text): return len(text)
+                def flush(self): pass
+                def fileno(self): return -1
+            if __name__ == "__main__":
+                sys.stderr = Capture()
+                from newstui.config import Config
+                from newstui.sources import fetchpool
+                from newstui.sources.refresh import refresh
+                from newstui.store.library import Library
+                fetchpool.MIN_FEEDS = fetchpool.MIN_HOSTS = fetchpool.MIN_CORES = 1
+                seen = []
+                start = fetchpool.FetchProcess.start
+                def keep(self):
+                    seen.append(self)
+                    start(self)
+                fetchpool.FetchProcess.start = keep
+                lib = Library({str(tmp_path / "library.db")!r})
+                for url in {urls!r}:
+                    lib.add_source(url)
+                out = []
+                worker = threading.Thread(target=lambda: out.append(refresh(lib, Config(retention_days=0))))
+                worker.start()
+                worker.join()
+                proc = seen[0].process
+                print("RESULT", out[0].parsed, out[0].errors, seen[0].answered > 0,
+                      type(proc).__name__, proc.exitcode)
+        """)
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path
+        )
+    result = [line for line in out.stdout.splitlines() if line.startswith("RESULT")]
+    assert result == [f"RESULT {len(urls)} 0 True ForkServerProcess 0"], out.stdout[-3000:] + out.stderr
