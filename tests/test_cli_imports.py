@@ -28,6 +28,9 @@ NOT_FOR_LIST = (
     "tomllib",  # no config file here
     "platformdirs",  # --data-dir given
     "shutil",  # argparse asks it for the terminal width; only help output needs that
+    "dataclasses",  # (and inspect with it): the records a listing needs are plain classes
+    "inspect",
+    "newstui.models",  # made only by the commands that return them
     "httpx",
     "asyncio",
     "feedparser",

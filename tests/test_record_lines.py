@@ -97,3 +97,9 @@ def test_many_lines_come_in_list_order(lib: Library) -> None:
     lines = _lines(lib, "", sort="date")
     assert len(lines) == 1200
     assert lines == lib.records("", sort="date")
+    # A search word FTS5 merges (a prefix longer than the prefix index) is read from the
+    # match table while the lines come a chunk at a time.
+    for limit in (None, 700):
+        searched = _lines(lib, "item*", sort="date", limit=limit)
+        assert len(searched) == (limit or 1200)
+        assert searched == lib.records("item*", sort="date", limit=limit)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -71,6 +70,7 @@ TABLES: tuple[Table, ...] = (
     Table("keys", "keys", "a key or comma-separated keys"),
 )
 
+_ATTRS = frozenset([*(s.attr for s in SETTINGS), *(t.attr for t in TABLES)])
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(s.table for s in SETTINGS))
 
 _TYPE_NAMES: dict[type, str] = {
@@ -83,9 +83,14 @@ _TYPE_NAMES: dict[type, str] = {
 }
 
 
-@dataclass
 class Config:
-    """The effective settings. ``Config()`` is every default; :meth:`load` reads a file."""
+    """The effective settings. ``Config()`` is every default, ``Config(per_host=2)`` one
+    changed; :meth:`load` reads a file.
+
+    A plain class rather than a dataclass: every command loads its configuration, and a
+    dataclass would import ``dataclasses`` (and ``inspect`` with it) and compile its
+    methods first, a tenth of a quick `newstui list`. The defaults are class attributes;
+    the tables are made per instance."""
 
     max_in_flight: int = 256
     per_host: int = 6
@@ -102,9 +107,29 @@ class Config:
     collapse_duplicates: bool = True
     image_cache_mb: int = 200
     image_max_mb: int = 5
-    auto_tags: dict[str, str] = field(default_factory=dict)
-    saved_searches: dict[str, str] = field(default_factory=dict)
-    keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s), e.g. "B"
+    auto_tags: dict[str, str]
+    saved_searches: dict[str, str]
+    keys: dict[str, str]  # binding id -> key(s), e.g. "B"
+
+    def __init__(self, **changes: Any) -> None:
+        self.auto_tags = {}
+        self.saved_searches = {}
+        self.keys = {}
+        for name, value in changes.items():
+            if name not in _ATTRS:
+                raise TypeError(f"Config has no setting {name!r}")
+            setattr(self, name, value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Config) and all(getattr(self, a) == getattr(other, a) for a in _ATTRS)
+
+    __hash__ = None  # type: ignore[assignment]  # changeable, so not hashable
+
+    def __repr__(self) -> str:
+        changed = ", ".join(
+            f"{a}={getattr(self, a)!r}" for a in sorted(_ATTRS) if getattr(self, a) != getattr(Config, a, {})
+        )
+        return f"Config({changed})"
 
     @classmethod
     def load(cls, path: Path) -> Config:

@@ -14,8 +14,12 @@ A bookmark's full-text status is one of:
 
 from __future__ import annotations
 
-from newstui.models import Article
+from typing import TYPE_CHECKING
+
 from newstui.plaintext import plain_text
+
+if TYPE_CHECKING:
+    from newstui.models import Article
 
 SHORT_TEXT = 1_500  # characters of plain text: less than this is a summary, not an article
 MAX_ATTEMPTS = 5

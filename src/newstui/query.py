@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -44,17 +43,33 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass
 class Compiled:
     """A query as SQL: the WHERE clause over articles ``a``, its parameters, and what
-    ranking and counting need."""
+    ranking and counting need. (A plain class: every command loads this module, and a
+    dataclass would import ``dataclasses`` and compile its methods on the way.)"""
 
-    where: str = "1"
-    params: list[object] = field(default_factory=list)
-    rank_match: str | None = None  # FTS5 expression of the positive words, for ranking
-    # The same query listing every copy of a story (set when ``where`` leaves copies out):
-    # counting it and subtracting the few copies left out is cheaper than counting ``where``.
-    uncollapsed: Compiled | None = None
+    __slots__ = ("where", "params", "rank_match", "uncollapsed")
+
+    def __init__(
+        self,
+        where: str = "1",
+        params: list[object] | None = None,
+        rank_match: str | None = None,
+        uncollapsed: Compiled | None = None,
+    ) -> None:
+        self.where = where
+        self.params: list[object] = [] if params is None else params
+        self.rank_match = rank_match  # FTS5 expression of the positive words, for ranking
+        # The same query listing every copy of a story (set when ``where`` leaves copies
+        # out): counting it and subtracting the few copies left out is cheaper than
+        # counting ``where``.
+        self.uncollapsed = uncollapsed
+
+    def __repr__(self) -> str:
+        return (
+            f"Compiled(where={self.where!r}, params={self.params!r}, "
+            f"rank_match={self.rank_match!r}, uncollapsed={self.uncollapsed!r})"
+        )
 
     @property
     def is_everything(self) -> bool:

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urljoin
 
 from newstui.fulltext_status import status_line
-from newstui.models import Article
 from newstui.plaintext import plain_text
 from newstui.textsafe import ACTIVE_HTML, ACTIVE_HTML_TAG, clean, clean_line, safe_url
 
 if TYPE_CHECKING:
     from bs4 import Tag
     from markdownify import MarkdownConverter
+
+    from newstui.models import Article
 
 _STRIP = [
     "script",

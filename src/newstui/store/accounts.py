@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from newstui.errors import NewstuiError, NotFound
-from newstui.models import Account
 from newstui.store.connection import Connection, fold_name
 from newstui.textsafe import clean_line, safe_url
+
+if TYPE_CHECKING:
+    from newstui.models import Account
 
 _COLS = (
     "id, name, type, url, username, password_command, initial_days, added, cursor, last_sync, "
@@ -50,9 +53,13 @@ class AccountStore(Connection):
         rows = self._read(f"SELECT {_COLS} FROM accounts WHERE name = ?", (name,))
         if not rows:
             raise NotFound(f"no account {name!r} (see `newstui accounts`)")
+        from newstui.models import Account  # (the models are imported when first made)
+
         return self._with_counts([Account(*rows[0])])[0]
 
     def accounts(self) -> list[Account]:
+        from newstui.models import Account
+
         return self._with_counts(
             [Account(*r) for r in self._read(f"SELECT {_COLS} FROM accounts ORDER BY name")]
         )

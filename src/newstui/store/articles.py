@@ -8,17 +8,15 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from newstui.canonical import story_keys
 from newstui.errors import NotFound
-from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
 from newstui.plaintext import index_texts
 from newstui.query import FTS_MEMBER, UNREAD, Compiled, compile_query
 from newstui.render import iso
 from newstui.store import records
 from newstui.store.connection import (
-    ID_SELECT,
     ROW_SELECT,
     SOURCE_NAME,
     Connection,
@@ -31,6 +29,9 @@ from newstui.store.matches import MATCHED, MatchTable
 from newstui.store.packing import pack, unpack
 from newstui.store.stories import also_in, join_stories, story_members
 from newstui.textsafe import clean, clean_line, clean_names, safe_url
+
+if TYPE_CHECKING:
+    from newstui.models import Article, ArticleIn, ArticleRow, Tag, UpsertResult
 
 
 class PreparedRow(NamedTuple):
@@ -260,6 +261,8 @@ class ArticleStore(Connection):
         prepared: dict[str, PreparedRow] = {}
         for row in rows:
             prepared.setdefault(row.key, row)  # the first of two entries with one id wins
+        from newstui.models import UpsertResult  # (the models are imported when first made)
+
         result = UpsertResult()
         if not prepared:
             return result
@@ -457,6 +460,8 @@ class ArticleStore(Connection):
         a large OFFSET would walk the whole index."""
         with self._lock:  # a merged search word's table is filled and read in one go
             rows = self._list_rows(self.compiled(query), sort, limit, offset, from_end)
+        from newstui.models import ArticleRow
+
         return [ArticleRow(r[0], r[1], r[2] or "", r[3], bool(r[4]), bool(r[5])) for r in rows]
 
     def _list_rows(
@@ -470,6 +475,17 @@ class ArticleStore(Connection):
     ) -> list[tuple[Any, ...]]:
         """The list's rows as ``select`` (``ROW_SELECT`` or one of its narrower forms)
         gives them, in list order."""
+        sql, params = self._list_sql(q, sort, limit, offset, from_end, select)
+        rows = self._read(sql, params)
+        if from_end:
+            rows.reverse()
+        return rows
+
+    def _list_sql(
+        self, q: Compiled, sort: str, limit: int | None, offset: int, from_end: bool, select: str
+    ) -> tuple[str, list[object]]:
+        """The list's query and its parameters (``_list_rows``); a merged search word's
+        table is filled now, so run it holding the lock."""
         merged = self._merged(q) if FTS_MEMBER in q.where else None
         if merged is not None:
             q, found = merged
@@ -506,10 +522,7 @@ class ArticleStore(Connection):
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params.extend([limit, offset])
-        rows = self._read(sql, params)
-        if from_end:
-            rows.reverse()
-        return rows
+        return sql, params
 
     def _search_member(self, q: Compiled, need: int) -> str:
         """The condition a search word of ``q`` becomes in a date-sorted list of which the
@@ -662,19 +675,23 @@ class ArticleStore(Connection):
         self, query: str | Compiled | None = None, *, sort: str = "date", limit: int | None = None
     ) -> Iterator[str]:
         """The articles ``records`` gives, as JSON lines (no newline) built by SQLite, in
-        list order (``store/records.py``): what ``newstui list --format json`` prints."""
-        with self._lock:  # only the ids: no row objects for the order alone
-            order = [r[0] for r in self._list_rows(self.compiled(query), sort, limit, 0, False, ID_SELECT)]
+        list order (``store/records.py``): what ``newstui list --format json`` prints.
+
+        One query, the list's own with the lines' columns, read a chunk at a time: SQLite
+        sorts the lines' pieces (spilling a long list to a temporary file, so memory stays
+        flat), and no ids go back to it. Iterate it to the end on one thread: it holds
+        the library's lock until then (a search word's match table must stay put)."""
+        q = self.compiled(query)
         names = records.Names()  # each distinct set of labels made JSON once per listing
         with self._lock:
             records.prepare(self.conn)
-        for i in range(0, len(order), records.CHUNK):
-            with self._lock:
-                try:
-                    lines = list(records.record_lines(self.conn, order[i : i + records.CHUNK], names))
-                except sqlite3.Error as exc:
-                    raise library_error(exc) from exc
-            yield from lines
+            sql, params = self._list_sql(q, sort, limit, 0, False, records.select(self.conn))
+            try:
+                cursor = self.conn.execute(sql, params)
+                while rows := cursor.fetchmany(records.CHUNK):
+                    yield from list(records.lines(self.conn, rows, names))
+            except sqlite3.Error as exc:
+                raise library_error(exc) from exc
 
     def count(self, query: str | Compiled | None = None) -> int:
         with self._lock:  # a merged search word's table is filled and read in one go
@@ -774,6 +791,8 @@ class ArticleStore(Connection):
                 (aid,),
             )
         ]
+        from newstui.models import Article, Tag
+
         tags: dict[str, Tag] = {}
         for name, origin in self._read(
             "SELECT t.name, at.origin FROM article_tags at JOIN tags t ON t.id = at.tag_id "

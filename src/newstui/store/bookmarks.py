@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING
 
 from newstui.errors import NewstuiError, NotFound
 from newstui.fulltext_status import needs_fulltext
-from newstui.models import Article, ArticleIn
 from newstui.query import compile_query
 from newstui.store.articles import prepare_row
 from newstui.store.counts import CountStore
 from newstui.store.journal import Change, record
 from newstui.store.stories import story_members
 from newstui.textsafe import clean, clean_line
+
+if TYPE_CHECKING:
+    from newstui.models import Article, ArticleIn
 
 
 class BookmarkStore(CountStore):

@@ -16,11 +16,14 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from newstui.errors import NewstuiError, NotFound
-from newstui.models import JournalEntry
 from newstui.store.connection import Connection
 from newstui.textsafe import clean_line
+
+if TYPE_CHECKING:
+    from newstui.models import JournalEntry
 
 KINDS = frozenset(
     ("read", "bookmark", "note", "tag", "subscribe", "unsubscribe", "source_title", "source_category")
@@ -91,6 +94,8 @@ class JournalStore(Connection):
             if limit is not None:
                 sql += " LIMIT ?"
                 params.append(limit)
+            from newstui.models import JournalEntry  # (the models are imported when first made)
+
             return [JournalEntry(*row) for row in self._read(sql, params)]
 
     def journal_ack(self, name: str, upto_id: int) -> None:

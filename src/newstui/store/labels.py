@@ -7,11 +7,13 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from newstui.errors import NewstuiError, NotFound
-from newstui.models import Article
 from newstui.store.connection import fold_name
 from newstui.store.counts import CountStore, recount_tag
 from newstui.store.journal import Change, record
 from newstui.textsafe import clean_line, clean_names
+
+if TYPE_CHECKING:
+    from newstui.models import Article
 
 
 class LabelStore(CountStore):

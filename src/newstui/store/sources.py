@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newstui.errors import NewstuiError, NotFound
-from newstui.models import Source
 from newstui.query import Compiled
 from newstui.store.articles import unindex
 from newstui.store.counts import CountStore
 from newstui.store.journal import Change, record
 from newstui.textsafe import clean_line, safe_url
+
+if TYPE_CHECKING:
+    from newstui.models import Source
 
 
 class SourceStore(CountStore):
@@ -74,6 +76,8 @@ class SourceStore(CountStore):
     _UPDATABLE = frozenset(_SOURCE_COLS.replace(" ", "").split(",")) - {"id", "added"}
 
     def _source_from(self, row: tuple[Any, ...], total: int = 0, unread: int = 0) -> Source:
+        from newstui.models import Source  # (the models are imported when first made)
+
         s = Source(*row)
         s.gone = bool(s.gone)
         s.always_fulltext, s.paused = bool(s.always_fulltext), bool(s.paused)

@@ -17,10 +17,13 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from newstui.models import ArticleRow
 from newstui.store.connection import SOURCE_NAME, Connection, library_error
 from newstui.store.journal import record
+
+if TYPE_CHECKING:
+    from newstui.models import ArticleRow
 
 CHUNK = 500
 
