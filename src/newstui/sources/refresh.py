@@ -44,7 +44,14 @@ from newstui.sources.fetch import (
     proxies_in_environment,
     without_secret,
 )
-from newstui.sources.fetchpool import FetchProcess, FetchProcessLost, HostClients, host_key, processes_for
+from newstui.sources.fetchpool import (
+    FetchProcess,
+    FetchProcessLost,
+    HostClients,
+    host_key,
+    prepare,
+    processes_for,
+)
 from newstui.store.articles import PreparedRow
 from newstui.store.library import Library
 from newstui.store.retention import cutoff
@@ -416,14 +423,13 @@ class _Engine:
         if sources:
             global_limit = asyncio.Semaphore(self.in_flight)
             env_proxies = proxies_in_environment()  # read once, not once per client
-            local = HostClients(self.limits, self.per_host, env_proxies)
             # Enough HTTP work: fetch processes take hosts too, so the HTTP client's CPU
             # runs on more than one core. Started now, so their start-up overlaps the
             # first requests made here.
-            remotes = [
-                FetchProcess(self.limits, self.per_host, env_proxies)
-                for _ in range(processes_for([s.url for s in sources if is_http(s.url)]))
-            ]
+            count = processes_for([s.url for s in sources if is_http(s.url)])
+            tls = prepare() if count else None
+            local = HostClients(self.limits, self.per_host, env_proxies, tls)
+            remotes = [FetchProcess(self.limits, self.per_host, env_proxies, tls) for _ in range(count)]
             # Per host: its semaphore, and the fetch process its feeds go to (None: here).
             hosts: dict[str, asyncio.Semaphore] = {}
             sides: dict[str, FetchProcess | None] = {}
