@@ -9,11 +9,14 @@ The limits stay in the refresh's own process: a request is handed over only once
 its host's slot and a global one, so per-host and global limits hold whichever process
 runs it, and a host's feeds all go to the same process (its connections are reused).
 
-The fetch process is started from multiprocessing's forkserver (never plain fork: the TUI
-has threads), on a thread so its start-up overlaps the first requests. If it cannot start,
-or dies, its requests come back as ``FetchProcessLost`` and are fetched in-process. It ends
-when its socket closes: at the end of the refresh, when the refresh is cancelled, or when
-the process that started it exits.
+A process with no other thread (the CLI) forks the fetch process at once, after importing
+what a first request needs, so it inherits all of it and answers from the start. A
+process with threads (the TUI) never forks: it starts the fetch process from
+multiprocessing's forkserver, on a thread so that start-up overlaps the first requests.
+If it cannot start, dies or stops answering, its requests come back as
+``FetchProcessLost`` and are fetched in-process. It ends when its socket closes: at the
+end of the refresh, when the refresh is cancelled, or when the process that started it
+exits.
 """
 
 from __future__ import annotations
@@ -54,8 +57,8 @@ MIN_HOSTS = 4
 MIN_CORES = 2
 MAX_PROCESSES = 1  # fetch processes at most (besides the refresh's own event loop)
 # Fork the fetch process straight from a process that has no other thread (the CLI's
-# refresh): a forkserver child has to import httpx and build its state first, which cost
-# more than a second of a busy core before its first answer.
+# refresh): a forkserver child imports httpx and builds its state first, and its first
+# answers came nearly a second after the in-process ones (P4, a busy 2-core host).
 FORK_WHEN_ALONE = True
 ANSWER_GRACE = 10.0  # seconds past the fetch deadline before a silent fetch process is given up
 
@@ -208,8 +211,9 @@ async def _serve(
             result = await fetch(clients.get(url), url, limits, etag=etag, last_modified=last_modified)
         except Exception as exc:  # noqa: BLE001 - fetch never raises for I/O; anything else is reported
             result = FetchResult(url, None, error=f"{type(exc).__name__} in the fetch process")
-        _send(writer, (job_id, result))
-        await writer.drain()
+        with contextlib.suppress(OSError):  # the refresh is gone: the reader loop ends too
+            _send(writer, (job_id, result))
+            await writer.drain()
 
     try:
         while (job := await _receive(reader)) is not None:
