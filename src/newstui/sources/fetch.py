@@ -15,7 +15,7 @@ import ssl
 import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 from urllib.request import getproxies
 
 import httpx
@@ -128,6 +128,15 @@ def make_client(
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         follow_redirects=False,
     )
+
+
+def without_secret(url: str) -> str:
+    """``url`` with the password of its user part masked, for logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 def is_http(url: str) -> bool:

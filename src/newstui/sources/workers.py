@@ -1,5 +1,5 @@
-"""Worker processes for the CPU-bound halves of a refresh (feed parsing) and an import
-(reading files), safe to open from a Textual app."""
+"""Worker processes for the CPU-bound halves of a refresh (feed parsing, HTTP fetching) and
+an import (reading files), safe to open from a Textual app."""
 
 from __future__ import annotations
 
@@ -12,6 +12,22 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
+# What a refresh's processes need, whichever of them starts the forkserver first (it keeps
+# the first preload list it is given): the feed parsers and the fetch process.
+REFRESH_PRELOAD = ("newstui.sources.feedparse", "feedparser", "newstui.sources.fetch", "httpx")
+
+
+def _context(preload: Sequence[str]) -> BaseContext:
+    """The forkserver context, its preload list set (spawn where there is no forkserver)."""
+    start_resource_tracker()
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        forkserver = multiprocessing.get_context("forkserver")
+        # One forkserver per process: the first pool's preload list is the one it keeps;
+        # modules it lacks are imported by the workers themselves.
+        forkserver.set_forkserver_preload(list(preload))
+        return forkserver
+    return multiprocessing.get_context("spawn")
+
 
 def process_pool(
     workers: int, preload: Sequence[str], initializer: Callable[[], None] | None = None
@@ -19,17 +35,13 @@ def process_pool(
     """A pool of ``workers`` processes. Never plain fork (the TUI has threads): forkserver
     starts one fresh process that imports ``preload`` once, then forks each worker from it;
     spawn where there is no forkserver."""
-    start_resource_tracker()
-    context: BaseContext
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        forkserver = multiprocessing.get_context("forkserver")
-        # One forkserver per process: the first pool's preload list is the one it keeps;
-        # modules it lacks are imported by the workers themselves.
-        forkserver.set_forkserver_preload(list(preload))
-        context = forkserver
-    else:
-        context = multiprocessing.get_context("spawn")
+    context = _context(preload)
     return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, initializer=initializer)
+
+
+def fetch_context() -> BaseContext:
+    """The context a refresh's fetch process starts from (see ``REFRESH_PRELOAD``)."""
+    return _context(REFRESH_PRELOAD)
 
 
 def start_resource_tracker() -> None:
