@@ -6,7 +6,6 @@ preparing rows, and the schema migration uses them to key the articles already s
 
 from __future__ import annotations
 
-import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -122,7 +121,10 @@ def _simple_canonical(url: str) -> str | None:
 
 def key_of(text: str) -> int:
     """A signed 64-bit key for ``text`` (what SQLite stores as an INTEGER)."""
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    # Imported here: hashlib loads OpenSSL, which a listing or the reader's start never needs.
+    from hashlib import blake2b
+
+    digest = blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import sqlite3
@@ -78,6 +77,9 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
     """One article as the row the store writes: cleaned, keyed, hashed, with its index text.
 
     Pure (no database), so a refresh runs it in the parser processes."""
+    # Imported here: hashlib loads OpenSSL, which a listing never needs.
+    from hashlib import sha1
+
     title = clean_line(item.title)
     link = safe_url(item.link)
     author = clean_line(item.author, 300)
@@ -109,7 +111,7 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
         # Entries with neither id nor link (legal in RSS) are told apart by their content
         # too: several title-less, date-less items of one feed are different articles.
         basis = "\x00".join((source_url, title, "" if estimated else repr(published), summary, content))
-        key = "sha1:" + hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()
+        key = "sha1:" + sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()
     # feedparser gives an Atom entry without a summary its content as the summary too: it
     # is kept (and indexed) once, as the body. The digest below still sees both, so
     # libraries made before this are not rewritten on the next refresh.
@@ -124,7 +126,7 @@ def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
         title = title or "(untitled)"
     story, guid_key = story_keys(link, item.guid)
     # Fields joined by a separator that clean() keeps out of every one of them (0x1f).
-    digest = hashlib.sha1(
+    digest = sha1(
         "\x1f".join(
             (
                 title,
