@@ -281,7 +281,7 @@ def test_the_cli_refresh_forks_its_fetch_process_and_logs_no_password(tmp_path: 
     result = [line for line in out.stdout.splitlines() if line.startswith("RESULT")]
     assert result == [f"RESULT {len(urls) - 1} 1 True ForkProcess 0"], out.stdout[-3000:] + out.stderr
     assert "hunter2" not in out.stdout + out.stderr
-    assert "reader:***@" in out.stdout  # the failure was logged, masked
+    assert "http://***@127.0.1." in out.stdout and "reader:" not in out.stdout  # logged, masked
 
 
 def test_log_lines_of_a_split_refresh_hold_no_password(
@@ -295,7 +295,7 @@ def test_log_lines_of_a_split_refresh_hold_no_password(
         with caplog.at_level(logging.DEBUG, logger="newstui"):
             report = refresh(lib, CFG)
     assert report.errors == 1 and report.parsed == 1 and started[0].answered == 1
-    assert "hunter2" not in caplog.text and "reader:***@" in caplog.text
+    assert "hunter2" not in caplog.text and "http://***@127.0.1.2" in caplog.text
 
 
 def test_a_refresh_on_a_worker_thread_starts_it_from_the_forkserver(tmp_path: Path) -> None:
@@ -343,3 +343,86 @@ def test_a_refresh_on_a_worker_thread_starts_it_from_the_forkserver(tmp_path: Pa
         )
     result = [line for line in out.stdout.splitlines() if line.startswith("RESULT")]
     assert result == [f"RESULT {len(urls)} 0 True ForkServerProcess 0"], out.stdout[-3000:] + out.stderr
+
+
+@pytest.mark.parametrize("split", [True, False], ids=["split", "in-process"])
+def test_a_malformed_feed_url_fails_alone(
+    lib: Library, started: list[fetchpool.FetchProcess], monkeypatch: pytest.MonkeyPatch, split: bool
+) -> None:
+    """URLs urllib cannot split (an OPML written by hand can hold them) fail as feeds of
+    their own: the refresh's host keys and its masked log line must not raise on them."""
+    if not split:
+        monkeypatch.setattr(fetchpool, "MIN_FEEDS", 10**9)
+    bad = ["http://[oops/feed.xml", "http://127.0.1.1:99999/feed.xml", "http://u:p@127.0.1.2:80x/feed.xml"]
+    with FeedServer(HOSTS) as srv:
+        for host in HOSTS:
+            srv.feed("/rss2.xml", (FEEDS / "rss2.xml").read_bytes())
+            lib.add_source(srv.url("/rss2.xml", host))
+        for url in bad:
+            lib.add_source(url)
+        report = refresh(lib, CFG)
+    assert bool(started) == split
+    assert report.done == report.total == len(HOSTS) + len(bad)
+    assert report.parsed == len(HOSTS) and report.errors == len(bad)
+    failed = {s.url: s.last_error for s in lib.sources() if s.failures}
+    assert sorted(failed) == sorted(bad) and all(failed.values())
+    assert not any(":p@" in (error or "") for error in failed.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "logged"),
+    [
+        ("https://example.org/feed", "https://example.org/feed"),
+        ("https://reader:hunter2@example.org/f", "https://***@example.org/f"),
+        ("https://TOKEN123@example.org/f", "https://***@example.org/f"),  # a token as the user
+        ("http://u:p/ss@h.example/f", "http://***@h.example/f"),  # / in the password
+        ("http://u:pa?ss@h.example/f", "http://***@h.example/f"),
+        ("http://u:pa#ss@h.example/f", "http://***@h.example/f"),
+        ("https://medium.com/@someone/feed", "https://medium.com/@someone/feed"),  # @ in the path
+        ("http://h.example:8080/@x", "http://h.example:8080/@x"),
+        ("http://[::1]:80/x@y", "http://[::1]:80/x@y"),
+        ("https://h.example/f?token=abc&x=1", "https://h.example/f?token=***&x=1"),
+        ("https://h.example/f?x=1&api_key=abc#top", "https://h.example/f?x=1&api_key=***#top"),
+        ("https://h.example/f?page=2", "https://h.example/f?page=2"),
+        (
+            "redirect loop at http://a:b@h.example/x (from https://c:d@g.example/)",
+            "redirect loop at http://***@h.example/x (from https://***@g.example/)",
+        ),
+        ("http://[oops/feed.xml", "http://[oops/feed.xml"),
+        ("no address here", "no address here"),
+    ],
+)
+def test_urls_are_logged_without_their_secrets(text: str, logged: str) -> None:
+    from newstui.sources.fetch import without_secret
+
+    assert without_secret(text) == logged
+
+
+def test_resource_tracker_started_from_two_threads_leaves_stderr_alone(tmp_path: Path) -> None:
+    """The parsers' warm-up and the fetch process's start both start the resource tracker
+    (which swaps ``sys.stderr`` for a moment) on threads of their own, at once: the
+    capture object a Textual app puts there must be what is left. Run in new processes,
+    where the tracker's start is slow enough for the two calls to overlap."""
+    script = textwrap.dedent("""
+        import sys, threading
+        from newstui.sources import workers
+        class Capture:
+            def write(self, text): return len(text)
+            def flush(self): pass
+            def fileno(self): return -1
+        capture = sys.stderr = Capture()
+        both = threading.Barrier(2)
+        def fetch_side(): both.wait(); workers.fetch_context()
+        def parser_side(): both.wait(); workers.process_pool(1, workers.REFRESH_PRELOAD).shutdown()
+        threads = [threading.Thread(target=fetch_side), threading.Thread(target=parser_side)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        print("kept" if sys.stderr is capture else "replaced")
+    """)
+    results = [
+        subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path
+        ).stdout.strip()
+        for _ in range(4)
+    ]
+    assert results == ["kept"] * 4

@@ -11,11 +11,12 @@ runs under one deadline. Network and HTTP problems never raise: they come back a
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 from urllib.request import getproxies
 
 import httpx
@@ -130,13 +131,35 @@ def make_client(
     )
 
 
-def without_secret(url: str) -> str:
-    """``url`` with the password of its user part masked, for logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+# A URL inside any text (an error message quotes the URLs it is about), and the query
+# parameters whose names say they carry a secret (token=, api_key=, password=, sig=...).
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
+_SECRET_PARAM = re.compile(
+    r"(?i)([?&;][\w.-]*(?:token|key|secret|pass|pwd|auth|sig|session|sid)[\w.-]*=)[^&;#\s]*"
+)
+
+
+def without_secret(text: str) -> str:
+    """``text`` (a URL, or a message that quotes URLs) for logs, with what a URL may carry
+    as a secret masked: its whole user part (``user:password@``, or a token given as the
+    user) and the values of query parameters named like secrets. Never raises: the URLs
+    that fail, and so get logged, are often the malformed ones."""
+    return _URL_IN_TEXT.sub(_masked, text)
+
+
+def _masked(match: re.Match[str]) -> str:
+    scheme, rest = match.group(0).split("://", 1)
+    end = min((i for i in (rest.find(c) for c in "/?#") if i != -1), default=len(rest))
+    authority = rest[:end]
+    at = authority.rfind("@")
+    port = authority.rpartition(":")[2]
+    if at == -1 and "@" in rest and ":" in authority and not port.isdigit() and not port.endswith("]"):
+        # "user:pa/ss@host": a password with an unescaped / ? or # ends the authority early
+        # (the host is then "user", with a port that is not a number): mask to the last @.
+        at = rest.rfind("@")
+    if at != -1:
+        rest = "***@" + rest[at + 1 :]
+    return scheme + "://" + _SECRET_PARAM.sub(r"\1***", rest)
 
 
 def is_http(url: str) -> bool:

@@ -70,9 +70,14 @@ class FetchProcessLost(Exception):
 
 
 def host_key(url: str) -> str:
-    """The scheme, host and port of ``url``: the unit of per-host limits and clients."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
+    """The scheme, host and port of ``url``: the unit of per-host limits and clients.
+    Never raises: a URL urllib cannot split (``http://[oops/``, a port that is not a
+    number) is its own key, and its feed fails on its own when it is fetched."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
+    except ValueError:
+        return url
 
 
 def cores() -> int:
@@ -274,7 +279,11 @@ class FetchProcess:
         thread (the TUI has threads). Never raises: a process that cannot start refuses
         its requests, which are then fetched in-process."""
         self._loop = loop = asyncio.get_running_loop()
-        ours, theirs = socket.socketpair()
+        try:
+            ours, theirs = socket.socketpair()
+        except OSError as exc:  # out of file descriptors, say
+            self._lose(f"the fetch process cannot be reached: {exc}")
+            return
         ours.setblocking(False)
         self._sock, self._lost = ours, None
         try:
@@ -430,6 +439,8 @@ class FetchProcess:
         finally:
             self.outstanding -= 1
             self._waiting.pop(job_id, None)
+            if future.done() and not future.cancelled():
+                future.exception()  # a loss while sending was raised above: asyncio need not report it
 
     async def aclose(self) -> None:
         """End the process: close its socket (it stops at the end of the stream), wait a

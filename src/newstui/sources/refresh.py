@@ -427,7 +427,13 @@ class _Engine:
             # runs on more than one core. Started now, so their start-up overlaps the
             # first requests made here.
             count = processes_for([s.url for s in sources if is_http(s.url)])
-            tls = prepare() if count else None
+            tls = None
+            if count:
+                try:
+                    tls = prepare()
+                except Exception as exc:  # noqa: BLE001 - a broken TLS setup fails each feed instead
+                    log.info("no fetch process: %s: %s", type(exc).__name__, exc)
+                    count = 0
             local = HostClients(self.limits, self.per_host, env_proxies, tls)
             remotes = [FetchProcess(self.limits, self.per_host, env_proxies, tls) for _ in range(count)]
             # Per host: its semaphore, and the fetch process its feeds go to (None: here).
@@ -597,6 +603,9 @@ class _Engine:
         return cutoff(src.retention_days)
 
     async def _failed(self, src: Source, res: FetchResult, error: str) -> FeedOutcome:
+        # The error is kept, shown and logged: a URL it quotes (a redirect's target keeps
+        # the feed's user:password) goes in masked.
+        error = without_secret(error)
         now = time.time()
         fields: dict[str, object] = {
             "last_fetched": now,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
@@ -44,6 +45,13 @@ def fetch_context() -> BaseContext:
     return _context(REFRESH_PRELOAD)
 
 
+# start_resource_tracker swaps sys.stderr for a moment, and the parsers' warm-up thread and
+# the fetch process's starter may call it at once: unserialised, the second call could save
+# the first one's swapped-in stderr and "restore" it, leaving the real terminal as stderr
+# under a Textual app.
+_TRACKER_LOCK = threading.Lock()
+
+
 def start_resource_tracker() -> None:
     """Start multiprocessing's resource tracker with a real stderr.
 
@@ -52,14 +60,15 @@ def start_resource_tracker() -> None:
     value(s) in fds_to_keep". Started once here, it is never started again."""
     from multiprocessing import resource_tracker
 
-    saved = sys.stderr
-    try:
-        usable = saved is not None and saved.fileno() >= 0
-    except (AttributeError, OSError, ValueError):
-        usable = False
-    if not usable and sys.__stderr__ is not None:
-        sys.stderr = sys.__stderr__
-    try:
-        resource_tracker.ensure_running()
-    finally:
-        sys.stderr = saved
+    with _TRACKER_LOCK:
+        saved = sys.stderr
+        try:
+            usable = saved is not None and saved.fileno() >= 0
+        except (AttributeError, OSError, ValueError):
+            usable = False
+        if not usable and sys.__stderr__ is not None:
+            sys.stderr = sys.__stderr__
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = saved
