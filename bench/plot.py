@@ -40,6 +40,18 @@ def _points(
     return xs, ys
 
 
+def _newsboat(rows: dict[str, dict], pairs: Sequence[tuple[str, float]]) -> tuple[list[float], list[float]]:
+    """newsboat's seconds on the same workload: a row keeps newstui's median and the ratio
+    of newstui to newsboat."""
+    xs, ys = [], []
+    for rid, x in pairs:
+        row = rows.get(rid) or {}
+        if row.get("median") is not None and row.get("newsboat_ratio"):
+            xs.append(x)
+            ys.append(row["median"] / row["newsboat_ratio"])
+    return xs, ys
+
+
 def draw(rows: dict[str, dict], sizes: dict, out: Path) -> Path:
     import matplotlib
 
@@ -56,13 +68,18 @@ def draw(rows: dict[str, dict], sizes: dict, out: Path) -> Path:
 
     xs, ys = _points(rows, [("P1b", small), ("P1", lib), ("P1m", scale)])
     paint.plot(xs, ys, "o-", label="newstui")
+    nb_x, nb_y = _newsboat(rows, [("P1b", small), ("P1", lib), ("P1m", scale)])
+    if nb_x:  # newsboat's first paint is seconds where newstui's is tenths: log scale
+        paint.plot(nb_x, nb_y, "D--", color="tab:purple", label="newsboat (its feed list)")
     if "B1" in rows:
         b1 = rows["B1"]["median"]
         paint.axhline(b1, color="grey", ls=":", label="bare Textual app")
         paint.axhline(1.5 * b1, color="tab:red", ls="--", lw=0.8, label="target 1.5x bare")
-    paint.set(
-        xscale="log", title="First paint", xlabel="articles in the library", ylabel="seconds", ylim=(0, None)
-    )
+    paint.set(xscale="log", title="First paint", xlabel="articles in the library", ylabel="seconds")
+    if nb_x:
+        paint.set_yscale("log")
+    else:
+        paint.set_ylim(0, None)
 
     for key, label, style in (("median", "keystroke, median", "o-"), ("max", "keystroke, worst", "s--")):
         xs, ys = _points(rows, [("P2", lib), ("P2m", scale)], key)
@@ -90,12 +107,14 @@ def draw(rows: dict[str, dict], sizes: dict, out: Path) -> Path:
     refresh.plot(xs, ys, "o-", label="newstui first refresh")
     xs, ys = _points(rows, [("F3", feeds), ("F8", big)])
     refresh.plot(xs, ys, "s:", color="grey", label="floor: bare fetch + parse")
-    refresh.set(
-        title="Refresh (loopback server, 100-300 ms latency)",
-        xlabel="feeds",
-        ylabel="seconds",
-        ylim=(0, None),
-    )
+    nb_x, nb_y = _newsboat(rows, [("P3", feeds), ("P8", big)])
+    if nb_x:
+        refresh.plot(nb_x, nb_y, "D--", color="tab:purple", label="newsboat -x reload")
+    refresh.set(title="Refresh (loopback server, 100-300 ms latency)", xlabel="feeds", ylabel="seconds")
+    if nb_x:
+        refresh.set_yscale("log")
+    else:
+        refresh.set_ylim(0, None)
 
     texts, scale_texts = sizes.get("texts", 10_000), sizes.get("scale_texts", 100_000)
     xs, ys = _points(rows, [("P6", texts), ("P6m", scale_texts)])

@@ -62,3 +62,17 @@ def test_smoke_results_never_overwrite_the_committed_ones(tmp_path: Path) -> Non
     doc = json.loads((cache / "results-smoke.json").read_text())
     assert doc["meta"]["smoke"] and [r["id"] for r in doc["rows"]] == ["P9"]
     assert doc["rows"][0]["extra"]["bytes"]["full-text index"] > 0
+
+
+def test_curves_take_newsboat_seconds_from_the_rows_where_it_ran() -> None:
+    """A row keeps newstui's median and newstui/newsboat; the curve needs newsboat's seconds,
+    and no point where newsboat did not run."""
+    from bench.plot import _newsboat
+
+    rows = {
+        "P3": {"median": 4.8, "newsboat_ratio": 0.6},
+        "P8": {"median": 18.0, "newsboat_ratio": None},
+        "P1": {"median": None, "newsboat_ratio": 0.5},
+    }
+    xs, ys = _newsboat(rows, [("P3", 500), ("P8", 2000), ("P1", 1), ("P9", 3)])
+    assert xs == [500] and ys == pytest.approx([8.0])
