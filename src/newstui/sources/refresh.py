@@ -65,15 +65,16 @@ GROUP_COMMIT = 64  # feeds at most in one transaction
 # much as writing 30 articles (the search index writes a segment, every changed page goes
 # to the log), and feeds arrive one or two at a time: written as they came, the writer
 # spent twice the CPU per article (307 against 166 microseconds in groups of 16), on a
-# machine whose cores are busy parsing. A refresh is written in about GROUPS groups
-# whatever its size (GROUP_MIN feeds at least): each group is one segment of the search
-# index, and in groups of 16 the writer's cost per article grew with the refresh (93
-# microseconds at 500 feeds, 121 at 2,000). At 2,000 feeds, groups of 62 took the whole
-# refresh's CPU time down 7-8% and its wall time 2-3% (two sets of three alternated runs).
-# Groups stay small enough that the last one, written after the last feed is parsed, is
-# short.
+# machine whose cores are busy parsing. A group is a GROUPS-th of the refresh's feeds,
+# GROUP_MIN to GROUP_COMMIT of them: each group is one segment of the search index,
+# and in groups of 16 the writer's cost per article grew with the refresh (93
+# microseconds at 500 feeds, 121 at 2,000). Groups of 62 took the refresh's CPU time down
+# 7-8% at 2,000 feeds (wall time 2-3%), and the main process's CPU time down 8% at 500
+# feeds (wall time unchanged: the parser processes set it), in alternated runs. A small
+# refresh keeps groups of GROUP_MIN, so its last group, written after the last feed is
+# parsed, is short.
 GROUP_MIN = 16
-GROUPS = 32
+GROUPS = 8
 GROUP_WINDOW = 0.3
 MAX_RETRY_AFTER = 7 * 86_400.0
 # With fetch processes, a host goes to the side with the fewest requests in flight, this
@@ -342,7 +343,7 @@ def _ignore_rule(src: Source) -> tuple[Compiled | None, str | None]:
 
 def group_size(feeds: int) -> int:
     """How many parsed feeds the writer gathers into one transaction in a refresh of
-    ``feeds`` feeds: about ``GROUPS`` groups, ``GROUP_MIN`` to ``GROUP_COMMIT`` feeds each."""
+    ``feeds`` feeds: a ``GROUPS``-th of them, ``GROUP_MIN`` to ``GROUP_COMMIT``."""
     return max(GROUP_MIN, min(GROUP_COMMIT, feeds // GROUPS))
 
 
