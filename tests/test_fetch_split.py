@@ -21,6 +21,7 @@ from newstui.config import Config
 from newstui.sources import fetchpool, workers
 from newstui.sources.refresh import RefreshReport, refresh, refresh_async
 from newstui.store.library import Library
+from no_fd_stderr import without_stderr_fd
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 CFG = Config(connect_timeout=2, read_timeout=5, feed_deadline=8, retention_days=0)
@@ -46,13 +47,21 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[fetchpool.FetchProcess]:
     return seen
 
 
-def serve_all(srv: FeedServer, lib: Library) -> None:
-    """Each fixture feed on each address, and on two of them a permanent redirect, a
-    server error and a 429 with Retry-After; all subscribed in ``lib``."""
+def serve_fixtures(srv: FeedServer) -> list[str]:
+    """Each fixture feed on each address; their URLs."""
+    urls = []
     for host in HOSTS:
         for name in NAMES:
             srv.feed(f"/{name}", (FEEDS / name).read_bytes())
-            lib.add_source(srv.url(f"/{name}", host))
+            urls.append(srv.url(f"/{name}", host))
+    return urls
+
+
+def serve_all(srv: FeedServer, lib: Library) -> None:
+    """Each fixture feed on each address, and on two of them a permanent redirect, a
+    server error and a 429 with Retry-After; all subscribed in ``lib``."""
+    for url in serve_fixtures(srv):
+        lib.add_source(url)
     srv.feed("/moved-here.xml", (FEEDS / "atom.xml").read_bytes())
     srv.redirect("/old.xml", 301, "/moved-here.xml")  # on the same host
     srv.status("/broken.xml", 500)
@@ -124,29 +133,37 @@ def test_split_refresh_gives_what_an_in_process_one_gives(
     plain_lib.close()
 
 
+def _lose_fetch_process(
+    lib: Library, started: list[fetchpool.FetchProcess], sig: signal.Signals, per_host: int, cfg: Config
+) -> RefreshReport:
+    """Refresh ``per_host`` feeds on each host; the first requests to arrive wait until the
+    fetch process is up, then send it ``sig`` while it has requests out (that request's
+    answer never reaches it)."""
+    sent = threading.Event()
+    with FeedServer(HOSTS) as srv:
+
+        def signal_it_once() -> None:
+            if not sent.is_set() and wait_for(lambda: bool(started) and started[0].pid is not None):
+                if not sent.is_set():
+                    sent.set()
+                    os.kill(started[0].pid or 0, sig)
+
+        for host in HOSTS:
+            for i in range(per_host):
+                srv.feed(f"/f{i}.xml", (FEEDS / NAMES[i]).read_bytes(), before=signal_it_once)
+                lib.add_source(srv.url(f"/f{i}.xml", host))
+        report = refresh(lib, cfg)
+    assert sent.is_set() and started[0].lost
+    # Killed by the signal, or (stopped) by the refresh that gave up on it.
+    assert started[0].process is not None and started[0].process.exitcode == -signal.SIGKILL
+    assert report.ok, [o.error for o in report.failed]
+    return report
+
+
 def test_a_fetch_process_killed_mid_refresh_loses_no_feed(
     lib: Library, started: list[fetchpool.FetchProcess]
 ) -> None:
-    killed = threading.Event()
-    with FeedServer(HOSTS) as srv:
-
-        def kill_it_once() -> None:
-            # The first requests to arrive wait until the fetch process is up, then it is
-            # killed while it has requests out (this one's answer never reaches it).
-            if not killed.is_set() and wait_for(lambda: bool(started) and started[0].pid is not None):
-                if not killed.is_set():
-                    killed.set()
-                    os.kill(started[0].pid or 0, signal.SIGKILL)
-
-        for host in HOSTS:
-            for i in range(4):
-                srv.feed(f"/f{i}.xml", (FEEDS / NAMES[i]).read_bytes(), before=kill_it_once)
-                lib.add_source(srv.url(f"/f{i}.xml", host))
-        report = refresh(lib, CFG)
-
-    assert killed.is_set() and started[0].lost
-    assert started[0].process is not None and started[0].process.exitcode == -signal.SIGKILL
-    assert report.ok, [o.error for o in report.failed]
+    report = _lose_fetch_process(lib, started, signal.SIGKILL, 4, CFG)
     assert report.done == report.total == report.parsed == 16
     assert {s.failures for s in lib.sources()} == {0}
 
@@ -154,26 +171,10 @@ def test_a_fetch_process_killed_mid_refresh_loses_no_feed(
 def test_a_fetch_process_that_stops_answering_is_given_up(
     lib: Library, started: list[fetchpool.FetchProcess], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Frozen, not dead: its socket stays open and nothing comes back."""
     monkeypatch.setattr(fetchpool, "ANSWER_GRACE", 0.5)
-    stopped = threading.Event()
-    with FeedServer(HOSTS) as srv:
-
-        def stop_it_once() -> None:
-            # Frozen, not dead: its socket stays open and nothing comes back.
-            if not stopped.is_set() and wait_for(lambda: bool(started) and started[0].pid is not None):
-                if not stopped.is_set():
-                    stopped.set()
-                    os.kill(started[0].pid or 0, signal.SIGSTOP)
-
-        for host in HOSTS:
-            for i in range(3):
-                srv.feed(f"/f{i}.xml", (FEEDS / NAMES[i]).read_bytes(), before=stop_it_once)
-                lib.add_source(srv.url(f"/f{i}.xml", host))
-        report = refresh(lib, Config(connect_timeout=1, read_timeout=1, feed_deadline=1.5, retention_days=0))
-
-    assert stopped.is_set() and started[0].lost
-    assert started[0].process is not None and started[0].process.exitcode == -signal.SIGKILL
-    assert report.ok, [o.error for o in report.failed]
+    cfg = Config(connect_timeout=1, read_timeout=1, feed_deadline=1.5, retention_days=0)
+    report = _lose_fetch_process(lib, started, signal.SIGSTOP, 3, cfg)
     assert report.done == report.total == report.parsed == 12
 
 
@@ -238,43 +239,50 @@ def test_small_refreshes_stay_in_process(
     assert fetchpool.processes_for(many_hosts) == 0  # one core: nothing to gain
 
 
+def _split_refresh(db: Path, urls: list[str]) -> str:
+    """Script lines (12 spaces deep, as the callers' blocks) that open a library at ``db``
+    with ``urls`` and make any refresh split, keeping each fetch process in ``seen``."""
+    return f"""
+            from newstui.config import Config
+            from newstui.sources import fetchpool
+            from newstui.sources.refresh import refresh
+            from newstui.store.library import Library
+            fetchpool.MIN_FEEDS = fetchpool.MIN_HOSTS = fetchpool.MIN_CORES = 1
+            seen = []
+            start = fetchpool.FetchProcess.start
+            def keep(self):
+                seen.append(self)
+                start(self)
+            fetchpool.FetchProcess.start = keep
+            lib = Library({str(db)!r})
+            for url in {urls!r}:
+                lib.add_source(url)
+        """
+
+
 def test_the_cli_refresh_forks_its_fetch_process_and_logs_no_password(tmp_path: Path) -> None:
     """A process with no other thread (the CLI) forks the fetch process straight away
     rather than going through the forkserver; it fetches, and ends with the refresh. A
     failing feed's address is logged without its password."""
     with FeedServer(HOSTS) as srv:
-        urls = []
-        for host in HOSTS:
-            for name in NAMES:
-                srv.feed(f"/{name}", (FEEDS / name).read_bytes())
-                urls.append(srv.url(f"/{name}", host))
+        urls = serve_fixtures(srv)
         srv.status("/private.xml", 401)
         urls.append(srv.url("/private.xml", HOSTS[3]).replace("http://", "http://reader:hunter2@"))
-        script = textwrap.dedent(f"""
-            import logging, sys
-            from newstui.config import Config
-            from newstui.sources import fetchpool
-            from newstui.sources.refresh import refresh
-            from newstui.store.library import Library
-            if __name__ == "__main__":
-                handler = logging.StreamHandler(sys.stdout)  # as the CLI's log file
-                logging.getLogger("newstui").addHandler(handler)
-                logging.getLogger("newstui").setLevel(logging.DEBUG)
-                fetchpool.MIN_FEEDS = fetchpool.MIN_HOSTS = fetchpool.MIN_CORES = 1
-                seen = []
-                start = fetchpool.FetchProcess.start
-                def keep(self):
-                    seen.append(self)
-                    start(self)
-                fetchpool.FetchProcess.start = keep
-                lib = Library({str(tmp_path / "library.db")!r})
-                for url in {urls!r}:
-                    lib.add_source(url)
-                report = refresh(lib, Config(retention_days=0))
-                proc = seen[0].process
-                print("RESULT", report.parsed, report.errors, seen[0].answered > 0,
-                      type(proc).__name__, proc.exitcode)
-        """)
+        body = """
+            handler = logging.StreamHandler(sys.stdout)  # as the CLI's log file
+            logging.getLogger("newstui").addHandler(handler)
+            logging.getLogger("newstui").setLevel(logging.DEBUG)
+        """
+        body += _split_refresh(tmp_path / "library.db", urls)
+        body += """
+            report = refresh(lib, Config(retention_days=0))
+            proc = seen[0].process
+            print("RESULT", report.parsed, report.errors, seen[0].answered > 0,
+                  type(proc).__name__, proc.exitcode)
+        """
+        script = 'import logging, sys\nif __name__ == "__main__":\n' + textwrap.indent(
+            textwrap.dedent(body), "    "
+        )
         out = subprocess.run(
             [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path
         )
@@ -303,41 +311,19 @@ def test_a_refresh_on_a_worker_thread_starts_it_from_the_forkserver(tmp_path: Pa
     capture object without a file descriptor. The fetch process comes from the
     forkserver (never a fork of a threaded process), fetches, and ends."""
     with FeedServer(HOSTS) as srv:
-        urls = []
-        for host in HOSTS:
-            for name in NAMES:
-                srv.feed(f"/{name}", (FEEDS / name).read_bytes())
-                urls.append(srv.url(f"/{name}", host))
-        script = textwrap.dedent(f"""
-            import sys, threading
-            class Capture:
-                def write(self, text): return len(text)
-                def flush(self): pass
-                def fileno(self): return -1
-            if __name__ == "__main__":
-                sys.stderr = Capture()
-                from newstui.config import Config
-                from newstui.sources import fetchpool
-                from newstui.sources.refresh import refresh
-                from newstui.store.library import Library
-                fetchpool.MIN_FEEDS = fetchpool.MIN_HOSTS = fetchpool.MIN_CORES = 1
-                seen = []
-                start = fetchpool.FetchProcess.start
-                def keep(self):
-                    seen.append(self)
-                    start(self)
-                fetchpool.FetchProcess.start = keep
-                lib = Library({str(tmp_path / "library.db")!r})
-                for url in {urls!r}:
-                    lib.add_source(url)
-                out = []
-                worker = threading.Thread(target=lambda: out.append(refresh(lib, Config(retention_days=0))))
-                worker.start()
-                worker.join()
-                proc = seen[0].process
-                print("RESULT", out[0].parsed, out[0].errors, seen[0].answered > 0,
-                      type(proc).__name__, proc.exitcode)
-        """)
+        urls = serve_fixtures(srv)
+        script = without_stderr_fd(
+            _split_refresh(tmp_path / "library.db", urls)
+            + """
+            out = []
+            worker = threading.Thread(target=lambda: out.append(refresh(lib, Config(retention_days=0))))
+            worker.start()
+            worker.join()
+            proc = seen[0].process
+            print("RESULT", out[0].parsed, out[0].errors, seen[0].answered > 0,
+                  type(proc).__name__, proc.exitcode)
+        """
+        )
         out = subprocess.run(
             [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path
         )

@@ -460,21 +460,15 @@ def test_refresh_works_where_stderr_has_no_file_descriptor(tmp_path: Path) -> No
     still start (multiprocessing's resource tracker is handed stderr's descriptor)."""
     import subprocess
     import sys
-    import textwrap
+
+    from no_fd_stderr import without_stderr_fd
 
     feed = tmp_path / "local.rss"
     feed.write_text(
         '<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>'
         "<item><title>One</title><guid>1</guid></item></channel></rss>"
     )
-    script = textwrap.dedent(f"""
-        import sys
-        class Capture:
-            def write(self, text): return len(text)
-            def flush(self): pass
-            def fileno(self): return -1
-        if __name__ == "__main__":
-            sys.stderr = Capture()
+    script = without_stderr_fd(f"""
             from newstui.config import Config
             from newstui.sources.refresh import refresh
             from newstui.store.library import Library
