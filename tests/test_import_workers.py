@@ -4,6 +4,7 @@ when one process reads them all (same ids, rows, labels, bookmarks, skips and or
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -121,5 +122,57 @@ def test_a_crashed_worker_job_is_read_again_here(
 
     monkeypatch.setattr(importer, "_submit", broken)
     pooled = _import(tmp_path, "pooled", [root], monkeypatch, pool_from=POOL_FROM)
+    assert pooled[0] == serial[0]
+    assert pooled[2] == serial[2]
+
+
+def test_the_window_of_jobs_follows_what_their_results_hold() -> None:
+    small, big = 1_000, importer.IN_FLIGHT_BYTES
+    assert importer.window_jobs(small, 2) == importer.AHEAD_MAX * 2
+    assert importer.window_jobs(big, 2) == importer.AHEAD_MIN * 2
+    between = importer.IN_FLIGHT_BYTES / (importer.AHEAD_MIN * 2 * 3)  # room for 3x the least
+    assert importer.window_jobs(between, 2) == importer.AHEAD_MIN * 2 * 3
+
+
+def _in_flight(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the jobs in flight as the importer submits and reads them; returns the
+    list the most ever in flight is kept in."""
+    most = [0]
+    now = [0]
+    submit, results = importer._submit, importer._results
+
+    def counted_submit(pool, files):  # type: ignore[no-untyped-def]
+        now[0] += 1
+        most[0] = max(most[0], now[0])
+        return submit(pool, files)
+
+    def counted_results(chunk, future):  # type: ignore[no-untyped-def]
+        now[0] -= 1
+        return results(chunk, future)
+
+    monkeypatch.setattr(importer, "_submit", counted_submit)
+    monkeypatch.setattr(importer, "_results", counted_results)
+    return most
+
+
+@pytest.mark.parametrize("budget", ["small files fill the window", "a tight budget keeps it"])
+def test_workers_read_further_ahead_when_results_are_small(
+    tmp_path: Path, lib: Library, monkeypatch: pytest.MonkeyPatch, budget: str
+) -> None:
+    """Small results let more jobs be in flight (so the workers go on reading while a
+    group commits); a budget they do not fit keeps the least; the library is the same."""
+    root = _corpus(tmp_path / "in", lib)
+    serial = _import(tmp_path, "serial", [root], monkeypatch, pool_from=10**9)
+    monkeypatch.setattr(importer, "CHUNK", 2)  # some 200 jobs
+    tight = budget.startswith("a tight")
+    if tight:
+        monkeypatch.setattr(importer, "IN_FLIGHT_BYTES", 1)
+    most = _in_flight(monkeypatch)
+    pooled = _import(tmp_path, "pooled", [root], monkeypatch, pool_from=POOL_FROM)
+    least = importer.AHEAD_MIN * (os.cpu_count() or 1)
+    if tight:
+        assert most[0] == least
+    else:
+        assert most[0] > least
     assert pooled[0] == serial[0]
     assert pooled[2] == serial[2]
