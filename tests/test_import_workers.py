@@ -3,6 +3,7 @@ when one process reads them all (same ids, rows, labels, bookmarks, skips and or
 
 from __future__ import annotations
 
+import gc
 import gzip
 import os
 import shutil
@@ -176,3 +177,24 @@ def test_workers_read_further_ahead_when_results_are_small(
         assert most[0] > least
     assert pooled[0] == serial[0]
     assert pooled[2] == serial[2]
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_the_collector_is_paused_while_workers_read_and_left_as_it_was(
+    tmp_path: Path, lib: Library, before: bool
+) -> None:
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(POOL_FROM + 20):
+        (many / f"t{i:04d}.txt").write_text(f"Title {i}\n\nBody {i}.\n", encoding="utf-8")
+    seen: list[bool] = []
+    was = gc.isenabled()
+    (gc.enable if before else gc.disable)()
+    try:
+        report = import_paths(lib, [many], on_file=lambda _: seen.append(gc.isenabled()))
+        after = gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert report.imported == POOL_FROM + 20
+    assert not any(seen)
+    assert after is before

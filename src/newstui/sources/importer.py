@@ -11,6 +11,7 @@ library ends the same as when one process does it all.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import time
@@ -229,6 +230,12 @@ class Importer:
         from newstui.sources.workers import process_pool
 
         pool = process_pool(workers, ["newstui.sources.fileload"])
+        # The cyclic collector is paused while the workers read: this process then only
+        # writes rows, which make no reference cycles (a gc.collect() after 100,000 files
+        # found 53 unreachable objects), and its collections took 3-4% of the import
+        # (the results in flight are many young objects that live through several).
+        paused = gc.isenabled()
+        gc.disable()
         window: deque[tuple[list[Path | _Missing], Future[list[Loaded]] | None]] = deque()
         ahead = AHEAD_MIN * workers
         job_bytes = 0.0  # what a job's results hold, on average (moving)
@@ -246,6 +253,8 @@ class Importer:
                 yield from _results(*window.popleft())
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            if paused:
+                gc.enable()
 
     # ------------------------------------------------------------ writing them
     def store(self, path: Path, loaded: Loaded) -> None:
