@@ -23,6 +23,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from bench import corpus, size, sync_bench, workload
 from bench.bare_app import READY_TEXT
@@ -238,10 +239,19 @@ class Bench:
             opml, urls = workload.server_opml(
                 self.work / f"subs-{feeds}.opml", feeds, s.entries, s.seed, srv.port, per_host
             )
-            self.guarded([f1.id] + ([f2.id] if f2 else []), lambda: self._floor(opml, f1, f2))
+            # The floor's runs and newstui's alternate (floor, newstui, floor, ...), so a
+            # host that speeds up or slows down during the set moves both alike.
+            floor_ids = [f1.id] + ([f2.id] if f2 else [])
             ids = [r.id for r in (r1, r2) if r]
-            if ids:
-                self.guarded(ids, lambda: self._newstui_refresh(opml, r1, r2, feeds))
+            walls: list[float] = []
+            last: dict[str, Any] = {}
+            for i in range(s.runs):
+                if not f1.error:
+                    self.guarded(floor_ids, functools.partial(self._floor_run, opml, i, f1, f2, walls, last))
+                if ids and not any(r.error for r in (r1, r2) if r):
+                    self.guarded(ids, functools.partial(self._newstui_run, opml, i, r1, r2, feeds))
+            if last:
+                self._floor_notes(f1, f2, walls, last)
             if self.newsboat and ids:
                 self.guarded(
                     [],
@@ -250,39 +260,43 @@ class Bench:
                     label="newsboat comparison",
                 )
 
-    def _floor(self, opml: Path, f3: Row, f4: Row | None) -> None:
-        walls = []
-        for i in range(self.s.runs):
-            m = run_measured(
-                [sys.executable, "-m", "bench.floor", "--opml", str(opml), *self.floor_args],
-                cwd=workload.REPO,
-                timeout=300,
-            )
-            if not m.ok:
-                raise Unavailable(f"floor failed: {m.reason()}")
-            data = json.loads(m.stdout.strip().splitlines()[-1])
-            for row, key in ((f3, "pass1"), (f4, "pass2")):
-                if row is None:
-                    continue
-                p = data[key]
-                if p["errors"]:
-                    row.notes.append(
-                        f"run {i + 1}: {p['errors']} errors, e.g. {(p['error_samples'] or [''])[0][:120]}"
-                    )
-                row.values.append(p["seconds"])
-                row.rss_mb.append(m.maxrss_kb / MB)
-            fresh = data.get("pass2_process") or {}
-            if f4 is not None and fresh.get("seconds") is not None:
-                f4.extra.setdefault("process_values", []).append(fresh["seconds"])
-            walls.append(m.wall)
-            self.log(
-                f"floor run {i + 1}: pass1 {data['pass1']['seconds']:.3f} s, "
-                f"pass2 {data['pass2']['seconds']:.3f} s, whole process {m.wall:.2f} s"
-            )
+    def _floor_run(
+        self, opml: Path, i: int, f3: Row, f4: Row | None, walls: list[float], last: dict[str, Any]
+    ) -> None:
+        m = run_measured(
+            [sys.executable, "-m", "bench.floor", "--opml", str(opml), *self.floor_args],
+            cwd=workload.REPO,
+            timeout=300,
+        )
+        if not m.ok:
+            raise Unavailable(f"floor failed: {m.reason()}")
+        data = json.loads(m.stdout.strip().splitlines()[-1])
+        for row, key in ((f3, "pass1"), (f4, "pass2")):
+            if row is None:
+                continue
+            p = data[key]
+            if p["errors"]:
+                row.notes.append(
+                    f"run {i + 1}: {p['errors']} errors, e.g. {(p['error_samples'] or [''])[0][:120]}"
+                )
+            row.values.append(p["seconds"])
+            row.rss_mb.append(m.maxrss_kb / MB)
+        fresh = data.get("pass2_process") or {}
+        if f4 is not None and fresh.get("seconds") is not None:
+            f4.extra.setdefault("process_values", []).append(fresh["seconds"])
+        walls.append(m.wall)
+        last.update(data)
+        self.log(
+            f"floor run {i + 1}: pass1 {data['pass1']['seconds']:.3f} s, "
+            f"pass2 {data['pass2']['seconds']:.3f} s, whole process {m.wall:.2f} s"
+        )
+
+    def _floor_notes(self, f3: Row, f4: Row | None, walls: list[float], data: dict[str, Any]) -> None:
         f3.notes.append(
             f"in-process seconds (no interpreter start-up/imports); whole floor process "
             f"(both passes) median {statistics.median(walls):.2f} s; "
-            f"{data['pass1']['entries']} entries; args {self.floor_args or 'default'}"
+            f"{data['pass1']['entries']} entries; args {self.floor_args or 'default'}; "
+            "runs alternated with newstui's"
         )
         if f4 is not None:
             f4.notes.append(f"304s per run: {data['pass2']['not_modified']}/{data['feeds']}")
@@ -294,33 +308,30 @@ class Bench:
                     f"imports, new connections): median {f4.extra['process_median']:.2f} s"
                 )
 
-    def _newstui_refresh(self, opml: Path, p3: Row | None, p4: Row | None, feeds: int) -> None:
+    def _newstui_run(self, opml: Path, i: int, p3: Row | None, p4: Row | None, feeds: int) -> None:
         s = self.s
-        for i in range(s.runs):
-            data = self.work / f"refresh-data-{i}"
-            shutil.rmtree(data, ignore_errors=True)
-            m = run_measured(self.nt.cmd(data, "import", str(opml)), env=self.nt.env, timeout=120)
+        data = self.work / f"refresh-data-{i}"
+        shutil.rmtree(data, ignore_errors=True)
+        m = run_measured(self.nt.cmd(data, "import", str(opml)), env=self.nt.env, timeout=120)
+        if not m.ok:
+            raise Unavailable(f"import of the OPML failed: {m.reason()}")
+        for r in (p3, p4):
+            m = run_measured(self.nt.cmd(data, "refresh", "--quiet"), env=self.nt.env, timeout=300)
+            if r is None:
+                continue
             if not m.ok:
-                raise Unavailable(f"import of the OPML failed: {m.reason()}")
-            for r in (p3, p4):
-                m = run_measured(self.nt.cmd(data, "refresh", "--quiet"), env=self.nt.env, timeout=300)
-                if r is None:
-                    continue
-                if not m.ok:
-                    raise Unavailable(f"refresh {m.reason()}")
-                r.values.append(m.wall)
-                r.rss_mb.append(m.maxrss_kb / MB)
-            if i == 0:
-                n = self._count(data, [])
-                if n is not None and n != feeds * s.entries and p3:
-                    p3.notes.append(
-                        f"after refresh the library lists {n} articles, expected {feeds * s.entries}"
-                    )
-            shutil.rmtree(data, ignore_errors=True)
-            self.log(
-                f"newstui refresh run {i + 1}: "
-                + ", ".join(f"{r.id} {r.values[-1]:.2f} s" for r in (p3, p4) if r)
-            )
+                raise Unavailable(f"refresh {m.reason()}")
+            r.values.append(m.wall)
+            r.rss_mb.append(m.maxrss_kb / MB)
+        if i == 0:
+            n = self._count(data, [])
+            if n is not None and n != feeds * s.entries and p3:
+                p3.notes.append(f"after refresh the library lists {n} articles, expected {feeds * s.entries}")
+        shutil.rmtree(data, ignore_errors=True)
+        self.log(
+            f"newstui refresh run {i + 1}: "
+            + ", ".join(f"{r.id} {r.values[-1]:.2f} s" for r in (p3, p4) if r)
+        )
 
     def _count(self, data: Path, query: list[str]) -> int | None:
         m = run_measured(self.nt.cmd(data, "list", *query, "--format", "json"), env=self.nt.env, timeout=120)
