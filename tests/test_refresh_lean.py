@@ -146,3 +146,15 @@ def test_a_bigger_refresh_is_written_in_bigger_groups() -> None:
     assert group_size(1_000_000) == GROUP_COMMIT
     sizes = [group_size(n) for n in range(0, 5000, 7)]
     assert sizes == sorted(sizes)  # never smaller for a bigger refresh
+
+
+def test_the_last_groups_worth_of_feeds_is_written_as_it_arrives() -> None:
+    """The writer waits to fill a group while more than a group's worth of feeds is still
+    to come; after that it writes what it has at once."""
+    from newstui.sources.refresh import keeps_gathering
+
+    assert keeps_gathering(queued=10, active=500, group=62)  # early: fill the group
+    assert not keeps_gathering(queued=62, active=500, group=62)  # full
+    assert keeps_gathering(queued=30, active=93, group=62)  # 63 still to come
+    assert not keeps_gathering(queued=30, active=92, group=62)  # 62 to come: the end
+    assert not keeps_gathering(queued=1, active=1, group=16)  # the last feed

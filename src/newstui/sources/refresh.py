@@ -347,6 +347,16 @@ def group_size(feeds: int) -> int:
     return max(GROUP_MIN, min(GROUP_COMMIT, feeds // GROUPS))
 
 
+def keeps_gathering(queued: int, active: int, group: int) -> bool:
+    """Whether the writer waits for more feeds before it writes the ``queued`` ones (of
+    ``active`` feeds not yet stored): while its group is not full and more than a group's
+    worth is still to come. The last group's worth is written as it arrives, in smaller
+    groups, so a refresh does not end by writing a whole group after its last feed is
+    parsed (0.13-0.16 s at 500 feeds, when the writer waited for the last feeds to fill
+    its last group)."""
+    return queued < group and active - queued > group
+
+
 def retry_after(value: str | None, now: float) -> float | None:
     """A Retry-After header (seconds or an HTTP date) as a timestamp, capped at 7 days."""
     if not value:
@@ -652,14 +662,12 @@ class _Engine:
             self._arrived.set()
 
     async def _gather(self) -> None:
-        """Wait up to ``GROUP_WINDOW`` for a group's worth of feeds while other feeds may still
-        join them; at once when none can (the last feeds of a refresh are written straight
-        away)."""
+        """Wait up to ``GROUP_WINDOW`` while ``keeps_gathering``."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + GROUP_WINDOW
         self._arrived = asyncio.Event()
         try:
-            while len(self._queue) < self.group_size and self._active > len(self._queue):
+            while keeps_gathering(len(self._queue), self._active, self.group_size):
                 left = deadline - loop.time()
                 if left <= 0:
                     return
