@@ -69,6 +69,12 @@ _NO_LOG_UNLESS_FAILING = frozenset({"list", "show", "sources", "help-query"})
 # is flushed and the library closed, no interpreter tear-down that frees every object one
 # by one (``_exit_now``). Together about 4% of `list`'s instructions on a large library.
 _QUICK = frozenset({"list", "sources", "help-query"})
+# Commands run as the program that end with ``os._exit`` once their output and log are
+# flushed, skipping the interpreter's tear-down of their heap (30-60 ms after a refresh
+# of 500 feeds, all of it after the work is done): they have closed the library and
+# stopped their threads and processes by then (checked: with any other thread still
+# running, the usual exit is kept).
+_ENDS_AT_ONCE = frozenset({"refresh"})
 _DATA_DIR = "--data-dir"
 # Commands that open the reader.
 _READER = frozenset({"tui", "demo"})
@@ -168,6 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         status = _run(build_parser(command).parse_args(words))
     if quick and "logging" not in sys.modules:  # a failure logged: the usual exit closes the log
+        _exit_now(status)
+    threading = sys.modules.get("threading")  # never imported: no other thread either
+    if argv is None and command in _ENDS_AT_ONCE and (threading is None or threading.active_count() == 1):
+        if "logging" in sys.modules:
+            import logging
+
+            logging.shutdown()  # the log file flushed and closed, as the usual exit does
         _exit_now(status)
     return status
 
