@@ -131,5 +131,9 @@ class PagePool:
             self._starting.join()
             self._starting = None
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            # Waited for: a pool still shutting down on its own thread while the command
+            # exits can leave one of its semaphores unlinked but still registered with
+            # multiprocessing's resource tracker, which then warns on the terminal (seen
+            # once, on a first sync whose login failed just after the worker came up).
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
