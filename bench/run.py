@@ -316,13 +316,7 @@ class Bench:
         if not m.ok:
             raise Unavailable(f"import of the OPML failed: {m.reason()}")
         for r in (p3, p4):
-            m = run_measured(self.nt.cmd(data, "refresh", "--quiet"), env=self.nt.env, timeout=300)
-            if r is None:
-                continue
-            if not m.ok:
-                raise Unavailable(f"refresh {m.reason()}")
-            r.values.append(m.wall)
-            r.rss_mb.append(m.maxrss_kb / MB)
+            self._timed(r, data, ["refresh", "--quiet"], timeout=300)
         if i == 0:
             n = self._count(data, [])
             if n is not None and n != feeds * s.entries and p3:
@@ -332,6 +326,17 @@ class Bench:
             f"newstui refresh run {i + 1}: "
             + ", ".join(f"{r.id} {r.values[-1]:.2f} s" for r in (p3, p4) if r)
         )
+
+    def _timed(self, r: Row | None, data: Path, args: list[str], timeout: float) -> None:
+        """Run ``newstui args`` on ``data``; its wall time and peak memory go to ``r`` (a
+        run with no row is still run: the first refresh before P4's)."""
+        m = run_measured(self.nt.cmd(data, *args), env=self.nt.env, timeout=timeout)
+        if r is None:
+            return
+        if not m.ok:
+            raise Unavailable(f"{args[0]} {m.reason()}")
+        r.values.append(m.wall)
+        r.rss_mb.append(m.maxrss_kb / MB)
 
     def _count(self, data: Path, query: list[str]) -> int | None:
         m = run_measured(self.nt.cmd(data, "list", *query, "--format", "json"), env=self.nt.env, timeout=120)
@@ -405,17 +410,13 @@ class Bench:
     def _import_run(self, r: Row, count: int, texts: Path, i: int) -> None:
         data = self.work / f"import-data-{r.id}-{i}"
         shutil.rmtree(data, ignore_errors=True)
-        m = run_measured(self.nt.cmd(data, "import", str(texts)), env=self.nt.env, timeout=3600)
-        if not m.ok:
-            raise Unavailable(f"import {m.reason()}")
-        r.values.append(m.wall)
-        r.rss_mb.append(m.maxrss_kb / MB)
+        self._timed(r, data, ["import", str(texts)], timeout=3600)
         if i == 0:
             n = self._count(data, [])
             if n is not None and n != count:
                 r.notes.append(f"library lists {n} articles after import, expected {count}")
         shutil.rmtree(data, ignore_errors=True)
-        self.log(f"{r.id} import run {i + 1}: {m.wall:.2f} s")
+        self.log(f"{r.id} import run {i + 1}: {r.values[-1]:.2f} s")
 
     # -- P7/P7m: list query on the big library ---------------------------------------
     def list_scenario(self, id: str, n_sources: int, n: int, limit: float) -> None:
