@@ -362,6 +362,37 @@ def test_retention_keeps_bookmarked_tagged_and_recent(lib: Library, tmp_path: Pa
     assert lib.list_articles("plain", limit=None) == []
 
 
+def _retention_steps(tmp_path: Path, kept: int) -> int:
+    """SQLite's virtual machine steps (counted by a progress handler, so not a timing) of
+    one retention pass over a library of ``kept`` feed articles that are old by date but
+    were first seen today, and one that goes."""
+    with Library(tmp_path / f"r{kept}.db") as lib:
+        feed = lib.add_source("http://127.0.0.1:9/feed")[0].id
+        old = time.time() - 400 * DAY
+        items = [ArticleIn(title=f"t{i}", guid=f"g{i}", published=old) for i in range(kept + 1)]
+        lib.upsert_articles(feed, items)
+        lib.conn.execute("UPDATE articles SET first_seen = ? WHERE title = 't0'", (old,))
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0
+
+        lib.conn.set_progress_handler(count, 100)
+        assert apply_retention(lib, 90) == 1  # only the one first seen long ago goes
+        lib.conn.set_progress_handler(None, 0)
+        assert len(lib.list_articles(None, limit=None)) == kept
+        return steps[0]
+
+
+def test_retention_does_not_walk_what_was_first_seen_lately(tmp_path: Path) -> None:
+    """A feed's archive, just subscribed or imported, is old by date but first seen today:
+    retention keeps it, and its pass does not grow with it (it used to walk every such
+    article on every refresh: seconds at a million)."""
+    few, many = _retention_steps(tmp_path, 100), _retention_steps(tmp_path, 3000)
+    assert many < 2 * few, (few, many)
+
+
 def test_retention_does_not_bring_old_entries_back(lib: Library, server: FeedServer) -> None:
     sid = subscribe(lib, server, "rss2.xml")
     cfg = Config(connect_timeout=2, read_timeout=2, feed_deadline=3, retention_days=30)

@@ -31,8 +31,11 @@ def apply_retention(lib: Library, days: int, now: float | None = None) -> int:
     limits = [x for x in (limit, *(cutoff(d, now) for d in own)) if x is not None]
     if not limits:
         return 0
-    # Per article: its source's own cutoff, else the config's (NULL keeps it). The outer
-    # bound lets the date index skip everything newer than the latest cutoff.
+    # Per article: its source's own cutoff, else the config's (NULL keeps it). Feed
+    # sources first, then each one's articles first seen before its cutoff (the
+    # (source_id, first_seen) index): what a refresh walks here is what goes, and what is
+    # kept for another reason (a bookmark, a user tag, a recent date), not every article
+    # that is old by date but was first seen lately.
     keep_from = (
         "CASE WHEN s.retention_days IS NULL THEN ? WHEN s.retention_days > 0 "
         "THEN ? - s.retention_days * 86400.0 END"
@@ -41,13 +44,13 @@ def apply_retention(lib: Library, days: int, now: float | None = None) -> int:
         ids = [
             (r[0],)
             for r in c.execute(
-                "SELECT a.id FROM articles a JOIN sources s ON s.id = a.source_id "
-                f"WHERE a.published < ? AND s.kind = 'feed' AND a.published < {keep_from} "
-                f"AND a.first_seen < {keep_from} "
+                "SELECT a.id FROM sources s CROSS JOIN articles a INDEXED BY articles_source_seen "
+                f"WHERE s.kind = 'feed' AND a.source_id = s.id AND a.first_seen < {keep_from} "
+                f"AND a.published < {keep_from} "
                 "AND NOT EXISTS (SELECT 1 FROM bookmarks b WHERE b.article_id = a.id) "
                 "AND NOT EXISTS (SELECT 1 FROM article_tags t "
                 "WHERE t.article_id = a.id AND t.origin = 'user')",
-                (max(limits), limit, now, limit, now),
+                (limit, now, limit, now),
             )
         ]
         if not ids:

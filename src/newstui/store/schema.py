@@ -412,6 +412,16 @@ BEGIN
     ; END
 """
 
+# Retention (``store.retention``) looks for feed articles first seen before its cutoff,
+# source by source, through this index. It used to walk each source's articles older than
+# the cutoff by date instead, and those kept for having been first seen lately (a feed's
+# archive just subscribed or imported) were walked again by every refresh for the whole
+# retention period: 2.2-2.6 s a refresh on a 1,000,000-article library imported the same
+# day, inside the refresh's write transaction.
+RETENTION_SEEN = """
+CREATE INDEX articles_source_seen ON articles(source_id, first_seen)
+"""
+
 # A migration is an SQL script (statements end a line with ";"), or a function that runs
 # inside the migration's transaction.
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -429,6 +439,7 @@ MIGRATIONS: list[Migration] = [
     V_FTS_PREFIX,
     pack_texts,
     BATCH_COUNTS,
+    RETENTION_SEEN,
 ]
 LATEST = len(MIGRATIONS)
 
