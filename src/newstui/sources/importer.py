@@ -234,7 +234,7 @@ class Importer:
         # writes rows, which make no reference cycles (a gc.collect() after 100,000 files
         # found 53 unreachable objects), and its collections took 3-4% of the import
         # (the results in flight are many young objects that live through several).
-        paused = gc.isenabled()
+        was_enabled = gc.isenabled()
         gc.disable()
         window: deque[tuple[list[Path | _Missing], Future[list[Loaded]] | None]] = deque()
         ahead = AHEAD_MIN * workers
@@ -253,7 +253,7 @@ class Importer:
                 yield from _results(*window.popleft())
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            if paused:
+            if was_enabled:
                 gc.enable()
 
     # ------------------------------------------------------------ writing them
