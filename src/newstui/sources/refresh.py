@@ -70,9 +70,8 @@ GROUP_COMMIT = 64  # feeds at most in one transaction
 # and in groups of 16 the writer's cost per article grew with the refresh (93
 # microseconds at 500 feeds, 121 at 2,000). Groups of 62 took the refresh's CPU time down
 # 7-8% at 2,000 feeds (wall time 2-3%), and the main process's CPU time down 8% at 500
-# feeds (wall time unchanged: the parser processes set it), in alternated runs. A small
-# refresh keeps groups of GROUP_MIN, so its last group, written after the last feed is
-# parsed, is short.
+# feeds (wall time unchanged: the parser processes set it), in alternated runs. The last
+# group's worth of feeds is written as it arrives (``keeps_gathering``).
 GROUP_MIN = 16
 GROUPS = 8
 GROUP_WINDOW = 0.3

@@ -6,11 +6,10 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import cache
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from newstui.canonical import story_keys
+from newstui.canonical import hasher, story_keys
 from newstui.errors import NotFound
 from newstui.plaintext import index_texts
 from newstui.query import FTS_MEMBER, UNREAD, Compiled, compile_query
@@ -74,20 +73,11 @@ def opening_words(text: str, limit: int = DERIVED_TITLE_CHARS) -> str:
     return head.rstrip(" ,;:.-–—") + "…"
 
 
-@cache
-def _sha1() -> Callable[..., Any]:
-    """hashlib's sha1, imported at the first row: hashlib loads OpenSSL, which a listing
-    never needs (an import statement in every row cost 0.6 us; this call 0.03)."""
-    from hashlib import sha1
-
-    return sha1
-
-
 def prepare_row(item: ArticleIn, source_url: str, now: float) -> PreparedRow:
     """One article as the row the store writes: cleaned, keyed, hashed, with its index text.
 
     Pure (no database), so a refresh runs it in the parser processes."""
-    sha1 = _sha1()
+    sha1 = hasher("sha1")
     title = clean_line(item.title)
     link = safe_url(item.link)
     author = clean_line(item.author, 300)
