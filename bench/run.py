@@ -10,6 +10,7 @@ committed ``bench/results.json``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import re
@@ -21,7 +22,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,35 @@ class Sizes:
         )
 
 
+@dataclass
+class RefreshSet:
+    """One refresh corpus of the bench: its floor rows, newstui's rows, and what its
+    server and runs leave behind for the notes."""
+
+    feeds: int
+    hosts: int
+    floor: Row
+    floor2: Row | None  # the floor's pass 2 (F4), when the set measures it
+    first: Row | None  # newstui's first refresh (P3, P8)
+    second: Row | None  # newstui's second refresh (P4)
+    opml: Path = Path()
+    urls: list[str] = field(default_factory=list)
+    walls: list[float] = field(default_factory=list)  # the floor's whole processes
+    last: dict[str, Any] = field(default_factory=dict)  # the floor's last report
+
+    @property
+    def floor_ids(self) -> list[str]:
+        return [r.id for r in (self.floor, self.floor2) if r]
+
+    @property
+    def newstui_rows(self) -> list[Row]:
+        return [r for r in (self.first, self.second) if r]
+
+    @property
+    def ids(self) -> list[str]:
+        return [r.id for r in self.newstui_rows]
+
+
 class Bench:
     def __init__(
         self,
@@ -186,8 +216,9 @@ class Bench:
             raise Unavailable(str(lib)) from lib
         return lib
 
-    # -- F3/F4, P3/P4, F8/P8: refresh against the loopback server --------------------
+    # -- F3/F4, P3/P4, F8/P8: refresh against the loopback servers -------------------
     def refresh_scenarios(self) -> None:
+        """P3/P4 against F3/F4 and, when wanted, P8 against P3 (and F8)."""
         s = self.s
         f3 = self.row("F3", f"floor: fetch+parse {s.feeds} feeds (pass 1)", "ref")
         f4 = self.row("F4", "floor: conditional refetch (pass 2)", "ref")
@@ -201,7 +232,17 @@ class Bench:
             if self.wanted("P4")
             else None
         )
-        self._refresh_set(s.feeds, s.hosts, f3, f4, p3, p4)
+        sets = [RefreshSet(s.feeds, s.hosts, f3, f4, p3, p4)]
+        big = self.wanted("P8")
+        if big:
+            f8 = self.row("F8", f"floor: fetch+parse {s.big_feeds} feeds (pass 1)", "ref")
+            p8 = self.row(
+                "P8",
+                f"first refresh {s.big_feeds}x{s.entries} on {s.big_hosts} hosts",
+                f"<= {s.big_feeds / s.feeds * 1.05:.1f}x P3",
+            )
+            sets.append(RefreshSet(s.big_feeds, s.big_hosts, f8, None, p8, None))
+        self._refresh_sets(sets)
         for r, f, limit in ((p3, f3, 1.25), (p4, f4, 1.1)):
             if r and r.median is not None and f.median:
                 r.floor_ratio = r.median / f.median
@@ -209,60 +250,57 @@ class Bench:
         fresh = f4.extra.get("process_median")
         if p4 and p4.median is not None and isinstance(fresh, float) and fresh:
             p4.notes.append(f"P4 / the floor's pass 2 as a new process = {p4.median / fresh:.2f}")
+        if big:
+            if p8.median is not None and f8.median:
+                p8.floor_ratio = p8.median / f8.median
+            if p8.median is not None and p3 and p3.median:
+                ratio = p8.median / p3.median
+                p8.met = ratio <= s.big_feeds / s.feeds * 1.05
+                p8.notes.append(f"P8/P3 = {ratio:.2f} for {s.big_feeds / s.feeds:.1f}x the feeds")
+            if f3.median and f8.median:
+                f8.notes.append(f"F8/F3 = {f8.median / f3.median:.2f}")
 
-    def big_refresh_scenario(self) -> None:
-        """P8: the first refresh of ``big_feeds`` feeds on ``big_hosts`` hosts vs P3."""
+    def _refresh_sets(self, sets: list[RefreshSet]) -> None:
+        """Each set's server runs for the whole step, and every run of the step takes each
+        set's floor and then newstui in turn (F3, P3/P4, F8, P8, F3, ...): a host that speeds
+        up or slows down during the step moves every row alike, P8's reference P3 too."""
         s = self.s
-        f8 = self.row("F8", f"floor: fetch+parse {s.big_feeds} feeds (pass 1)", "ref")
-        p8 = self.row(
-            "P8",
-            f"first refresh {s.big_feeds}x{s.entries} on {s.big_hosts} hosts",
-            f"<= {s.big_feeds / s.feeds * 1.05:.1f}x P3",
-        )
-        self._refresh_set(s.big_feeds, s.big_hosts, f8, None, p8, None)
-        p3 = self.rows.get("P3")
-        if p8.median is not None and f8.median:
-            p8.floor_ratio = p8.median / f8.median
-        if p8.median is not None and p3 and p3.median:
-            ratio = p8.median / p3.median
-            p8.met = ratio <= s.big_feeds / s.feeds * 1.05
-            p8.notes.append(f"P8/P3 = {ratio:.2f} for {s.big_feeds / s.feeds:.1f}x the feeds")
-
-    def _refresh_set(
-        self, feeds: int, hosts: int, f1: Row, f2: Row | None, r1: Row | None, r2: Row | None
-    ) -> None:
-        s = self.s
-        per_host = max(1, -(-feeds // hosts))
-        feeds_dir = workload.server_corpus(feeds, s.entries, s.seed)
-        log = self.work / f"server-{feeds}.log"
-        with ServerProcess(feeds_dir, hosts, s.latency_ms, log=log) as srv:
-            opml, urls = workload.server_opml(
-                self.work / f"subs-{feeds}.opml", feeds, s.entries, s.seed, srv.port, per_host
-            )
-            # The floor's runs and newstui's alternate (floor, newstui, floor, ...), so a
-            # host that speeds up or slows down during the set moves both alike.
-            floor_ids = [f1.id] + ([f2.id] if f2 else [])
-            ids = [r.id for r in (r1, r2) if r]
-            walls: list[float] = []
-            last: dict[str, Any] = {}
-            for i in range(s.runs):
-                if not f1.error:
-                    self.guarded(floor_ids, functools.partial(self._floor_run, opml, i, f1, f2, walls, last))
-                if ids and not any(r.error for r in (r1, r2) if r):
-                    self.guarded(ids, functools.partial(self._newstui_run, opml, i, r1, r2, feeds))
-            if last:
-                self._floor_notes(f1, f2, walls, last)
-            if self.newsboat and ids:
-                self.guarded(
-                    [],
-                    lambda: self._newsboat_refresh(urls, r1, r2),
-                    note_to=r1 or r2,
-                    label="newsboat comparison",
+        with contextlib.ExitStack() as stack:
+            for rs in sets:
+                srv = stack.enter_context(
+                    ServerProcess(
+                        workload.server_corpus(rs.feeds, s.entries, s.seed),
+                        rs.hosts,
+                        s.latency_ms,
+                        log=self.work / f"server-{rs.feeds}.log",
+                    )
                 )
+                per_host = max(1, -(-rs.feeds // rs.hosts))
+                rs.opml, rs.urls = workload.server_opml(
+                    self.work / f"subs-{rs.feeds}.opml", rs.feeds, s.entries, s.seed, srv.port, per_host
+                )
+            for i in range(s.runs):
+                for rs in sets:
+                    if not rs.floor.error:
+                        self.guarded(rs.floor_ids, functools.partial(self._floor_run, rs.opml, i, rs))
+                    if rs.ids and not any(r.error for r in rs.newstui_rows):
+                        self.guarded(
+                            rs.ids,
+                            functools.partial(self._newstui_run, rs.opml, i, rs.first, rs.second, rs.feeds),
+                        )
+            for rs in sets:
+                if rs.last:
+                    self._floor_notes(rs.floor, rs.floor2, rs.walls, rs.last)
+                if self.newsboat and rs.ids:
+                    self.guarded(
+                        [],
+                        functools.partial(self._newsboat_refresh, rs.urls, rs.first, rs.second),
+                        note_to=rs.first or rs.second,
+                        label="newsboat comparison",
+                    )
 
-    def _floor_run(
-        self, opml: Path, i: int, f3: Row, f4: Row | None, walls: list[float], last: dict[str, Any]
-    ) -> None:
+    def _floor_run(self, opml: Path, i: int, rs: RefreshSet) -> None:
+        f3, f4 = rs.floor, rs.floor2
         m = run_measured(
             [sys.executable, "-m", "bench.floor", "--opml", str(opml), *self.floor_args],
             cwd=workload.REPO,
@@ -284,10 +322,10 @@ class Bench:
         fresh = data.get("pass2_process") or {}
         if f4 is not None and fresh.get("seconds") is not None:
             f4.extra.setdefault("process_values", []).append(fresh["seconds"])
-        walls.append(m.wall)
-        last.update(data)
+        rs.walls.append(m.wall)
+        rs.last.update(data)
         self.log(
-            f"floor run {i + 1}: pass1 {data['pass1']['seconds']:.3f} s, "
+            f"floor {rs.feeds} feeds, run {i + 1}: pass1 {data['pass1']['seconds']:.3f} s, "
             f"pass2 {data['pass2']['seconds']:.3f} s, whole process {m.wall:.2f} s"
         )
 
@@ -296,7 +334,7 @@ class Bench:
             f"in-process seconds (no interpreter start-up/imports); whole floor process "
             f"(both passes) median {statistics.median(walls):.2f} s; "
             f"{data['pass1']['entries']} entries; args {self.floor_args or 'default'}; "
-            "runs alternated with newstui's"
+            "runs alternated with newstui's and with the other refresh set's"
         )
         if f4 is not None:
             f4.notes.append(f"304s per run: {data['pass2']['not_modified']}/{data['feeds']}")
@@ -315,7 +353,8 @@ class Bench:
         m = run_measured(self.nt.cmd(data, "import", str(opml)), env=self.nt.env, timeout=120)
         if not m.ok:
             raise Unavailable(f"import of the OPML failed: {m.reason()}")
-        for r in (p3, p4):
+        # The second refresh only when P4 wants it (P8's would take seconds and go unused).
+        for r in (p3, p4) if p4 is not None else (p3,):
             self._timed(r, data, ["refresh", "--quiet"], timeout=300)
         if i == 0:
             n = self._count(data, [])
@@ -323,7 +362,7 @@ class Bench:
                 p3.notes.append(f"after refresh the library lists {n} articles, expected {feeds * s.entries}")
         shutil.rmtree(data, ignore_errors=True)
         self.log(
-            f"newstui refresh run {i + 1}: "
+            f"newstui refresh {feeds} feeds, run {i + 1}: "
             + ", ".join(f"{r.id} {r.values[-1]:.2f} s" for r in (p3, p4) if r)
         )
 
@@ -810,7 +849,6 @@ class Bench:
         s = self.s
         steps: list[tuple[tuple[str, ...], Callable[[], None]]] = [
             (("P3", "P4", "P8"), self.refresh_scenarios),
-            (("P8",), self.big_refresh_scenario),
             (("P6", "P6m"), self.import_scenarios),
             (("P7",), lambda: self.list_scenario("P7", s.lib_sources, s.lib_articles, 0.5)),
             (("P7m",), lambda: self.list_scenario("P7m", s.scale_sources, s.scale_articles, 0.3)),
