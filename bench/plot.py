@@ -12,6 +12,10 @@ import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 BENCH_DIR = Path(__file__).resolve().parent
 
@@ -50,6 +54,31 @@ def _newsboat(rows: dict[str, dict], pairs: Sequence[tuple[str, float]]) -> tupl
             xs.append(x)
             ys.append(row["median"] / row["newsboat_ratio"])
     return xs, ys
+
+
+def _plain(value: float, _pos: object = None) -> str:
+    """A tick label as people write numbers: 0.3, 20, 1,000,000 (not 3x10^-1)."""
+    return f"{value:,.0f}" if value >= 1 else f"{value:g}"
+
+
+def _readable(ax: Axes) -> None:
+    """Plain numbers on an axis's log scales, ticks at 1, 2 and 5 of each decade (at 1
+    only where the axis spans more than two decades, so the labels do not run together)."""
+    import math
+
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    for axis, scale, limits in (
+        (ax.xaxis, ax.get_xscale(), ax.get_xlim()),
+        (ax.yaxis, ax.get_yscale(), ax.get_ylim()),
+    ):
+        if scale != "log":
+            continue
+        low, high = sorted(limits)
+        decades = math.log10(high / low) if low > 0 else 0.0
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0,) if decades > 2 else (1.0, 2.0, 5.0)))
+        axis.set_major_formatter(FuncFormatter(_plain))
+        axis.set_minor_formatter(NullFormatter())
 
 
 def draw(rows: dict[str, dict], sizes: dict, out: Path) -> Path:
@@ -94,6 +123,8 @@ def draw(rows: dict[str, dict], sizes: dict, out: Path) -> Path:
             [c[0] for c in counts], [c[1] for c in counts], "^-.", label="exact count of a common word, worst"
         )
     search.axhline(50, color="tab:red", ls="--", lw=0.8, label="target 50 ms median")
+    search.axhline(150, color="tab:orange", ls=":", lw=0.8, label="target 150 ms worst")
+    search.set_ylim(10, 1000)  # room above the lines for the legend
     search.set(
         xscale="log",
         yscale="log",
@@ -147,8 +178,9 @@ def draw(rows: dict[str, dict], sizes: dict, out: Path) -> Path:
                 transform=ax.transAxes,
                 color="grey",
             )
+        _readable(ax)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper right" if ax is search else "best")
     fig.tight_layout()
     fig.savefig(out, format="svg" if out.suffix == ".svg" else None)
     plt.close(fig)
