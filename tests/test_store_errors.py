@@ -4,6 +4,7 @@ be interrupted through the library, not through its connection."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,51 @@ def test_a_time_limit_stops_a_long_query_and_only_inside_its_block(lib: Library)
         assert lib._read("SELECT 1")[0][0] == 1  # a quick query is untouched
     bounded = ENDLESS.replace("FROM n)", "FROM n WHERE i < 2000000)")
     assert lib._read(bounded)[0][0] == 2_000_000  # no limit left behind after the blocks
+
+
+def test_closing_quickly_waits_for_the_reader_to_let_go(tmp_path: Path) -> None:
+    """A face quits while a worker thread reads on the same connection: the query is
+    interrupted, and the connection is closed only once the reader has let go of it.
+    Closing under a running statement freed what it still used (a crash, seen when the
+    reader quit during the search index's warm-up)."""
+    lib = Library(tmp_path / "library.db")
+    started = threading.Event()
+    closer_done = threading.Event()
+    outcome: list[object] = []
+
+    def progress() -> int:
+        started.set()
+        return 0
+
+    lib.conn.set_progress_handler(progress, 10_000)
+
+    def reader() -> None:
+        with lib._lock:  # one reader's turn, as a count of several statements takes it
+            try:
+                lib._read(ENDLESS)
+            except Interrupted as exc:
+                outcome.append(exc)
+            # Give a close that does not wait for this turn the time to happen: only a close
+            # that does wait lets the turn's next statement run on an open connection.
+            closer_done.wait(0.5)
+            try:
+                outcome.append(lib._read("SELECT 1"))
+            except NewstuiError as exc:
+                outcome.append(exc)
+
+    def closer() -> None:
+        lib.close_quickly()
+        closer_done.set()
+
+    worker = threading.Thread(target=reader)
+    worker.start()
+    assert started.wait(30)
+    closing = threading.Thread(target=closer)
+    closing.start()
+    worker.join(30)
+    closing.join(30)
+    assert not worker.is_alive() and not closing.is_alive()
+    assert isinstance(outcome[0], Interrupted)
+    assert outcome[1] == [(1,)]  # the reader's turn ran to its end on an open connection
+    with pytest.raises(LibraryError, match="closed"):
+        lib._read("SELECT 1")  # and then the connection was closed

@@ -15,6 +15,7 @@ from newstui.store import schema
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 LEAN_CACHE = -2000  # KiB of page cache for a one-pass scan (``Connection.lean_cache``)
+CLOSE_PATIENCE = 5.0  # seconds ``close_quickly`` waits for a reader to let go
 # How much the search index gathers in memory before it writes it out as a segment of its
 # own (FTS5's 'hashsize'): 1 MiB by default, a few hundred articles; in a bulk write
 # (``Connection.bulk_write``) the whole transaction.
@@ -273,14 +274,29 @@ class Connection:
         ``Interrupted``. Nothing happens when none is running."""
         self.conn.interrupt()
 
-    def close_quickly(self) -> None:
+    def close_quickly(self, patience: float = CLOSE_PATIENCE) -> None:
         """Close without the close-time upkeep (for the extra readers a face opens), after
-        interrupting whatever they still run. Never raises: this is the way out."""
-        try:
+        interrupting whatever they still run. Never raises: this is the way out.
+
+        The close waits for the thread using the connection to let go of it: closing under
+        a statement another thread is stepping frees what that statement still uses (the
+        reader crashed the process when it quit during the search index's warm-up). The
+        interrupt is repeated while waiting, since a statement started after one is not
+        cut short by it. A reader that keeps the connection past ``patience`` seconds is
+        left open for the process's exit to close."""
+        deadline = time.monotonic() + patience
+        while True:
             self.conn.interrupt()
+            if self._lock.acquire(timeout=0.05):
+                break
+            if time.monotonic() > deadline:
+                return
+        try:
             self.conn.close()
         except sqlite3.Error:
             pass
+        finally:
+            self._lock.release()
 
 
 def library_error(exc: sqlite3.Error) -> LibraryError:
