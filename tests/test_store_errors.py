@@ -23,15 +23,22 @@ def test_a_failed_read_or_write_is_a_library_error(lib: Library) -> None:
     assert not lib.conn.in_transaction  # rolled back
 
 
-def test_interrupt_stops_a_running_query(lib: Library) -> None:
+def running(lib: Library) -> threading.Event:
+    """An event set once a query on ``lib``'s connection is under way (SQLite's progress
+    handler, called every 10,000 steps)."""
     started = threading.Event()
-    outcome: list[BaseException] = []
 
     def progress() -> int:
         started.set()
         return 0
 
     lib.conn.set_progress_handler(progress, 10_000)
+    return started
+
+
+def test_interrupt_stops_a_running_query(lib: Library) -> None:
+    started = running(lib)
+    outcome: list[BaseException] = []
 
     def run() -> None:
         try:
@@ -64,15 +71,9 @@ def test_closing_quickly_waits_for_the_reader_to_let_go(tmp_path: Path) -> None:
     Closing under a running statement freed what it still used (a crash, seen when the
     reader quit during the search index's warm-up)."""
     lib = Library(tmp_path / "library.db")
-    started = threading.Event()
+    started = running(lib)
     closer_done = threading.Event()
     outcome: list[object] = []
-
-    def progress() -> int:
-        started.set()
-        return 0
-
-    lib.conn.set_progress_handler(progress, 10_000)
 
     def reader() -> None:
         with lib._lock:  # one reader's turn, as a count of several statements takes it
