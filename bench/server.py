@@ -167,8 +167,8 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def server_bind(self) -> None:
-        # HTTPServer's own asks the resolver for the address's name (socket.getfqdn), up
-        # to about 0.2 s an address here: 80 s to start P8's 400 hosts. Nothing reads it.
+        # HTTPServer's own asks the resolver for the address's name (socket.getfqdn),
+        # about 0.1 s an address here: 36 s to start P8's 400 hosts. Nothing reads it.
         socketserver.TCPServer.server_bind(self)
         host, port = self.server_address[:2]
         self.server_name = str(host)
