@@ -340,6 +340,86 @@ def test_progress_callback_counts_up(lib: Library, server: FeedServer) -> None:
     assert "2 feeds" not in report.summary() and "1 failed" in report.summary()
 
 
+def held_feeds(lib: Library, server: FeedServer, count: int, release: threading.Event) -> None:
+    """``count`` feeds whose server holds each request until ``release`` (10 s at most)."""
+    for i in range(count):
+        url = server.feed(f"/held{i}.xml", fixture("atom.xml"), before=lambda: release.wait(10))
+        lib.add_source(url)
+
+
+def test_a_failing_progress_callback_stops_every_feed_with_it(lib: Library, server: FeedServer) -> None:
+    """The progress callback raises (a face that has gone): the refresh raises it, and
+    the feeds still on their way are cancelled and waited for rather than left running
+    in the loop behind it."""
+    first = subscribe(lib, server, "rss2.xml")
+    release = threading.Event()
+    held_feeds(lib, server, 4, release)
+
+    def progress(r: RefreshReport) -> None:
+        if r.done:
+            raise RuntimeError("the face is gone")
+
+    async def run() -> list[asyncio.Task[object]]:
+        with pytest.raises(RuntimeError, match="face is gone"):
+            await refresh_async(lib, CFG, on_progress=progress)
+        return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    try:
+        left = asyncio.run(run())
+    finally:
+        release.set()
+    assert left == []
+    rows = lib.list_articles(None, limit=None)
+    assert all(lib.article(r.id).source_id == first for r in rows)  # no held feed landed
+    assert len(rows) in (0, 3)  # the finished feed whole, or nothing
+
+
+def test_a_stopped_refresh_ends_at_once_and_the_next_one_completes(lib: Library, server: FeedServer) -> None:
+    from newstui.core.feeds import RefreshStopped, Stopper
+    from newstui.core.feeds import refresh as core_refresh
+
+    first = subscribe(lib, server, "rss2.xml")
+    release = threading.Event()
+    held_feeds(lib, server, 4, release)
+    stopper = Stopper()
+    landed = threading.Event()
+    outcome: list[BaseException] = []
+
+    def progress(r: RefreshReport) -> None:
+        if r.done:
+            landed.set()
+
+    def run() -> None:
+        with Library(lib.path) as own:
+            try:
+                core_refresh(own, CFG, on_progress=progress, stopper=stopper)
+            except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+                outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        assert landed.wait(30)
+        stopper.stop()
+        worker.join(30)  # the held feeds would keep it for 10 s: the stop ends it first
+        stopped_while_held = not release.is_set()
+    finally:
+        release.set()
+        worker.join(30)
+    assert stopped_while_held and not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], RefreshStopped)
+    assert len(articles(lib, first)) == lib.stats()["articles"] == 3  # the one feed, whole
+    held = [s for s in lib.sources() if "/held" in s.url]
+    assert all(s.etag is None for s in held)  # not marked as fetched: the next refresh goes
+    report = core_refresh(lib, CFG)
+    assert report.ok and report.parsed == 4 and report.new == 4 * 2  # the held feeds, now
+
+    already = Stopper()
+    already.stop()
+    with pytest.raises(RefreshStopped):
+        core_refresh(lib, CFG, stopper=already)  # stopped before it started: nothing runs
+
+
 # --------------------------------------------------------------- retention
 
 

@@ -633,6 +633,58 @@ async def test_refresh_runs_in_a_worker_and_reloads(demo_paths: Paths, monkeypat
         assert seen[-1] == [str(sid)]
 
 
+async def test_quitting_during_a_refresh_stops_it(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """The reader quits while its refresh waits on feeds that do not answer: the refresh
+    stops then (not when they answer), without a word to a screen that is gone, and what it
+    had written stays whole."""
+    import threading
+
+    import newstui.core.feeds as feeds_mod
+    from feedserver import FeedServer
+
+    feeds = Path(__file__).parent / "fixtures" / "feeds"
+    ended = threading.Event()
+    outcomes: list[BaseException] = []
+    real = feeds_mod.refresh
+
+    def watched(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - the real refresh, timed out
+        try:
+            return real(*args, **kwargs)
+        except BaseException as exc:
+            outcomes.append(exc)
+            raise
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(feeds_mod, "refresh", watched)
+    release = threading.Event()
+    paths = Paths.resolve(tmp_path / "data")
+    with FeedServer() as srv:
+        with Library(paths.library) as lib:
+            lib.add_source(srv.feed("/quick.xml", (feeds / "rss2.xml").read_bytes()))
+            atom = (feeds / "atom.xml").read_bytes()
+            for i in range(3):
+                lib.add_source(srv.feed(f"/held{i}.xml", atom, before=lambda: release.wait(60)))
+        app = make_app(paths)
+        try:
+            async with app.run_test(size=(160, 40)) as pilot:
+                await settle(pilot)
+                await pilot.press("r")
+                for _ in range(600):  # until every held feed has been asked for
+                    if all(srv.requests(f"/held{i}.xml") for i in range(3)):
+                        break
+                    await pilot.pause(0.05)
+                await pilot.press("q")
+            stopped = ended.wait(30)  # the held feeds would keep an unstopped refresh 60 s
+            held_still = not release.is_set()
+        finally:
+            release.set()
+    assert stopped and held_still
+    assert len(outcomes) == 1 and type(outcomes[0]).__name__ == "RefreshStopped"
+    with Library(paths.library) as lib:
+        assert lib.stats()["articles"] in (0, 3)  # the quick feed whole, or not at all
+
+
 async def test_refresh_without_engine_says_so(demo_paths: Paths, monkeypatch) -> None:  # noqa: ANN001
     import sys
 

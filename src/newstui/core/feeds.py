@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from newstui.bookmarks.articletext import complete_queue_async
 from newstui.bookmarks.fulltext import complete_pending_async
@@ -97,6 +100,41 @@ async def refresh_async(
     return report
 
 
+class RefreshStopped(NewstuiError):
+    """``Stopper.stop`` ended the refresh before it was done."""
+
+
+class Stopper:
+    """Stops a refresh running in another thread (``refresh(..., stopper=...)``), as a face
+    does when it closes mid-refresh. Feeds still on their way are dropped; a group of feeds
+    the writer has begun is committed whole; ``refresh`` then raises ``RefreshStopped``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._target: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None = None
+        self.stopped = False
+
+    def stop(self) -> None:
+        """From any thread; a refresh not yet started will not start."""
+        with self._lock:
+            self.stopped = True
+            target = self._target
+        if target is not None:
+            loop, task = target
+            with contextlib.suppress(RuntimeError):  # its loop has closed: nothing left to stop
+                loop.call_soon_threadsafe(task.cancel)
+
+    def _attach(self) -> bool:
+        """Called by the refresh's task in its loop: False when already stopped."""
+        task = asyncio.current_task()
+        assert task is not None
+        with self._lock:
+            if self.stopped:
+                return False
+            self._target = (asyncio.get_running_loop(), task)
+            return True
+
+
 def refresh(
     lib: Library,
     cfg: Config,
@@ -104,9 +142,21 @@ def refresh(
     *,
     force: bool = False,
     on_progress: Progress | None = None,
+    stopper: Stopper | None = None,
 ) -> RefreshReport:
     """``refresh_async`` in a fresh event loop (the CLI, and the TUI's refresh worker)."""
-    return asyncio.run(refresh_async(lib, cfg, refs, force=force, on_progress=on_progress))
+
+    async def run() -> RefreshReport:
+        if stopper is not None and not stopper._attach():
+            raise RefreshStopped("the refresh was stopped")
+        return await refresh_async(lib, cfg, refs, force=force, on_progress=on_progress)
+
+    try:
+        return asyncio.run(run())
+    except asyncio.CancelledError:
+        if stopper is not None and stopper.stopped:
+            raise RefreshStopped("the refresh was stopped") from None
+        raise
 
 
 def source_settings(

@@ -22,7 +22,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,6 +240,21 @@ async def refresh_async(
     finally:
         engine.close()
     return report
+
+
+async def _all(coros: list[Coroutine[Any, Any, None]]) -> None:
+    """Run ``coros`` as tasks until all are done. When one fails or the caller is
+    cancelled, the others are cancelled and waited for before the error goes on, so a
+    refresh that stops leaves no feed half-way through behind it (``asyncio.gather`` lets
+    the others run on)."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 class _ParsePool:
@@ -537,7 +552,12 @@ class _Engine:
                     if self.on_progress:
                         self.on_progress(self.report)
 
-                await asyncio.gather(*(one(s) for s in sources))
+                try:
+                    await _all([one(s) for s in sources])
+                    await self._drained()
+                except BaseException:
+                    await self._drained(stop=True)
+                    raise
         await self._write(self._after, self._take_pending())
 
     def _take_pending(self) -> list[tuple[int, dict[str, object]]]:
@@ -678,6 +698,19 @@ class _Engine:
         finally:
             self._arrived = None
 
+    async def _drained(self, *, stop: bool = False) -> None:
+        """Wait for the writer's drain to end: its queue is empty once every feed is done,
+        and ``stop`` cancels what it still waits for (the refresh failed or was stopped)."""
+        drainer = self._drainer
+        if drainer is None or drainer.done():
+            return
+        if stop:
+            drainer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await drainer
+        else:
+            await drainer
+
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
         while self._queue:
@@ -685,7 +718,14 @@ class _Engine:
             batch, self._queue = self._queue[:GROUP_COMMIT], self._queue[GROUP_COMMIT:]
             try:
                 results = await loop.run_in_executor(self.writer, self._store_many, [job for job, _ in batch])
-            except BaseException as exc:  # noqa: BLE001 - handed to every waiting feed
+            except asyncio.CancelledError:
+                # The refresh is being stopped: the group on the writer thread still commits
+                # whole (``close`` waits for it); the feeds waiting here are dropped.
+                for _, done in batch + self._queue:
+                    done.cancel()
+                self._queue = []
+                raise
+            except Exception as exc:  # noqa: BLE001 - handed to every waiting feed
                 results = [exc] * len(batch)
             for (_, done), result in zip(batch, results, strict=True):
                 if done.done():

@@ -18,6 +18,7 @@ from newstui.models import Source
 from newstui.tui.screens.host import ActionHost
 
 if TYPE_CHECKING:
+    from newstui.core.feeds import Stopper
     from newstui.sources.refresh import RefreshReport
     from newstui.store.library import Library
     from newstui.sync.engine import SyncReport
@@ -30,8 +31,18 @@ class LibraryActions:
         self.host = host
         self.ctx = host.ctx
         self.refreshing = False
+        self._closing = False  # the screen is going: a refresh still running stops
+        self._stopper: Stopper | None = None  # the running refresh's (made in its worker)
 
     # ---------------------------------------------------------------- refresh
+    def stop_refresh(self) -> None:
+        """Stop a running refresh (the reader is closing): what is being written is
+        committed whole, the rest is dropped, and the worker ends without a word."""
+        self._closing = True
+        stopper = self._stopper
+        if stopper is not None:
+            stopper.stop()
+
     def refresh_all(self) -> None:
         self.start_refresh(None)
 
@@ -84,11 +95,15 @@ class LibraryActions:
                 shown.update(new=report.new, at=time.monotonic())
                 self.host.on_ui(partial(self.host.after_change, reload_list=True))
 
+        # Made here, with the core imported; a stop asked for before this still counts.
+        self._stopper = stopper = feeds.Stopper()
+        if self._closing:
+            stopper.stop()
         try:
             lib = self.ctx.open_library()
             try:
                 refs = [str(s) for s in source_ids] if source_ids else []
-                report = feeds.refresh(lib, self.ctx.config, refs, on_progress=progress)
+                report = feeds.refresh(lib, self.ctx.config, refs, on_progress=progress, stopper=stopper)
                 synced = [] if refs else self._sync_accounts(lib)
             finally:
                 lib.close()
@@ -99,9 +114,12 @@ class LibraryActions:
             summary += "".join(f" · {r.summary()}" for r in synced)
             trouble = bool(failed) or any(r.error for r in synced)
             self.host.say(summary[:1].upper() + summary[1:], "warning" if trouble else "information")
+        except feeds.RefreshStopped:
+            pass  # the reader is closing: nobody is left to tell
         except (NewstuiError, OSError) as exc:
             self.host.say(f"Refresh failed: {exc}", "error")
         finally:
+            self._stopper = None
             self.host.on_ui(self._refresh_done)
 
     def _sync_accounts(self, lib: Library) -> list[SyncReport]:

@@ -8,6 +8,7 @@ classes ``-narrow`` (< 120 columns), ``-tiny`` (< 80), ``-reading`` and ``-no-fi
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from textual import events, on
@@ -137,6 +138,7 @@ class MainScreen(Screen[None]):
         self._tiny = False
         self.article_actions = ArticleActions(self)
         self.library_actions = LibraryActions(self)
+        self._gone = False  # unmounted: workers' messages to it are dropped (``on_ui``)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -181,13 +183,22 @@ class MainScreen(Screen[None]):
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """Notify from any thread; the message may hold untrusted text: never markup."""
-        self.app.call_from_thread(self.notify, message, severity=severity, markup=False)
+        self.on_ui(partial(self.notify, message, severity=severity, markup=False))
 
     def in_thread(self, job: Callable[[], None], group: str, *, exclusive: bool = False) -> None:
         self.run_worker(job, thread=True, group=group, exclusive=exclusive)
 
     def on_ui(self, callback: Callable[..., Any], *args: Any) -> None:
-        self.app.call_from_thread(callback, *args)
+        """Run ``callback`` on the UI thread, from a worker thread, and wait for it. Once
+        the screen is gone (the reader is closing) it is dropped: a worker finishing then
+        has nobody to tell, and waiting on a loop that stops would never end."""
+        if self._gone:
+            return
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:  # the app stopped between the check and the call
+            if not self._gone:
+                raise
 
     def set_status(self, text: str) -> None:
         status = self.query_one("#status", Static)
@@ -260,6 +271,10 @@ class MainScreen(Screen[None]):
 
     def action_import_path(self) -> None:
         self.library_actions.import_path()
+
+    def on_unmount(self) -> None:
+        self._gone = True
+        self.library_actions.stop_refresh()
 
     def on_mount(self) -> None:
         state = self.ctx.state
