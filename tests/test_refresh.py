@@ -420,6 +420,40 @@ def test_a_stopped_refresh_ends_at_once_and_the_next_one_completes(lib: Library,
         core_refresh(lib, CFG, stopper=already)  # stopped before it started: nothing runs
 
 
+def test_ctrl_c_stops_the_refresh_command_cleanly(data_dir: Path, server: FeedServer) -> None:
+    """Ctrl+C on ``newstui refresh`` while feeds do not answer: one line, the usual exit
+    status for it, and a library with whole feeds only."""
+    import os
+    import signal
+    import subprocess
+
+    from conftest import newstui_command
+
+    with Library(data_dir / "library.db") as lib:
+        subscribe(lib, server, "rss2.xml")
+        release = threading.Event()
+        held_feeds(lib, server, 3, release)
+    env = {**os.environ, "NO_COLOR": "1"}
+    cmd = [*newstui_command(), "--data-dir", str(data_dir), "refresh", "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert wait_for(lambda: all(server.requests(f"/held{i}.xml") for i in range(3)), 30)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)  # the held feeds would keep it 10 s more
+        held_still = not release.is_set()
+    finally:
+        release.set()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert held_still
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert err.strip().splitlines() == ["newstui: interrupted"]
+    with Library(data_dir / "library.db") as lib:
+        assert lib.stats()["articles"] in (0, 3)  # the quick feed whole, or not at all
+        assert lib._read("PRAGMA integrity_check") == [("ok",)]
+
+
 # --------------------------------------------------------------- retention
 
 
