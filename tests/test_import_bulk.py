@@ -145,3 +145,41 @@ def test_an_interrupted_import_keeps_every_group_it_committed(
         assert (report.imported, report.unchanged) == (N - 150, 150)
         assert again.count("wero") == N
         assert kept(again) == afresh(again)
+
+
+def test_a_stopped_import_ends_after_its_group_and_keeps_it(
+    tmp_path: Path, lib: Library, small_groups: None
+) -> None:
+    """``stop`` set from another thread (the reader closing) during an import: the group
+    being written commits whole, nothing after it is read, the report says it stopped,
+    and the auto-tags of what came in are given."""
+    import threading
+
+    from newstui.config import Config
+    from newstui.core.importing import import_files
+
+    texts = _texts(tmp_path / "in")
+    stop = threading.Event()
+    seen: list[Path] = []
+    real = importer.Importer._store_item
+
+    def store_item(self: importer.Importer, item: object, loaded: object) -> None:
+        real(self, item, loaded)  # type: ignore[arg-type]
+        seen.append(Path(str(item)))
+        if len(seen) == 70:  # inside the second group (51-100)
+            stop.set()
+
+    cfg = Config(auto_tags={"wero-tag": "wero"})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(importer.Importer, "_store_item", store_item)
+        done = import_files(lib, cfg, [texts], stop=stop)
+    assert done.report.stopped and done.report.imported == 100  # two whole groups
+    assert len(seen) == 100  # and not one file read into a third
+    assert lib.count("tag:wero-tag") == 100 == done.tagged
+    assert search_index_problems(lib) == []
+
+    already = threading.Event()
+    already.set()
+    report = import_files(lib, cfg, [texts], stop=already).report
+    assert report.stopped and report.files == 0  # stopped before it began: nothing read
+    assert import_paths(lib, [texts]).imported == N - 100  # the rest comes in later

@@ -20,6 +20,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newstui.errors import NewstuiError
 from newstui.models import ArticleIn
@@ -38,6 +39,9 @@ from newstui.sources.fileload import (
 from newstui.store.articles import PreparedRow
 from newstui.store.library import Library
 from newstui.textsafe import clean_line
+
+if TYPE_CHECKING:
+    import threading
 
 __all__ = [
     "FEED_EXT",
@@ -86,6 +90,7 @@ class ImportReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     recovered: list[tuple[str, str]] = field(default_factory=list)  # (file, what was recovered)
     new_ids: list[int] = field(default_factory=list)
+    stopped: bool = False  # ``stop`` was set: the files after the last whole group were left
 
     @property
     def succeeded(self) -> bool:
@@ -144,11 +149,13 @@ class Importer:
         lib: Library,
         on_skip: Callable[[str, str], None] | None = None,
         on_file: Callable[[Path], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.lib = lib
         self.report = ImportReport()
         self.on_skip = on_skip
         self.on_file = on_file
+        self.stop = stop  # set from another thread: the import ends after its current group
         self._folders: dict[Path, int] = {}
         self._pending: dict[int, list[Loaded]] = {}
         self._pending_count = 0
@@ -166,6 +173,9 @@ class Importer:
         try:
             first = next(loads, None)
             while first is not None:
+                if self.stop is not None and self.stop.is_set():
+                    self.report.stopped = True
+                    break
                 with self.lib.bulk_write():
                     first = self._group(first, loads)
         finally:
@@ -375,11 +385,12 @@ def import_paths(
     paths: Iterable[str | Path],
     on_skip: Callable[[str, str], None] | None = None,
     on_file: Callable[[Path], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> ImportReport:
     paths = list(paths)
     if not paths:
         raise NewstuiError("import needs at least one file or folder")
-    return Importer(lib, on_skip, on_file).run(paths)
+    return Importer(lib, on_skip, on_file, stop).run(paths)
 
 
 def _load_here(item: Path | _Missing) -> Loaded:

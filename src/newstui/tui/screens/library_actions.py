@@ -9,6 +9,7 @@ progress callback updates the status line.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from functools import partial
 from typing import TYPE_CHECKING
@@ -33,12 +34,15 @@ class LibraryActions:
         self.refreshing = False
         self._closing = False  # the screen is going: a refresh still running stops
         self._stopper: Stopper | None = None  # the running refresh's (made in its worker)
+        self._import_stop = threading.Event()  # set as the screen goes: an import ends
 
     # ---------------------------------------------------------------- refresh
-    def stop_refresh(self) -> None:
-        """Stop a running refresh (the reader is closing): what is being written is
-        committed whole, the rest is dropped, and the worker ends without a word."""
+    def stop_work(self) -> None:
+        """Stop a running refresh or import (the reader is closing): what is being written
+        is committed whole, the rest is left for the next run, and the worker ends without
+        a word."""
         self._closing = True
+        self._import_stop.set()
         stopper = self._stopper
         if stopper is not None:
             stopper.stop()
@@ -206,13 +210,15 @@ class LibraryActions:
 
         lib = self.ctx.open_library()
         try:
-            done = importing.import_files(lib, self.ctx.config, [text])
+            done = importing.import_files(lib, self.ctx.config, [text], stop=self._import_stop)
         except importing.NothingImported as exc:
             return f"Nothing was imported: {exc.report.summary()}"
         except (NewstuiError, OSError) as exc:
             return str(exc)
         finally:
             lib.close()
+        if done.report.stopped:
+            return None  # the reader is closing: nobody is left to tell
         for problem in done.problems:
             self.host.say(problem, "warning")
         self.host.say(f"Import: {done.report.summary()}")

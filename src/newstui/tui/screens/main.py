@@ -274,7 +274,7 @@ class MainScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._gone = True
-        self.library_actions.stop_refresh()
+        self.library_actions.stop_work()
 
     def on_mount(self) -> None:
         state = self.ctx.state
