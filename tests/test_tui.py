@@ -685,6 +685,66 @@ async def test_quitting_during_a_refresh_stops_it(tmp_path: Path, monkeypatch) -
         assert lib.stats()["articles"] in (0, 3)  # the quick feed whole, or not at all
 
 
+async def test_quitting_during_an_import_stops_it_after_its_group(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """The reader quits while an import it started is still writing: the import ends after
+    the group it is writing (not at the end of the folder) and says it stopped."""
+    import threading
+
+    import newstui.core.importing as importing_mod
+    from newstui.sources import importer
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(60):
+        (folder / f"a{i:03}.txt").write_text(f"Article {i}\n\nSome words.\n", encoding="utf-8")
+    monkeypatch.setattr(importer, "GROUP_ARTICLES", 5)
+    monkeypatch.setattr(importer, "GROUP_SECONDS", 1e9)
+    first_group = threading.Event()
+    go_on = threading.Event()
+    real_flush = importer.Importer.flush
+
+    def flush(self: importer.Importer) -> None:
+        real_flush(self)
+        first_group.set()
+        go_on.wait(30)  # the import waits here, inside its first group, until the reader quits
+
+    monkeypatch.setattr(importer.Importer, "flush", flush)
+    ended = threading.Event()
+    reports: list[object] = []
+    real = importing_mod.import_files
+
+    def watched(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - the real import, watched
+        try:
+            done = real(*args, **kwargs)
+            reports.append(done.report)
+            return done
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(importing_mod, "import_files", watched)
+    app = make_app(Paths.resolve(tmp_path / "data"))
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("i")
+            await settle(pilot)
+            app.screen.query_one(Input).value = str(folder)
+            await pilot.press("enter")
+            for _ in range(600):
+                if first_group.is_set():
+                    break
+                await pilot.pause(0.05)
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("q")
+    finally:
+        go_on.set()
+    assert ended.wait(30)
+    assert len(reports) == 1
+    report = reports[0]
+    assert report.stopped and 0 < report.imported < 60  # type: ignore[attr-defined]
+
+
 async def test_refresh_without_engine_says_so(demo_paths: Paths, monkeypatch) -> None:  # noqa: ANN001
     import sys
 
