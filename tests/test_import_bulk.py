@@ -181,5 +181,5 @@ def test_a_stopped_import_ends_after_its_group_and_keeps_it(
     already = threading.Event()
     already.set()
     report = import_files(lib, cfg, [texts], stop=already).report
-    assert report.stopped and report.files == 0  # stopped before it began: nothing read
+    assert report.stopped and report.files == 0  # stopped before it began: nothing imported
     assert import_paths(lib, [texts]).imported == N - 100  # the rest comes in later
