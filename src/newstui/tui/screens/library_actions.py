@@ -32,17 +32,16 @@ class LibraryActions:
         self.host = host
         self.ctx = host.ctx
         self.refreshing = False
-        self._closing = False  # the screen is going: a refresh still running stops
+        # Set as the screen goes: a refresh or an import still running stops.
+        self._closing = threading.Event()
         self._stopper: Stopper | None = None  # the running refresh's (made in its worker)
-        self._import_stop = threading.Event()  # set as the screen goes: an import ends
 
     # ---------------------------------------------------------------- refresh
     def stop_work(self) -> None:
         """Stop a running refresh or import (the reader is closing): what is being written
         is committed whole, the rest is left for the next run, and the worker ends without
         a word."""
-        self._closing = True
-        self._import_stop.set()
+        self._closing.set()
         stopper = self._stopper
         if stopper is not None:
             stopper.stop()
@@ -101,7 +100,7 @@ class LibraryActions:
 
         # Made here, with the core imported; a stop asked for before this still counts.
         self._stopper = stopper = feeds.Stopper()
-        if self._closing:
+        if self._closing.is_set():
             stopper.stop()
         try:
             lib = self.ctx.open_library()
@@ -210,7 +209,7 @@ class LibraryActions:
 
         lib = self.ctx.open_library()
         try:
-            done = importing.import_files(lib, self.ctx.config, [text], stop=self._import_stop)
+            done = importing.import_files(lib, self.ctx.config, [text], stop=self._closing)
         except importing.NothingImported as exc:
             return f"Nothing was imported: {exc.report.summary()}"
         except (NewstuiError, OSError) as exc:
